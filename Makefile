@@ -1,0 +1,32 @@
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Set everything up and serve http://127.0.0.1:8000 with demo data.
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  API:       http://127.0.0.1:8000/api/v1/"
+	@echo "  API docs:  http://127.0.0.1:8000/api/docs"
+	@echo "  Admin:     http://127.0.0.1:8000/admin/   (demo credentials printed above)"
+	@echo ""
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## The whole test suite.
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .

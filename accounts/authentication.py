@@ -1,0 +1,100 @@
+"""How a request proves who sent it: a bearer JWT (users, admins) or an HMAC signature (partners)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from accounts.models import Partner
+from clicknback.errors import InvalidSignature
+
+PARTNER_KEY_HEADER = "X-Partner-Key"
+SIGNATURE_HEADER = "X-Signature"
+
+
+class BearerTokenAuthentication(JWTAuthentication):
+    """simplejwt's access-token check; every failure it raises is answered `401 TOKEN_INVALID`."""
+
+
+def sign_payload(secret: str, timestamp: int, body: bytes) -> str:
+    """The hex HMAC-SHA256 of `"<timestamp>." + body` that a partner puts in `v1=`."""
+    message = str(timestamp).encode() + b"." + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signature_header(secret: str, body: bytes, timestamp: int | None = None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    return f"t={timestamp},v1={sign_payload(secret, timestamp, body)}"
+
+
+def _parse_signature(header: str) -> tuple[int, list[str]]:
+    timestamp: int | None = None
+    signatures: list[str] = []
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t" and value.isdigit():
+            timestamp = int(value)
+        elif name == "v1" and value:
+            signatures.append(value)
+    if timestamp is None or not signatures:
+        raise InvalidSignature("The X-Signature header is malformed.")
+    return timestamp, signatures
+
+
+class PartnerSignatureAuthentication(BaseAuthentication):
+    """`X-Partner-Key` names an active partner; `X-Signature: t=..,v1=..` proves it holds the secret.
+
+    The timestamp must be within the tolerance of now (replays of old deliveries are refused); the
+    comparison is constant-time. On success `request.auth` is the `Partner`.
+    """
+
+    def authenticate(self, request: Request) -> tuple[AnonymousUser, Partner]:
+        key = request.headers.get(PARTNER_KEY_HEADER, "")
+        header = request.headers.get(SIGNATURE_HEADER, "")
+        if not key or not header:
+            raise InvalidSignature("X-Partner-Key and X-Signature headers are required.")
+        timestamp, signatures = _parse_signature(header)
+        if abs(time.time() - timestamp) > settings.WEBHOOK_SIGNATURE_TOLERANCE_SECONDS:
+            raise InvalidSignature("The signature timestamp is outside the allowed window.")
+        partner = Partner.objects.filter(key=key, active=True).first()
+        if partner is None:
+            raise InvalidSignature()
+        expected = sign_payload(partner.secret, timestamp, request.body)
+        if not any(hmac.compare_digest(expected, candidate) for candidate in signatures):
+            raise InvalidSignature()
+        return AnonymousUser(), partner
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Signature realm="webhooks"'
+
+
+class PartnerSignatureScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.PartnerSignatureAuthentication"
+    name = "partnerSignature"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": SIGNATURE_HEADER,
+            "description": (
+                "`X-Partner-Key: <key>` and `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "
+                '"<t>." + raw body)>`, within 300 seconds of now.'
+            ),
+        }
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

@@ -1,0 +1,12 @@
+"""Test settings: the production settings, with plain HTTP and a fast password hasher."""
+
+from clicknback.settings import *  # noqa: F403
+
+HTTPS_ONLY = False
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+# Argon2 is deliberately slow; tests that check hashing set it back themselves.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

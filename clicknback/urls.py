@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from clicknback.health import LiveView, ReadyView
+from clicknback.routing import route
+
+api_v1 = [
+    path("", include("accounts.urls")),
+    path("", include("merchants.urls")),
+    path("", include("offers.urls")),
+    path("", include("purchases.urls")),
+    path("", include("wallets.urls")),
+    path("", include("payouts.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    *route("health/live", LiveView.as_view(), "health-live"),
+    *route("health/ready", ReadyView.as_view(), "health-ready"),
+    *route("api/schema", SpectacularAPIView.as_view(), "schema"),
+    *route("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), "swagger-ui"),
+]
+
+handler400 = "clicknback.views.bad_request"
+handler403 = "clicknback.views.permission_denied"
+handler404 = "clicknback.views.not_found"
+handler500 = "clicknback.views.server_error"

@@ -1,0 +1,44 @@
+"""Merchants: the shops where users earn cashback."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class MerchantStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    INACTIVE = "inactive", "Inactive"
+
+
+class Merchant(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    website = models.URLField(max_length=500, blank=True, default="")
+    status = models.CharField(max_length=16, choices=MerchantStatus.choices, default=MerchantStatus.ACTIVE)
+    # Settlement delay: how long a purchase stays pending before it may be confirmed automatically.
+    confirmation_days = models.PositiveSmallIntegerField(default=30)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="merchant_name_ci_unique"),
+            models.CheckConstraint(
+                condition=Q(confirmation_days__gte=0, confirmation_days__lte=365),
+                name="merchant_confirmation_days_range",
+            ),
+            models.CheckConstraint(condition=Q(status__in=MerchantStatus.values), name="merchant_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == MerchantStatus.ACTIVE

@@ -1,0 +1,109 @@
+"""Wallets and their append-only ledger. The wallet row caches totals; the entries are the truth."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from clicknback.money import ZERO, MoneyModelField
+
+
+class Wallet(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="wallet")
+    pending = MoneyModelField(default=ZERO)
+    # May go below zero: a reversal after a payout leaves a debt paid back from later cashback.
+    available = MoneyModelField(default=ZERO)
+    paid = MoneyModelField(default=ZERO)
+    # Number of entries so far; the next entry gets entry_count + 1, so entries have a strict order.
+    entry_count = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(pending__gte=0), name="wallet_pending_not_negative"),
+            models.CheckConstraint(condition=Q(paid__gte=0), name="wallet_paid_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"wallet of {self.user_id}"
+
+
+class EntryType(models.TextChoices):
+    CASHBACK_PENDING = "cashback_pending", "Cashback pending"
+    CASHBACK_CONFIRMED = "cashback_confirmed", "Cashback confirmed"
+    CASHBACK_REVERSED = "cashback_reversed", "Cashback reversed"
+    PAYOUT_REQUESTED = "payout_requested", "Payout requested"
+    PAYOUT_FAILED = "payout_failed", "Payout failed"
+
+
+class AppendOnlyError(Exception):
+    """Ledger entries are facts: corrections are new entries, never edits."""
+
+
+class WalletEntryQuerySet(models.QuerySet["WalletEntry"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("Wallet entries cannot be updated.")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError("Wallet entries cannot be deleted.")
+
+
+class WalletEntry(models.Model):
+    """One balance change: the deltas per bucket and the balances right after it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries")
+    sequence = models.PositiveBigIntegerField()
+    type = models.CharField(max_length=32, choices=EntryType.choices)
+    pending_delta = MoneyModelField(default=ZERO)
+    available_delta = MoneyModelField(default=ZERO)
+    paid_delta = MoneyModelField(default=ZERO)
+    pending_balance = MoneyModelField()
+    available_balance = MoneyModelField()
+    paid_balance = MoneyModelField()
+    # The document the entry comes from. Plain ids keep the ledger free of the apps that use it.
+    purchase_id = models.UUIDField(null=True, blank=True)
+    payout_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = WalletEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["wallet", "sequence"], name="wallet_entry_sequence_unique"),
+            # A purchase or payout moves money at most once per kind of entry: no double reward,
+            # no double refund, whatever the timing.
+            models.UniqueConstraint(
+                fields=["purchase_id", "type"],
+                condition=Q(purchase_id__isnull=False),
+                name="wallet_entry_once_per_purchase",
+            ),
+            models.UniqueConstraint(
+                fields=["payout_id", "type"], condition=Q(payout_id__isnull=False), name="wallet_entry_once_per_payout"
+            ),
+            models.CheckConstraint(condition=Q(type__in=EntryType.values), name="wallet_entry_type_valid"),
+            models.CheckConstraint(
+                condition=Q(purchase_id__isnull=True) | Q(payout_id__isnull=True), name="wallet_entry_one_document"
+            ),
+            models.CheckConstraint(condition=Q(pending_balance__gte=0), name="wallet_entry_pending_not_negative"),
+            models.CheckConstraint(condition=Q(paid_balance__gte=0), name="wallet_entry_paid_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.sequence}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Wallet entries cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("Wallet entries cannot be deleted.")
