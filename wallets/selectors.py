@@ -34,19 +34,23 @@ class LedgerDiscrepancy:
 def ledger_discrepancies() -> list[LedgerDiscrepancy]:
     """Every wallet whose cached totals differ from the sum of its entries (one query)."""
     zero = Value(ZERO)
-    wallets = Wallet.objects.annotate(
-        ledger_pending=Coalesce(Sum("entries__pending_delta"), zero),
-        ledger_available=Coalesce(Sum("entries__available_delta"), zero),
-        ledger_paid=Coalesce(Sum("entries__paid_delta"), zero),
-        ledger_count=Count("entries"),
-        ledger_last_sequence=Coalesce(Max("entries__sequence"), Value(0)),
-    ).filter(
-        ~Q(pending=F("ledger_pending"))
-        | ~Q(available=F("ledger_available"))
-        | ~Q(paid=F("ledger_paid"))
-        | ~Q(entry_count=F("ledger_count"))
-        | ~Q(entry_count=F("ledger_last_sequence"))
-    ).order_by("user_id")
+    wallets = (
+        Wallet.objects.annotate(
+            ledger_pending=Coalesce(Sum("entries__pending_delta"), zero),
+            ledger_available=Coalesce(Sum("entries__available_delta"), zero),
+            ledger_paid=Coalesce(Sum("entries__paid_delta"), zero),
+            ledger_count=Count("entries"),
+            ledger_last_sequence=Coalesce(Max("entries__sequence"), Value(0)),
+        )
+        .filter(
+            ~Q(pending=F("ledger_pending"))
+            | ~Q(available=F("ledger_available"))
+            | ~Q(paid=F("ledger_paid"))
+            | ~Q(entry_count=F("ledger_count"))
+            | ~Q(entry_count=F("ledger_last_sequence"))
+        )
+        .order_by("user_id")
+    )
     found = []
     for wallet in wallets:
         pairs = {
