@@ -50,3 +50,9 @@ def errors(*statuses: int, **described: str) -> dict[int, OpenApiResponse]:
         status = int(key.lstrip("e"))
         result[status] = OpenApiResponse(ErrorBody, description=description)
     return result
+
+
+def drop_trailing_slash_duplicates(endpoints: list[tuple]) -> list[tuple]:
+    """PREPROCESSING_HOOK: `route()` mounts every view twice (with and without the trailing slash);
+    the schema documents each operation once, under the path without the slash."""
+    return [endpoint for endpoint in endpoints if not endpoint[0].endswith("/")]

@@ -174,6 +174,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["clicknback.openapi.drop_trailing_slash_duplicates"],
 }
 
 # --- security -------------------------------------------------------------------------------
