@@ -28,7 +28,11 @@ class Merchant(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="merchant_name_ci_unique"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="merchant_name_ci_unique",
+                violation_error_message="A merchant with this name exists.",
+            ),
             models.CheckConstraint(
                 condition=Q(confirmation_days__gte=0, confirmation_days__lte=365),
                 name="merchant_confirmation_days_range",

@@ -1,0 +1,34 @@
+"""Reads over merchants. Users only ever see active merchants; admins see all."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
+
+from clicknback.errors import NotFound
+from clicknback.filtering import filter_queryset
+from merchants.filters import MerchantFilter
+from merchants.models import Merchant, MerchantStatus
+
+
+def merchants_visible_to(user: Any) -> QuerySet[Merchant]:
+    merchants = Merchant.objects.all()
+    return merchants if user.is_staff else merchants.filter(status=MerchantStatus.ACTIVE)
+
+
+def merchant_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[Merchant]:
+    """Ordered by name, ignoring case; `search` for everyone, `status` for admins only (ignored for users)."""
+    data = {key: value for key, value in (filters or {}).items() if user.is_staff or key != "status"}
+    return filter_queryset(MerchantFilter, data, merchants_visible_to(user)).order_by(Lower("name"), "id")
+
+
+def merchant_get(*, merchant_id: uuid.UUID, user: Any) -> Merchant:
+    """The merchant, or NOT_FOUND (also for an inactive merchant asked for by a user)."""
+    merchant = merchants_visible_to(user).filter(pk=merchant_id).first()
+    if merchant is None:
+        raise NotFound()
+    return merchant

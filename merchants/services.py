@@ -1,0 +1,55 @@
+"""Writes on merchants. The case-insensitive name uniqueness is the database's job, not an exists() check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from clicknback.actors import Actor
+from clicknback.errors import MerchantNameTaken
+from clicknback.events import record_event
+from clicknback.integrity import violated_constraint
+from merchants.models import Merchant
+
+NAME_CONSTRAINT = "merchant_name_ci_unique"
+UPDATABLE_FIELDS = frozenset({"name", "website", "status", "confirmation_days"})
+
+
+def _save(merchant: Merchant, **kwargs: Any) -> None:
+    """Save in a savepoint, so a taken name becomes MERCHANT_NAME_TAKEN and leaves any outer transaction usable."""
+    try:
+        with transaction.atomic():
+            merchant.save(**kwargs)
+    except IntegrityError as exc:
+        if violated_constraint(exc) == NAME_CONSTRAINT:
+            raise MerchantNameTaken(name=merchant.name) from exc
+        raise
+
+
+@transaction.atomic
+def merchant_create(*, name: str, website: str = "", confirmation_days: int = 30, actor: Actor) -> Merchant:
+    merchant = Merchant(name=name.strip(), website=website or "", confirmation_days=confirmation_days)
+    _save(merchant, force_insert=True)
+    record_event("merchant.created", merchant_id=merchant.id, name=merchant.name, actor=actor)
+    return merchant
+
+
+@transaction.atomic
+def merchant_update(*, merchant: Merchant, actor: Actor, **changes: Any) -> Merchant:
+    """Apply `changes` (any of name, website, status, confirmation_days) to the locked row."""
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise TypeError(f"merchant_update cannot change {sorted(unknown)}")
+    locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    if "website" in changes:
+        changes["website"] = changes["website"] or ""
+    changed = {field: value for field, value in changes.items() if getattr(locked, field) != value}
+    if changed:
+        for field, value in changed.items():
+            setattr(locked, field, value)
+        _save(locked, update_fields=[*changed, "updated_at"])
+        record_event("merchant.updated", merchant_id=locked.id, changed=sorted(changed), actor=actor)
+    return locked

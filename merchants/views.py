@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import uuid
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clicknback.actors import Actor
+from clicknback.openapi import errors
+from clicknback.pagination import LimitOffsetPagination
+from merchants.models import MerchantStatus
+from merchants.permissions import ReadSignedInWriteAdmin
+from merchants.selectors import merchant_get, merchant_list
+from merchants.serializers import (
+    MerchantCreateInputSerializer,
+    MerchantOutputSerializer,
+    MerchantUpdateInputSerializer,
+)
+from merchants.services import merchant_create, merchant_update
+
+TAGS = ["merchants"]
+
+
+class MerchantListCreateView(APIView):
+    permission_classes = [ReadSignedInWriteAdmin]
+    pagination_class = LimitOffsetPagination
+
+    @extend_schema(
+        tags=TAGS,
+        parameters=[
+            OpenApiParameter("search", str, description="Part of the name (case-insensitive)."),
+            OpenApiParameter("status", str, enum=MerchantStatus.values, description="Admins only; ignored for users."),
+        ],
+        responses={200: MerchantOutputSerializer(many=True), **errors()},
+    )
+    def get(self, request: Request) -> Response:
+        merchants = merchant_list(user=request.user, filters=request.query_params)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(merchants, request, view=self)
+        return paginator.get_paginated_response(MerchantOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=TAGS,
+        request=MerchantCreateInputSerializer,
+        responses={201: MerchantOutputSerializer, **errors(403, e409="MERCHANT_NAME_TAKEN")},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = MerchantCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        merchant = merchant_create(**serializer.validated_data, actor=Actor.for_user(request.user))
+        return Response(MerchantOutputSerializer(merchant).data, status=status.HTTP_201_CREATED)
+
+
+class MerchantDetailView(APIView):
+    permission_classes = [ReadSignedInWriteAdmin]
+
+    @extend_schema(
+        tags=TAGS,
+        responses={200: MerchantOutputSerializer, **errors(404)},
+    )
+    def get(self, request: Request, merchant_id: uuid.UUID) -> Response:
+        return Response(MerchantOutputSerializer(merchant_get(merchant_id=merchant_id, user=request.user)).data)
+
+    @extend_schema(
+        tags=TAGS,
+        request=MerchantUpdateInputSerializer,
+        responses={200: MerchantOutputSerializer, **errors(403, 404, e409="MERCHANT_NAME_TAKEN")},
+    )
+    def patch(self, request: Request, merchant_id: uuid.UUID) -> Response:
+        merchant = merchant_get(merchant_id=merchant_id, user=request.user)
+        serializer = MerchantUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        merchant = merchant_update(merchant=merchant, **serializer.validated_data, actor=Actor.for_user(request.user))
+        return Response(MerchantOutputSerializer(merchant).data)
