@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 
 from django.conf import settings
@@ -18,6 +19,12 @@ from clicknback.errors import InvalidSignature
 
 PARTNER_KEY_HEADER = "X-Partner-Key"
 SIGNATURE_HEADER = "X-Signature"
+
+# Strict shapes, checked before anything else: an over-long or non-ASCII value must be a 401,
+# never a 500 from int() or hmac.compare_digest, and never reach the database.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
+_HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}", re.ASCII)
+_PARTNER_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
 
 
 class BearerTokenAuthentication(JWTAuthentication):
@@ -40,10 +47,10 @@ def _parse_signature(header: str) -> tuple[int, list[str]]:
     signatures: list[str] = []
     for part in header.split(","):
         name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit():
+        if name == "t" and _TIMESTAMP.fullmatch(value):
             timestamp = int(value)
-        elif name == "v1" and value:
-            signatures.append(value)
+        elif name == "v1" and _HEX_SHA256.fullmatch(value):
+            signatures.append(value.lower())
     if timestamp is None or not signatures:
         raise InvalidSignature("The X-Signature header is malformed.")
     return timestamp, signatures
@@ -61,6 +68,8 @@ class PartnerSignatureAuthentication(BaseAuthentication):
         header = request.headers.get(SIGNATURE_HEADER, "")
         if not key or not header:
             raise InvalidSignature("X-Partner-Key and X-Signature headers are required.")
+        if not _PARTNER_KEY.fullmatch(key):
+            raise InvalidSignature()
         timestamp, signatures = _parse_signature(header)
         if abs(time.time() - timestamp) > settings.WEBHOOK_SIGNATURE_TOLERANCE_SECONDS:
             raise InvalidSignature("The signature timestamp is outside the allowed window.")

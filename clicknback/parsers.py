@@ -31,5 +31,5 @@ class StrictJSONParser(JSONParser):
             if not raw:
                 return {}
             return json.loads(raw.decode(encoding), parse_float=Decimal, parse_constant=_reject_constant)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: absurd nesting
             raise ParseError("The request body is not valid JSON.") from exc

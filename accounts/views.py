@@ -1,0 +1,138 @@
+"""Accounts and partners over HTTP: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import serializers as s
+from accounts.permissions import IsAdmin
+from accounts.selectors import partner_list
+from accounts.services import (
+    partner_create,
+    token_refresh,
+    token_revoke,
+    user_login,
+    user_register,
+)
+from clicknback.actors import Actor
+from clicknback.openapi import errors
+from clicknback.pagination import LimitOffsetPagination
+from clicknback.ratelimit import client_ip, enforce_rate_limit
+
+
+class PublicAPIView(APIView):
+    """No bearer token is read: a stale Authorization header must not stop a login or a refresh."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+class RegisterView(PublicAPIView):
+    @extend_schema(
+        tags=["accounts"],
+        operation_id="auth_register",
+        request=s.RegisterInputSerializer,
+        responses={201: s.AccountOutputSerializer, **errors(e409="EMAIL_ALREADY_REGISTERED")},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_register(**data.validated_data)
+        return Response(s.AccountOutputSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class LoginView(PublicAPIView):
+    @extend_schema(
+        tags=["accounts"],
+        operation_id="auth_login",
+        request=s.LoginInputSerializer,
+        responses={
+            200: s.TokenPairOutputSerializer,
+            **errors(429, e401="INVALID_CREDENTIALS (unknown email, wrong password or inactive account)"),
+        },
+        description="Rate limited per client IP and per email (`LOGIN_RATE_LIMIT`): `429` with `Retry-After`.",
+    )
+    def post(self, request: Request) -> Response:
+        rate = settings.LOGIN_RATE_LIMIT
+        enforce_rate_limit(request, group="login-ip", key=client_ip(request), rate=rate)
+        data = s.LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        email = data.validated_data["email"].lower()
+        enforce_rate_limit(request, group="login-email", key=email, rate=rate)
+        pair = user_login(email=email, password=data.validated_data["password"])
+        return Response(s.TokenPairOutputSerializer(pair).data)
+
+
+class RefreshView(PublicAPIView):
+    @extend_schema(
+        tags=["accounts"],
+        operation_id="auth_refresh",
+        request=s.RefreshInputSerializer,
+        responses={
+            200: s.TokenPairOutputSerializer,
+            **errors(e401="TOKEN_INVALID (bad, expired, revoked or not a refresh token; account inactive)"),
+        },
+        description="Rotation: the refresh token sent is revoked; use the one returned next time.",
+    )
+    def post(self, request: Request) -> Response:
+        data = s.RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(s.TokenPairOutputSerializer(token_refresh(**data.validated_data)).data)
+
+
+class LogoutView(PublicAPIView):
+    @extend_schema(
+        tags=["accounts"],
+        operation_id="auth_logout",
+        request=s.RefreshInputSerializer,
+        responses={
+            204: OpenApiResponse(description="The refresh token is revoked."),
+            **errors(e401="TOKEN_INVALID"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = s.RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token_revoke(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=["accounts"], operation_id="me", responses={200: s.AccountOutputSerializer, **errors()})
+    def get(self, request: Request) -> Response:
+        return Response(s.AccountOutputSerializer(request.user).data)
+
+
+class PartnerListCreateView(APIView):
+    permission_classes = [IsAdmin]
+
+    @extend_schema(
+        tags=["partners"],
+        operation_id="partners_list",
+        responses={200: s.PartnerOutputSerializer(many=True), **errors(403)},
+    )
+    def get(self, request: Request) -> Response:
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(partner_list(), request, view=self)
+        return paginator.get_paginated_response(s.PartnerOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["partners"],
+        operation_id="partners_create",
+        request=s.PartnerCreateInputSerializer,
+        responses={201: s.PartnerCreatedOutputSerializer, **errors(403)},
+        description="The response is the only time the secret is shown.",
+    )
+    def post(self, request: Request) -> Response:
+        data = s.PartnerCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        partner = partner_create(name=data.validated_data["name"], actor=Actor.for_user(request.user))
+        return Response(s.PartnerCreatedOutputSerializer(partner).data, status=status.HTTP_201_CREATED)
