@@ -1,0 +1,36 @@
+"""Reads over payouts. A user sees only their own; another user's payout does not exist for them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import QuerySet
+from django_filters.utils import translate_validation
+
+from accounts.models import User
+from clicknback.errors import NotFound
+from payouts.filters import AdminPayoutFilter, UserPayoutFilter
+from payouts.models import Payout
+
+
+def payouts_visible_to(*, viewer: User) -> QuerySet[Payout]:
+    payouts = Payout.objects.all() if viewer.is_staff else Payout.objects.filter(user_id=viewer.id)
+    return payouts.order_by("-created_at", "-id")
+
+
+def payout_list(*, viewer: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Payout]:
+    """Newest first; admins may filter by status and user_id, users by status (400 on bad values)."""
+    filterset_class = AdminPayoutFilter if viewer.is_staff else UserPayoutFilter
+    filterset = filterset_class(filters or {}, queryset=payouts_visible_to(viewer=viewer))
+    if not filterset.is_valid():
+        raise translate_validation(filterset.errors)
+    return filterset.qs
+
+
+def payout_get(*, viewer: User, payout_id: uuid.UUID) -> Payout:
+    payout = payouts_visible_to(viewer=viewer).filter(pk=payout_id).first()
+    if payout is None:
+        raise NotFound("Payout not found.")
+    return payout

@@ -1,0 +1,155 @@
+"""The payouts endpoints: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsAdmin, IsRegularUser
+from clicknback.actors import Actor
+from clicknback.openapi import errors
+from clicknback.pagination import LimitOffsetPagination
+from payouts.models import PayoutStatus
+from payouts.selectors import payout_get, payout_list
+from payouts.serializers import (
+    PayoutFailInputSerializer,
+    PayoutOutputSerializer,
+    PayoutPageSerializer,
+    PayoutRequestInputSerializer,
+)
+from payouts.services import payout_complete, payout_fail, payout_request, request_fingerprint
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_KEY_SHAPE = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+_idempotency_parameter = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=(
+        "Optional, per user, kept 24 hours (1-255 printable ASCII characters). A retry with the same key "
+        "and body returns the first response and moves no money; the same key with another body is "
+        "409 IDEMPOTENCY_KEY_REUSED. Only a 201 is remembered: after an error the key is still free."
+    ),
+)
+_list_parameters = [
+    OpenApiParameter("status", OpenApiTypes.STR, enum=PayoutStatus.values),
+    OpenApiParameter("user_id", OpenApiTypes.UUID, description="Admins only; ignored for users."),
+    OpenApiParameter("limit", OpenApiTypes.INT, description="Default 20, at most 100."),
+    OpenApiParameter("offset", OpenApiTypes.INT),
+]
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not _IDEMPOTENCY_KEY_SHAPE.match(key):
+        raise ValidationError({IDEMPOTENCY_HEADER: ["Use 1 to 255 printable ASCII characters."]})
+    return key
+
+
+class PayoutListCreateView(APIView):
+    def get_permissions(self):
+        return [IsRegularUser()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    @extend_schema(
+        operation_id="payouts_list",
+        parameters=_list_parameters,
+        responses={200: PayoutPageSerializer, **errors(403)},
+        description="Newest first. Users see their own payouts; admins see all and may filter by user_id.",
+    )
+    def get(self, request: Request) -> Response:
+        payouts = payout_list(viewer=request.user, filters=request.query_params)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(payouts, request, view=self)
+        return paginator.get_paginated_response(PayoutOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="payouts_request",
+        request=PayoutRequestInputSerializer,
+        parameters=[_idempotency_parameter],
+        responses={
+            201: PayoutOutputSerializer,
+            **errors(
+                403,
+                e409="INSUFFICIENT_BALANCE (details.available_balance) or IDEMPOTENCY_KEY_REUSED",
+                e422="BELOW_MINIMUM_PAYOUT",
+            ),
+        },
+        description="Withdraw available cashback. Only the user role may; the wallet row is locked.",
+    )
+    def post(self, request: Request) -> HttpResponse:
+        key = _idempotency_key(request)
+        data = PayoutRequestInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = payout_request(
+            user=request.user,
+            **data.validated_data,
+            idempotency_key=key,
+            fingerprint=request_fingerprint(method=request.method, path=request.path, body=request.data),
+        )
+        response = HttpResponse(result.body, status=result.status_code, content_type="application/json")
+        if result.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class PayoutDetailView(APIView):
+    @extend_schema(
+        operation_id="payouts_retrieve",
+        responses={200: PayoutOutputSerializer, **errors(404)},
+        description="The owner or an admin; anyone else gets 404.",
+    )
+    def get(self, request: Request, payout_id: uuid.UUID) -> Response:
+        return Response(PayoutOutputSerializer(payout_get(viewer=request.user, payout_id=payout_id)).data)
+
+
+class PayoutCompleteView(APIView):
+    permission_classes = [IsAdmin]
+
+    @extend_schema(
+        operation_id="payouts_complete",
+        request=None,
+        responses={
+            200: PayoutOutputSerializer,
+            **errors(403, 404, e409="INVALID_STATE_TRANSITION (details.current_status)"),
+        },
+        description="requested -> completed. Repeating it answers 200 with nothing changed; a failed payout is 409.",
+    )
+    def post(self, request: Request, payout_id: uuid.UUID) -> Response:
+        payout, _ = payout_complete(payout_id=payout_id, actor=Actor.for_user(request.user))
+        return Response(PayoutOutputSerializer(payout).data)
+
+
+class PayoutFailView(APIView):
+    permission_classes = [IsAdmin]
+
+    @extend_schema(
+        operation_id="payouts_fail",
+        request=PayoutFailInputSerializer,
+        responses={
+            200: PayoutOutputSerializer,
+            **errors(403, 404, e409="INVALID_STATE_TRANSITION (details.current_status)"),
+        },
+        description=(
+            "requested -> failed: the amount goes back to available, once. Repeating it answers 200 with "
+            "nothing changed; a completed payout is 409."
+        ),
+    )
+    def post(self, request: Request, payout_id: uuid.UUID) -> Response:
+        data = PayoutFailInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payout, _ = payout_fail(
+            payout_id=payout_id, reason=data.validated_data["reason"], actor=Actor.for_user(request.user)
+        )
+        return Response(PayoutOutputSerializer(payout).data)
