@@ -78,6 +78,7 @@ class Offer(models.Model):
                     ),
                 ],
                 condition=Q(status=OfferStatus.ACTIVE),
+                violation_error_message="Another active offer of this merchant overlaps these dates.",
             ),
         ]
         indexes = [

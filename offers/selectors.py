@@ -1,11 +1,57 @@
-"""Reads over offers."""
+"""Reads over offers. Users see only active offers of active merchants; admins see all."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from collections.abc import Mapping
+from datetime import UTC, date
+from typing import Any
 
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from clicknback.errors import NotFound
+from clicknback.filtering import filter_queryset
+from merchants.models import MerchantStatus
+from offers.filters import OfferFilter
 from offers.models import Offer, OfferStatus
+
+NEWEST_FIRST = ("-created_at", "-id")
+
+
+def utc_today() -> date:
+    return timezone.now().astimezone(UTC).date()
+
+
+def _live_offers() -> QuerySet[Offer]:
+    """Active offers of active merchants: all that a user may ever see."""
+    return Offer.objects.select_related("merchant").filter(
+        status=OfferStatus.ACTIVE, merchant__status=MerchantStatus.ACTIVE
+    )
+
+
+def offers_visible_to(user: Any) -> QuerySet[Offer]:
+    return Offer.objects.select_related("merchant") if user.is_staff else _live_offers()
+
+
+def offer_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[Offer]:
+    """Newest first; `merchant_id` and `active_on` for everyone, `status` only for admins (ignored for users)."""
+    data = {key: value for key, value in (filters or {}).items() if user.is_staff or key != "status"}
+    return filter_queryset(OfferFilter, data, offers_visible_to(user)).order_by(*NEWEST_FIRST)
+
+
+def offer_list_active(*, on_date: date | None = None) -> QuerySet[Offer]:
+    """Offers valid on `on_date` (default today, UTC) whose offer and merchant are both active."""
+    day = on_date or utc_today()
+    return _live_offers().filter(starts_on__lte=day, ends_on__gte=day).order_by(*NEWEST_FIRST)
+
+
+def offer_get(*, offer_id: uuid.UUID, user: Any) -> Offer:
+    """The offer, or NOT_FOUND (also for a user asking for an inactive offer or one of an inactive merchant)."""
+    offer = offers_visible_to(user).filter(pk=offer_id).first()
+    if offer is None:
+        raise NotFound()
+    return offer
 
 
 def offer_valid_on(*, merchant_id: uuid.UUID, on_date: date) -> Offer | None:

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clicknback.actors import Actor
+from clicknback.openapi import errors
+from clicknback.pagination import LimitOffsetPagination
+from merchants.permissions import ReadSignedInWriteAdmin
+from offers.models import Offer, OfferStatus
+from offers.selectors import offer_get, offer_list, offer_list_active
+from offers.serializers import OfferCreateInputSerializer, OfferOutputSerializer, OfferUpdateInputSerializer
+from offers.services import offer_create, offer_update
+
+TAGS = ["offers"]
+
+
+class OfferListMixin:
+    pagination_class = LimitOffsetPagination
+
+    def paginated(self, request: Request, offers: QuerySet[Offer]) -> Response:
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(offers, request, view=self)
+        return paginator.get_paginated_response(OfferOutputSerializer(page, many=True).data)
+
+
+class OfferListCreateView(OfferListMixin, APIView):
+    permission_classes = [ReadSignedInWriteAdmin]
+
+    @extend_schema(
+        tags=TAGS,
+        parameters=[
+            OpenApiParameter("merchant_id", OpenApiTypes.UUID),
+            OpenApiParameter("active_on", OpenApiTypes.DATE, description="Offers whose window contains this date."),
+            OpenApiParameter("status", str, enum=OfferStatus.values, description="Admins only; ignored for users."),
+        ],
+        responses={200: OfferOutputSerializer(many=True), **errors()},
+    )
+    def get(self, request: Request) -> Response:
+        return self.paginated(request, offer_list(user=request.user, filters=request.query_params))
+
+    @extend_schema(
+        tags=TAGS,
+        request=OfferCreateInputSerializer,
+        responses={201: OfferOutputSerializer, **errors(403, e409="OFFER_OVERLAP", e422="MERCHANT_INACTIVE")},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = OfferCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        offer = offer_create(**serializer.validated_data, actor=Actor.for_user(request.user))
+        return Response(OfferOutputSerializer(offer).data, status=status.HTTP_201_CREATED)
+
+
+class OfferActiveListView(OfferListMixin, APIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Offers valid today (UTC) whose offer and merchant are both active",
+        responses={200: OfferOutputSerializer(many=True), **errors()},
+    )
+    def get(self, request: Request) -> Response:
+        return self.paginated(request, offer_list_active())
+
+
+class OfferDetailView(APIView):
+    permission_classes = [ReadSignedInWriteAdmin]
+
+    @extend_schema(tags=TAGS, responses={200: OfferOutputSerializer, **errors(404)})
+    def get(self, request: Request, offer_id: uuid.UUID) -> Response:
+        return Response(OfferOutputSerializer(offer_get(offer_id=offer_id, user=request.user)).data)
+
+    @extend_schema(
+        tags=TAGS,
+        request=OfferUpdateInputSerializer,
+        responses={200: OfferOutputSerializer, **errors(403, 404, e409="OFFER_OVERLAP")},
+    )
+    def patch(self, request: Request, offer_id: uuid.UUID) -> Response:
+        offer = offer_get(offer_id=offer_id, user=request.user)
+        serializer = OfferUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        offer = offer_update(offer=offer, **serializer.validated_data, actor=Actor.for_user(request.user))
+        return Response(OfferOutputSerializer(offer).data)
