@@ -19,3 +19,10 @@ def login(api_client: APIClient) -> Callable[..., Any]:
         return api_client.post("/api/v1/auth/login", {"email": email, "password": password}, format="json", **extra)
 
     return do_login
+
+
+@pytest.fixture
+def signed_urls(settings) -> str:
+    """Mount `accounts.tests.signed_urls` (a signature-checked echo endpoint at /signed)."""
+    settings.ROOT_URLCONF = "accounts.tests.signed_urls"
+    return "/signed"
