@@ -16,7 +16,6 @@ from clicknback.errors import (
 )
 from payouts.models import IdempotencyKey, Payout, PayoutMethod, PayoutStatus
 from payouts.services import (
-    PAYOUT_TRANSITIONS,
     idempotency_keys_purge,
     payout_complete,
     payout_fail,
@@ -85,14 +84,6 @@ def test_negative_available_balance_cannot_withdraw_anything(user):
         request(user, "10.00")
     assert caught.value.details == {"available_balance": "-15.00"}
     assert not Payout.objects.exists()
-
-
-def test_state_machine_table_is_explicit():
-    assert PAYOUT_TRANSITIONS == {
-        PayoutStatus.REQUESTED: {PayoutStatus.COMPLETED, PayoutStatus.FAILED},
-        PayoutStatus.COMPLETED: set(),
-        PayoutStatus.FAILED: set(),
-    }
 
 
 def test_complete_records_who_and_when_and_repeats_as_noop(user, admin_user, make_payout):

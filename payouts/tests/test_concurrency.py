@@ -1,0 +1,134 @@
+"""Money races, with real threads and real PostgreSQL transactions."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from clicknback.actors import Actor
+from clicknback.errors import DomainError
+from clicknback.testing import bearer_client
+from payouts.models import Payout, PayoutStatus
+from payouts.services import payout_complete, payout_fail, payout_request
+from payouts.tests.conftest import IBAN
+from payouts.tests.helpers import available, payout_entries
+from wallets.models import EntryType, Wallet
+from wallets.selectors import ledger_discrepancies
+from wallets.tests.helpers import fund_wallet
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Start every call at the same moment, each in its own thread and database connection.
+
+    Returns each call's result, or the DomainError it raised.
+    """
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def worker(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as exc:  # domain errors are outcomes; anything else fails the assertions
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_fifty_concurrent_requests_never_overdraw(user):
+    fund_wallet(user, Decimal("70.00"))  # exactly 7 payouts of 10.00
+    clients = [bearer_client(user) for _ in range(50)]
+    body = {"amount": "10.00", "method": "bank_transfer", "destination": IBAN}
+    responses = run_at_once([lambda c=c: c.post("/api/v1/payouts", body, format="json") for c in clients])
+    outcomes = Counter(
+        (r.status_code, r.json().get("error", {}).get("code")) if hasattr(r, "status_code") else repr(r)
+        for r in responses
+    )
+    assert outcomes == {(201, None): 7, (409, "INSUFFICIENT_BALANCE"): 43}
+    wallet = Wallet.objects.get(user=user)
+    assert (wallet.available, wallet.paid) == (Decimal("0.00"), Decimal("70.00"))
+    assert Payout.objects.count() == 7
+    assert ledger_discrepancies() == []
+
+
+def test_concurrent_requests_with_one_key_make_one_payout(user):
+    fund_wallet(user, Decimal("100.00"))
+    clients = [bearer_client(user) for _ in range(8)]
+    body = {"amount": "20.00", "method": "bank_transfer", "destination": IBAN}
+    responses = run_at_once(
+        [lambda c=c: c.post("/api/v1/payouts", body, format="json", HTTP_IDEMPOTENCY_KEY="same") for c in clients]
+    )
+    assert all(r.status_code == 201 for r in responses), [getattr(r, "content", r) for r in responses]
+    assert len({r.content for r in responses}) == 1  # every caller got the first response
+    assert Payout.objects.count() == 1
+    assert available(user) == Decimal("80.00")
+    assert ledger_discrepancies() == []
+
+
+def test_concurrent_requests_with_one_key_and_other_bodies(user):
+    fund_wallet(user, Decimal("100.00"))
+    amounts = ["10.00", "11.00", "12.00", "13.00"]
+    results = run_at_once(
+        [
+            lambda a=a: payout_request(
+                user=user, amount=Decimal(a), method="bank_transfer", destination=IBAN, idempotency_key="same"
+            )
+            for a in amounts
+        ]
+    )
+    codes = Counter(getattr(r, "code", "ok") for r in results)
+    assert codes == {"ok": 1, "IDEMPOTENCY_KEY_REUSED": 3}
+    assert Payout.objects.count() == 1
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_concurrent_complete_and_fail_have_exactly_one_outcome(user, admin_user, round_):
+    fund_wallet(user, Decimal("50.00"))
+    result = payout_request(user=user, amount=Decimal("20.00"), method="bank_transfer", destination=IBAN)
+    actor = Actor.for_user(admin_user)
+    outcomes = run_at_once(
+        [
+            lambda: payout_complete(payout_id=result.payout_id, actor=actor),
+            lambda: payout_fail(payout_id=result.payout_id, reason="Bounced", actor=actor),
+        ]
+    )
+    winners = [o for o in outcomes if isinstance(o, tuple) and o[1]]
+    losers = [o for o in outcomes if isinstance(o, DomainError)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    assert losers[0].code == "INVALID_STATE_TRANSITION"
+    payout = Payout.objects.get(pk=result.payout_id)
+    assert payout.status == winners[0][0].status
+    if payout.status == PayoutStatus.FAILED:
+        assert payout_entries(payout.id) == [EntryType.PAYOUT_REQUESTED, EntryType.PAYOUT_FAILED]
+        assert available(user) == Decimal("50.00")
+    else:
+        assert payout_entries(payout.id) == [EntryType.PAYOUT_REQUESTED]
+        assert available(user) == Decimal("30.00")
+    assert ledger_discrepancies() == []
+
+
+def test_many_concurrent_fails_refund_once(user, admin_user):
+    fund_wallet(user, Decimal("50.00"))
+    result = payout_request(user=user, amount=Decimal("20.00"), method="bank_transfer", destination=IBAN)
+    actor = Actor.for_user(admin_user)
+    outcomes = run_at_once(
+        [lambda: payout_fail(payout_id=result.payout_id, reason="Bounced", actor=actor) for _ in range(6)]
+    )
+    assert sorted(changed for _, changed in outcomes) == [False] * 5 + [True]
+    assert payout_entries(result.payout_id) == [EntryType.PAYOUT_REQUESTED, EntryType.PAYOUT_FAILED]
+    assert available(user) == Decimal("50.00")
