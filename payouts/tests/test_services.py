@@ -1,9 +1,11 @@
+import io
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.utils import timezone
 
 from clicknback.actors import Actor
@@ -215,3 +217,12 @@ def test_purge_deletes_only_expired_keys(user):
     assert idempotency_keys_purge() == 1
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["fresh"]
     assert Payout.objects.count() == 2  # purging a key never touches its payout
+
+
+def test_purge_command(user):
+    fund_wallet(user, Decimal("50.00"))
+    request(user, "10.00", idempotency_key="old")
+    IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(days=2))
+    out = io.StringIO()
+    call_command("purge_idempotency_keys", stdout=out)
+    assert out.getvalue().startswith("1 expired") and not IdempotencyKey.objects.exists()
