@@ -126,6 +126,9 @@ def error_json_response(status: int, code: str, message: str, details: dict[str,
 def unexpected_error(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str]]:
     """Status, body and headers for an exception nobody expected: a lost database is 503, the rest 500."""
     if isinstance(exc, (OperationalError, InterfaceError)):
+        from clicknback.metrics import count_db_connection_error
+
+        count_db_connection_error()
         logger.warning("Database unavailable: %s", exc.__class__.__name__)
         body = envelope("SERVICE_UNAVAILABLE", "A required service is unavailable. Retry later.")
         return 503, body, {"Retry-After": "5"}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import redis
+from django.conf import settings
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -18,8 +20,19 @@ def check_database() -> None:
         cursor.execute("SELECT 1")
 
 
+def check_redis() -> None:
+    """The shared cache (rate limits) answers; a short timeout so a hung Redis fails the probe fast."""
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
 # Name -> check; a check raises when its service is unusable. Other services register here.
 READINESS_CHECKS: dict[str, Callable[[], None]] = {"database": check_database}
+if settings.REDIS_URL:
+    READINESS_CHECKS["redis"] = check_redis
 
 
 class LiveView(APIView):

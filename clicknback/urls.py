@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from clicknback.health import LiveView, ReadyView
+from clicknback.metrics import MetricsView
 from clicknback.routing import route
 
 api_v1 = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     *route("health/live", LiveView.as_view(), "health-live"),
     *route("health/ready", ReadyView.as_view(), "health-ready"),
+    *route("metrics", MetricsView.as_view(), "metrics"),
     *route("api/schema", SpectacularAPIView.as_view(), "schema"),
     *route("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), "swagger-ui"),
 ]

@@ -1,0 +1,216 @@
+"""Prometheus metrics, correct under gunicorn with several workers.
+
+With `PROMETHEUS_MULTIPROC_DIR` set (gunicorn.conf.py prepares it) every worker writes its samples to
+memory-mapped files in that folder and a scrape of any worker adds them all up; without it (tests,
+`runserver`) the default in-process registry is used.
+
+Business counters come from `clicknback.events.record_event`, after commit. The event names and
+fields counted here are the contract between the services and the dashboards:
+
+| event                | counted as                                                                  |
+|----------------------|-----------------------------------------------------------------------------|
+| `purchase.created`   | purchases_ingested{merchant_id, outcome="accepted" or "flagged" (`flagged`)} |
+|                      | and cashback_amount{state="pending"} += `cashback_amount`                   |
+| `purchase.rejected`  | purchases_ingested{merchant_id, outcome="rejected"}                         |
+| `purchase.confirmed` | cashback_amount{state="available"} += `cashback_amount`                     |
+| `purchase.reversed`  | cashback_amount{state="reversed"} += `cashback_amount`                      |
+| `payout.requested`   | payouts{state="requested"} += 1, payout_amount{state="requested"} += `amount` |
+| `payout.completed`   | the same with state="completed"                                             |
+| `payout.failed`      | the same with state="failed"                                                |
+
+Every event, named above or not, is also counted in `clicknback_events_total{event}`.
+The fraud review queue (pending, flagged purchases) is measured in the database at scrape time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from clicknback.errors import error_json_response
+from clicknback.openapi import ErrorBody
+
+logger = logging.getLogger("clicknback.metrics")
+
+MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+HTTP_REQUESTS = Counter(
+    "clicknback_http_requests", "HTTP requests served, by URL pattern and status.", ["method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "clicknback_http_request_duration_seconds",
+    "Time to serve a request, by URL pattern and status.",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+EVENTS = Counter("clicknback_events", "Committed financial events, by name.", ["event"])
+PURCHASES_INGESTED = Counter(
+    "clicknback_purchases_ingested",
+    "Purchases reported by partners, by merchant and outcome.",
+    ["merchant_id", "outcome"],
+)
+CASHBACK_AMOUNT = Counter(
+    "clicknback_cashback_amount", "Cashback moved into each state, in the platform currency.", ["state"]
+)
+PAYOUTS = Counter("clicknback_payouts", "Payouts entering each state.", ["state"])
+PAYOUT_AMOUNT = Counter("clicknback_payout_amount", "Payout amounts entering each state, platform currency.", ["state"])
+DB_CONNECTION_ERRORS = Counter(
+    "clicknback_db_connection_errors", "Requests answered 503 because the database could not be reached."
+)
+
+CASHBACK_STATE_BY_EVENT = {
+    "purchase.created": "pending",
+    "purchase.confirmed": "available",
+    "purchase.reversed": "reversed",
+}
+PAYOUT_STATE_BY_EVENT = {"payout.requested": "requested", "payout.completed": "completed", "payout.failed": "failed"}
+
+
+def observe_request(*, method: str, route: str, status: int, seconds: float) -> None:
+    labels = {"method": method, "route": route, "status": str(status)}
+    HTTP_REQUESTS.labels(**labels).inc()
+    HTTP_LATENCY.labels(**labels).observe(seconds)
+
+
+def count_db_connection_error() -> None:
+    DB_CONNECTION_ERRORS.inc()
+
+
+def _amount(value: Any) -> float:
+    try:
+        return float(Decimal(str(value)))
+    except (InvalidOperation, ValueError, TypeError):
+        return 0.0
+
+
+def count_event(event: str, fields: Mapping[str, Any]) -> None:
+    """Count one committed event (see the table above for what each name adds to)."""
+    EVENTS.labels(event=event).inc()
+    if event == "purchase.created":
+        outcome = "flagged" if str(fields.get("flagged")).lower() in {"true", "1"} else "accepted"
+        PURCHASES_INGESTED.labels(merchant_id=str(fields.get("merchant_id") or ""), outcome=outcome).inc()
+    elif event == "purchase.rejected":
+        PURCHASES_INGESTED.labels(merchant_id=str(fields.get("merchant_id") or ""), outcome="rejected").inc()
+    if event in CASHBACK_STATE_BY_EVENT and fields.get("cashback_amount") is not None:
+        CASHBACK_AMOUNT.labels(state=CASHBACK_STATE_BY_EVENT[event]).inc(_amount(fields["cashback_amount"]))
+    if event in PAYOUT_STATE_BY_EVENT:
+        state = PAYOUT_STATE_BY_EVENT[event]
+        PAYOUTS.labels(state=state).inc()
+        if fields.get("amount") is not None:
+            PAYOUT_AMOUNT.labels(state=state).inc(_amount(fields["amount"]))
+
+
+def fraud_review_queue_size() -> int:
+    purchase = apps.get_model("purchases", "Purchase")
+    return purchase.objects.filter(flagged=True, status="pending").count()
+
+
+class DatabaseStateCollector(Collector):
+    """Gauges read from the database at scrape time, so every worker reports the same truth."""
+
+    def describe(self) -> list[GaugeMetricFamily]:
+        return [self._family()]
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = self._family()
+        try:
+            family.add_metric([], fraud_review_queue_size())
+        except DatabaseError as exc:
+            # A broken gauge must not take the rest of the scrape down with it.
+            if isinstance(exc, (OperationalError, InterfaceError)):
+                count_db_connection_error()
+            logger.warning("Fraud review queue size unavailable: %s", exc.__class__.__name__)
+            return
+        yield family
+
+    @staticmethod
+    def _family() -> GaugeMetricFamily:
+        return GaugeMetricFamily("clicknback_fraud_review_queue_size", "Pending purchases flagged for staff review.")
+
+
+def multiprocess_mode() -> bool:
+    return bool(os.environ.get(MULTIPROCESS_DIR_ENV))
+
+
+if not multiprocess_mode():
+    REGISTRY.register(DatabaseStateCollector())
+
+
+def scrape_registry() -> CollectorRegistry:
+    if not multiprocess_mode():
+        return REGISTRY
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    registry.register(DatabaseStateCollector())
+    return registry
+
+
+def metrics_access_allowed(request: Request) -> bool:
+    """A valid `Authorization: Bearer <METRICS_TOKEN>`, or a client address in METRICS_ALLOWED_IPS."""
+    token = settings.METRICS_TOKEN
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if token and scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), token.encode()):
+        return True
+    try:
+        client = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(client in ipaddress.ip_network(allowed, strict=False) for allowed in settings.METRICS_ALLOWED_IPS)
+
+
+class IgnoreAcceptNegotiation(BaseContentNegotiation):
+    """The view writes the exposition format itself (by Prometheus' Accept); DRF only renders errors."""
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None) -> tuple:
+        return renderers[0], renderers[0].media_type
+
+    def select_parser(self, request: Request, parsers: list) -> None:
+        return None
+
+
+class MetricsView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = IgnoreAcceptNegotiation
+
+    @extend_schema(
+        tags=["operations"],
+        summary="Prometheus metrics",
+        description=(
+            "Prometheus text exposition format (not JSON). Allowed for a client address in "
+            "`METRICS_ALLOWED_IPS` (default loopback) or with `Authorization: Bearer <METRICS_TOKEN>`."
+        ),
+        auth=[],
+        responses={
+            (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="Metrics in Prometheus text format."),
+            (403, "application/json"): OpenApiResponse(ErrorBody, description="PERMISSION_DENIED"),
+        },
+    )
+    def get(self, request: Request) -> HttpResponse:
+        if not metrics_access_allowed(request):
+            return error_json_response(403, "PERMISSION_DENIED", "Metrics are not available to this client.")
+        encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
+        return HttpResponse(encoder(scrape_registry()), content_type=content_type)
