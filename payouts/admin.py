@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -86,7 +89,13 @@ class PayoutAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/payouts/payout/fail_payouts.html", context)
 
-    def _process(self, request: HttpRequest, queryset: QuerySet[Payout], verb: str, apply) -> None:
+    def _process(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Payout],
+        verb: str,
+        apply: Callable[[uuid.UUID], tuple[Payout, bool]],
+    ) -> None:
         """Apply one service call per payout; each is its own transaction, so one refusal stops nothing."""
         changed = unchanged = 0
         for payout_id in queryset.order_by("created_at").values_list("id", flat=True):

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
-from django_filters.utils import translate_validation
 
 from accounts.models import User
 from clicknback.errors import NotFound
+from clicknback.filtering import filter_queryset
 from payouts.filters import AdminPayoutFilter, UserPayoutFilter
 from payouts.models import Payout
 
@@ -23,10 +23,7 @@ def payouts_visible_to(*, viewer: User) -> QuerySet[Payout]:
 def payout_list(*, viewer: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Payout]:
     """Newest first; admins may filter by status and user_id, users by status (400 on bad values)."""
     filterset_class = AdminPayoutFilter if viewer.is_staff else UserPayoutFilter
-    filterset = filterset_class(filters or {}, queryset=payouts_visible_to(viewer=viewer))
-    if not filterset.is_valid():
-        raise translate_validation(filterset.errors)
-    return filterset.qs
+    return filter_queryset(filterset_class, filters, payouts_visible_to(viewer=viewer))
 
 
 def payout_get(*, viewer: User, payout_id: uuid.UUID) -> Payout:

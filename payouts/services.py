@@ -28,6 +28,7 @@ from clicknback.errors import (
     NotFound,
 )
 from clicknback.events import record_event
+from clicknback.integrity import violated_constraint
 from clicknback.money import format_money
 from payouts.models import IdempotencyKey, Payout, PayoutStatus
 from payouts.serializers import payout_json
@@ -100,7 +101,7 @@ def payout_request(
                 record.save(update_fields=["payout", "response_status", "response_body"])
                 return PayoutRequestResult(payout.id, record.response_status, record.response_body, replayed=False)
         except IntegrityError as exc:
-            if _constraint_name(exc) != IDEMPOTENCY_KEY_CONSTRAINT:
+            if violated_constraint(exc) != IDEMPOTENCY_KEY_CONSTRAINT:
                 raise
     raise RuntimeError("The idempotency key row vanished between conflict and replay.")
 
@@ -214,8 +215,3 @@ def _replay(stored: IdempotencyKey, *, fingerprint: str) -> PayoutRequestResult:
 
 def _key_cutoff(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - settings.IDEMPOTENCY_KEY_TTL
-
-
-def _constraint_name(exc: IntegrityError) -> str | None:
-    diag = getattr(exc.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None)

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -59,7 +59,7 @@ def _idempotency_key(request: Request) -> str | None:
 
 
 class PayoutListCreateView(APIView):
-    def get_permissions(self):
+    def get_permissions(self) -> list[BasePermission]:
         return [IsRegularUser()] if self.request.method == "POST" else [IsAuthenticated()]
 
     @extend_schema(
