@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from clicknback.routing import route
+from purchases.views import (
+    PurchaseConfirmView,
+    PurchaseDetailView,
+    PurchaseListView,
+    PurchaseReverseView,
+    PurchaseWebhookView,
+)
+
+urlpatterns = [
+    *route("webhooks/purchases", PurchaseWebhookView.as_view(), "webhook-purchases"),
+    *route("purchases", PurchaseListView.as_view(), "purchase-list"),
+    *route("purchases/<uuid:purchase_id>", PurchaseDetailView.as_view(), "purchase-detail"),
+    *route("purchases/<uuid:purchase_id>/confirm", PurchaseConfirmView.as_view(), "purchase-confirm"),
+    *route("purchases/<uuid:purchase_id>/reverse", PurchaseReverseView.as_view(), "purchase-reverse"),
+]

@@ -7,6 +7,9 @@ document (purchase or payout) first; the wallet row is locked last, here.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -14,6 +17,8 @@ from django.utils import timezone
 
 from clicknback.money import ZERO
 from wallets.models import EntryType, Wallet, WalletEntry
+
+_BALANCE_FIELDS = ["pending", "available", "paid", "entry_count", "updated_at"]
 
 
 def wallet_lock(*, user_id: uuid.UUID) -> Wallet:
@@ -43,25 +48,81 @@ def wallet_post(
     document, so a bug upstream fails loudly instead of creating or losing money.
     """
     _require_transaction()
+    posting = Posting(wallet, entry_type, pending, available, paid, purchase_id, payout_id)
+    entry = _apply(posting, now=timezone.now())
+    wallet.save(update_fields=_BALANCE_FIELDS)
+    entry.save(force_insert=True)
+    return entry
+
+
+def wallets_lock(*, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Wallet]:
+    """Lock several users' wallets in `user_id` order (the batch lock order), creating missing ones.
+
+    Only for batches (the confirmation job). Wallets created here are locked after the existing
+    ones; callers whose users all have wallets (every purchase created one) keep the strict order.
+    """
+    _require_transaction()
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    locked = {w.user_id: w for w in Wallet.objects.select_for_update().filter(user_id__in=ids).order_by("user_id")}
+    missing = [user_id for user_id in ids if user_id not in locked]
+    if missing:
+        Wallet.objects.bulk_create([Wallet(user_id=user_id) for user_id in missing], ignore_conflicts=True)
+        for wallet in Wallet.objects.select_for_update().filter(user_id__in=missing).order_by("user_id"):
+            locked[wallet.user_id] = wallet
+    return locked
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One `wallet_post` call, for `wallet_post_many`."""
+
+    wallet: Wallet
+    entry_type: EntryType
+    pending: Decimal = ZERO
+    available: Decimal = ZERO
+    paid: Decimal = ZERO
+    purchase_id: uuid.UUID | None = None
+    payout_id: uuid.UUID | None = None
+
+
+def wallet_post_many(*, postings: Sequence[Posting]) -> list[WalletEntry]:
+    """`wallet_post` for each posting in order, in two queries whatever their number.
+
+    The wallets must be locked by `wallet_lock`/`wallets_lock` in this transaction. Postings to one
+    wallet must share one `Wallet` object, so each entry's balances include the previous ones.
+    """
+    _require_transaction()
+    if not postings:
+        return []
     now = timezone.now()
-    wallet.pending += pending
-    wallet.available += available
-    wallet.paid += paid
+    entries = [_apply(posting, now=now) for posting in postings]
+    wallets = list({id(p.wallet): p.wallet for p in postings}.values())
+    Wallet.objects.bulk_update(wallets, _BALANCE_FIELDS)
+    return WalletEntry.objects.bulk_create(entries)
+
+
+def _apply(posting: Posting, *, now: datetime) -> WalletEntry:
+    """Move the wallet's balances in memory and return the (unsaved) entry recording the move."""
+    wallet = posting.wallet
+    wallet.pending += posting.pending
+    wallet.available += posting.available
+    wallet.paid += posting.paid
     wallet.entry_count += 1
     wallet.updated_at = now
-    wallet.save(update_fields=["pending", "available", "paid", "entry_count", "updated_at"])
-    return WalletEntry.objects.create(
+    return WalletEntry(
         wallet=wallet,
         sequence=wallet.entry_count,
-        type=entry_type,
-        pending_delta=pending,
-        available_delta=available,
-        paid_delta=paid,
+        type=posting.entry_type,
+        pending_delta=posting.pending,
+        available_delta=posting.available,
+        paid_delta=posting.paid,
         pending_balance=wallet.pending,
         available_balance=wallet.available,
         paid_balance=wallet.paid,
-        purchase_id=purchase_id,
-        payout_id=payout_id,
+        purchase_id=posting.purchase_id,
+        payout_id=posting.payout_id,
         created_at=now,
     )
 

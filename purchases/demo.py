@@ -1,0 +1,89 @@
+"""Demo purchases for user@example.com, one in every state, made through the same steps as the
+services so the ledger balances. Idempotent: purchases are keyed by their external ids.
+
+seed_demo runs each seed inside its own transaction, where the durable service entry points
+cannot be nested, so this calls the steps those entry points wrap.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import TextIO
+
+from django.utils import timezone
+
+from accounts.demo import DEMO_ADMIN, DEMO_PARTNER_NAME, DEMO_USER
+from accounts.models import Partner, User
+from clicknback.actors import Actor
+from merchants.models import Merchant
+from merchants.services import merchant_create
+from offers.selectors import offer_valid_on
+from offers.services import offer_create
+from purchases.models import Purchase, PurchaseStatus
+from purchases.services import _confirm_locked, _ingest, _lock_purchase
+from purchases.state_machine import purchase_transition
+
+DEMO_MERCHANT = "ClickNBack Demo Outdoor"
+# (external id, amount, days ago, what happens after creation)
+DEMO_PURCHASES = [
+    ("demo-order-1001", Decimal("120.00"), 2, []),
+    ("demo-order-1002", Decimal("80.00"), 25, ["confirm"]),
+    ("demo-order-1003", Decimal("45.00"), 10, ["reverse"]),
+    ("demo-order-1004", Decimal("60.00"), 40, ["confirm", "reverse"]),
+    ("demo-order-1005", Decimal("1500.00"), 1, ["partner_confirm"]),  # flagged, awaiting staff review
+    ("demo-order-1006", Decimal("30.00"), 20, []),  # due: confirm_due_purchases will confirm it
+]
+
+
+def seed(out: TextIO) -> None:
+    user = User.objects.get(email__iexact=DEMO_USER[0])
+    admin = User.objects.get(email__iexact=DEMO_ADMIN[0])
+    partner = Partner.objects.get(name=DEMO_PARTNER_NAME)
+    known = set(
+        Purchase.objects.filter(external_id__in=[p[0] for p in DEMO_PURCHASES]).values_list("external_id", flat=True)
+    )
+    missing = [p for p in DEMO_PURCHASES if p[0] not in known]
+    if not missing:
+        return
+    merchant = _demo_merchant(admin)
+    partner_actor, admin_actor = Actor.for_partner(partner), Actor.for_user(admin)
+    for external_id, amount, days_ago, steps in missing:
+        purchase = _ingest(
+            partner=partner,
+            external_id=external_id,
+            user_id=user.id,
+            merchant_id=merchant.id,
+            amount=amount,
+            purchased_at=timezone.now() - timedelta(days=days_ago),
+            actor=partner_actor,
+        )
+        for step in steps:
+            locked = _lock_purchase(purchase_id=purchase.id)
+            if step == "partner_confirm":
+                _confirm_locked(locked, actor=partner_actor)
+            else:
+                target = PurchaseStatus.CONFIRMED if step == "confirm" else PurchaseStatus.REVERSED
+                reason = "Goods returned." if step == "reverse" else ""
+                purchase_transition(purchase=locked, to_status=target, actor=admin_actor, reason=reason)
+    out.write(f"Purchases: {len(missing)} demo purchase(s) for {user.email} at {merchant.name}\n")
+
+
+def _demo_merchant(admin: User) -> Merchant:
+    """The demo merchant, with a 5 % offer covering the demo purchases' dates."""
+    actor = Actor.for_user(admin)
+    merchant = Merchant.objects.filter(name__iexact=DEMO_MERCHANT).first() or merchant_create(
+        name=DEMO_MERCHANT, website="https://outdoor.example.com", confirmation_days=14, actor=actor
+    )
+    today = timezone.now().date()
+    if offer_valid_on(merchant_id=merchant.id, on_date=today - timedelta(days=60)) is None:
+        offer_create(
+            merchant_id=merchant.id,
+            cashback_type="percent",
+            cashback_value=Decimal("5.00"),
+            starts_on=today - timedelta(days=60),
+            ends_on=today + timedelta(days=365),
+            monthly_cap_per_user=Decimal("150.00"),
+            actor=actor,
+        )
+    return merchant

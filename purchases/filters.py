@@ -1,0 +1,44 @@
+"""Query filters of GET /purchases. Users may filter only by status; the rest are for admins."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import django_filters
+from django.db.models import QuerySet
+
+from purchases.models import Purchase, PurchaseStatus
+
+USER_FILTERS = {"status"}
+
+
+class PurchaseFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=PurchaseStatus.choices)
+    user_id = django_filters.UUIDFilter(field_name="user_id", help_text="Admins only.")
+    merchant_id = django_filters.UUIDFilter(field_name="merchant_id", help_text="Admins only.")
+    flagged = django_filters.BooleanFilter(help_text="Admins only.")
+    purchased_from = django_filters.DateFilter(method="filter_from", help_text="Admins only; inclusive (UTC date).")
+    purchased_to = django_filters.DateFilter(method="filter_to", help_text="Admins only; inclusive (UTC date).")
+
+    class Meta:
+        model = Purchase
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not (self.request and self.request.user.is_staff):
+            for name in set(self.filters) - USER_FILTERS:
+                del self.filters[name]
+
+    # Dates as half-open ranges of instants, so the purchased_at indexes serve them.
+    def filter_from(self, queryset: QuerySet[Purchase], name: str, value: date) -> QuerySet[Purchase]:
+        return queryset.filter(purchased_at__gte=_utc_midnight(value))
+
+    def filter_to(self, queryset: QuerySet[Purchase], name: str, value: date) -> QuerySet[Purchase]:
+        if value == date.max:
+            return queryset
+        return queryset.filter(purchased_at__lt=_utc_midnight(value + timedelta(days=1)))
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)

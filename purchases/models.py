@@ -1,0 +1,149 @@
+"""Purchases reported by partners, the cashback each one earns, and their audit trail."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from clicknback.money import ZERO, MoneyModelField
+
+
+class PurchaseStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CONFIRMED = "confirmed", "Confirmed"
+    REVERSED = "reversed", "Reversed"
+
+
+class CashbackStatus(models.TextChoices):
+    """The status of the cashback transaction: which wallet bucket holds the purchase's cashback."""
+
+    PENDING = "pending", "Pending"
+    AVAILABLE = "available", "Available"
+    REVERSED = "reversed", "Reversed"
+
+
+class FlagReason(models.TextChoices):
+    VELOCITY = "velocity", "Too many purchases in a short time"
+    HIGH_AMOUNT = "high_amount", "Amount at or above the review threshold"
+
+
+# The only status pairs a purchase can be in, each with its timestamps.
+_PENDING = Q(
+    status=PurchaseStatus.PENDING,
+    cashback_status=CashbackStatus.PENDING,
+    confirmed_at__isnull=True,
+    reversed_at__isnull=True,
+)
+_CONFIRMED = Q(
+    status=PurchaseStatus.CONFIRMED,
+    cashback_status=CashbackStatus.AVAILABLE,
+    confirmed_at__isnull=False,
+    reversed_at__isnull=True,
+    flagged=False,
+)
+_REVERSED = Q(status=PurchaseStatus.REVERSED, cashback_status=CashbackStatus.REVERSED, reversed_at__isnull=False)
+
+
+class Purchase(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The partner's own id for the purchase; unique in the database, so no purchase is rewarded twice.
+    external_id = models.CharField(max_length=128)
+    partner = models.ForeignKey("accounts.Partner", on_delete=models.PROTECT, related_name="purchases")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchases")
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="purchases")
+    offer = models.ForeignKey("offers.Offer", on_delete=models.PROTECT, related_name="purchases")
+    amount = MoneyModelField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=16, choices=PurchaseStatus.choices, default=PurchaseStatus.PENDING)
+    cashback_amount = MoneyModelField(default=ZERO)
+    cashback_status = models.CharField(max_length=16, choices=CashbackStatus.choices, default=CashbackStatus.PENDING)
+    # Held for staff review: the confirmation job skips it and partners cannot confirm it.
+    flagged = models.BooleanField(default=False)
+    # Why it was flagged; kept after staff clear the flag, as the record of the review.
+    flag_reasons = ArrayField(models.CharField(max_length=32, choices=FlagReason.choices), default=list, blank=True)
+    # The partner confirmed it while it was flagged: staff clearing the flag confirms it at once.
+    settlement_requested = models.BooleanField(default=False)
+    purchased_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversal_reason = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="purchase_external_id_unique"),
+            models.CheckConstraint(condition=Q(status__in=PurchaseStatus.values), name="purchase_status_valid"),
+            models.CheckConstraint(
+                condition=Q(cashback_status__in=CashbackStatus.values), name="purchase_cashback_status_valid"
+            ),
+            models.CheckConstraint(condition=_PENDING | _CONFIRMED | _REVERSED, name="purchase_status_consistent"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="purchase_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(cashback_amount__gte=0, cashback_amount__lte=models.F("amount")),
+                name="purchase_cashback_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(flagged=False) | Q(flag_reasons__len__gt=0), name="purchase_flag_has_reason"
+            ),
+            models.CheckConstraint(condition=~Q(external_id=""), name="purchase_external_id_not_empty"),
+        ]
+        indexes = [
+            # A user's purchases, newest first (GET /purchases for a user).
+            models.Index(fields=["user", "-created_at"], name="purchase_user_created"),
+            # All purchases newest first (GET /purchases for an admin).
+            models.Index(fields=["-created_at"], name="purchase_created"),
+            # Velocity window and the monthly-cap sum at ingestion; admins' date filters per user.
+            models.Index(fields=["user", "purchased_at"], name="purchase_user_purchased"),
+            # Admins' date range filters over everyone.
+            models.Index(fields=["purchased_at"], name="purchase_purchased"),
+            # The confirmation job: pending, unflagged, oldest first.
+            models.Index(
+                fields=["purchased_at"],
+                name="purchase_due_candidates",
+                condition=Q(status=PurchaseStatus.PENDING, flagged=False),
+            ),
+            # The review queue.
+            models.Index(fields=["-created_at"], name="purchase_flagged", condition=Q(flagged=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} ({self.status})"
+
+
+class PurchaseAction(models.TextChoices):
+    CREATED = "created", "Created"
+    CONFIRMED = "confirmed", "Confirmed"
+    REVERSED = "reversed", "Reversed"
+    SETTLEMENT_REQUESTED = "settlement_requested", "Partner confirmed while flagged"
+    FLAG_CLEARED = "flag_cleared", "Flag cleared by staff"
+
+
+class PurchaseEvent(models.Model):
+    """One change of a purchase, who made it and why; written in the transaction of the change."""
+
+    id = models.BigAutoField(primary_key=True)
+    purchase = models.ForeignKey(Purchase, on_delete=models.PROTECT, related_name="events", db_index=False)
+    action = models.CharField(max_length=32, choices=PurchaseAction.choices)
+    from_status = models.CharField(max_length=16, choices=PurchaseStatus.choices, blank=True, default="")
+    to_status = models.CharField(max_length=16, choices=PurchaseStatus.choices)
+    actor_kind = models.CharField(max_length=16)
+    actor_id = models.CharField(max_length=64, blank=True, default="")
+    actor_label = models.CharField(max_length=254, blank=True, default="")
+    reason = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["purchase", "id"]
+        indexes = [models.Index(fields=["purchase", "id"], name="purchase_event_by_purchase")]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=PurchaseAction.values), name="purchase_event_action_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_status or '-'} -> {self.to_status}"

@@ -1,0 +1,78 @@
+"""The HTTP edge of purchases: what the webhook and the API accept, and the purchase they render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from clicknback.money import MoneyField
+from purchases.models import Purchase
+
+EVENT_CREATED = "purchase.created"
+EVENT_CONFIRMED = "purchase.confirmed"
+EVENT_REVERSED = "purchase.reversed"
+CREATED_FIELDS = ("user_id", "merchant_id", "amount", "currency")
+
+
+class PurchaseOutputSerializer(serializers.ModelSerializer):
+    user_id = serializers.UUIDField(read_only=True)
+    merchant_id = serializers.UUIDField(read_only=True)
+    merchant_name = serializers.CharField(source="merchant.name", read_only=True)
+    offer_id = serializers.UUIDField(read_only=True)
+    amount = MoneyField(read_only=True)
+    cashback_amount = MoneyField(read_only=True)
+    flag_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Purchase
+        fields = [
+            "id",
+            "external_id",
+            "user_id",
+            "merchant_id",
+            "merchant_name",
+            "offer_id",
+            "amount",
+            "currency",
+            "status",
+            "cashback_amount",
+            "cashback_status",
+            "flagged",
+            "flag_reasons",
+            "purchased_at",
+            "created_at",
+            "confirmed_at",
+            "reversed_at",
+        ]
+        read_only_fields = fields
+
+
+class WebhookInputSerializer(serializers.Serializer):
+    """One partner event. `external_id` always; `purchase.created` also needs the purchase itself."""
+
+    event = serializers.ChoiceField(choices=[EVENT_CREATED, EVENT_CONFIRMED, EVENT_REVERSED])
+    external_id = serializers.CharField(min_length=1, max_length=128, trim_whitespace=False)
+    user_id = serializers.UUIDField(required=False, help_text="purchase.created only.")
+    merchant_id = serializers.UUIDField(required=False, help_text="purchase.created only.")
+    amount = MoneyField(required=False, help_text="purchase.created only.")
+    currency = serializers.CharField(
+        required=False, max_length=16, help_text="purchase.created only; must be the platform currency."
+    )
+    purchased_at = serializers.DateTimeField(
+        required=False, help_text="purchase.created only; default now; not in the future."
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text="purchase.reversed only."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["event"] == EVENT_CREATED:
+            missing = {name: ["This field is required."] for name in CREATED_FIELDS if name not in attrs}
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs
+
+
+class ReverseInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")

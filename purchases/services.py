@@ -1,0 +1,290 @@
+"""Every write to purchases. Each public function is one transaction (`atomic(durable=True)`).
+
+Lock order, always: the purchase row first (`select_for_update`), the wallet row last. Ingestion
+has no purchase row yet, so it locks only the wallet; that lock is what serialises one user's
+ingestions, so the monthly cap and the velocity count read under it cannot be raced.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, ExpressionWrapper, F, Value
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from accounts.models import Partner, User
+from clicknback.actors import Actor, ActorKind
+from clicknback.errors import (
+    DuplicatePurchase,
+    MerchantNotEligible,
+    NotFound,
+    OfferNotAvailable,
+    UnsupportedCurrency,
+    UserNotEligible,
+)
+from clicknback.events import record_event
+from clicknback.integrity import violated_constraint
+from merchants.models import Merchant, MerchantStatus
+from purchases.cashback import CashbackTerms, cashback_for
+from purchases.fraud import fraud_flags, parse_rate
+from purchases.models import Purchase, PurchaseAction, PurchaseEvent, PurchaseStatus
+from purchases.selectors import offer_for_purchase, user_purchase_stats
+from purchases.state_machine import (
+    apply_plan_fields,
+    audit_event,
+    plan_transition,
+    posting_for,
+    purchase_transition,
+    record_transition,
+)
+from wallets.models import EntryType
+from wallets.services import wallet_lock, wallet_post, wallet_post_many, wallets_lock
+
+EXTERNAL_ID_CONSTRAINT = "purchase_external_id_unique"
+
+
+def purchase_ingest(
+    *,
+    partner: Partner,
+    external_id: str,
+    user_id: uuid.UUID,
+    merchant_id: uuid.UUID,
+    amount: Decimal,
+    currency: str,
+    purchased_at: datetime | None = None,
+    actor: Actor,
+) -> Purchase:
+    """Store a reported purchase and put its cashback in the user's pending balance.
+
+    Refusals store nothing. A known `external_id` is `DuplicatePurchase` (with the existing id)
+    whatever the timing: the unique constraint decides, and its violation is caught once the
+    transaction has rolled back, so concurrent duplicates never surface as a 500.
+    """
+    now = timezone.now()
+    purchased_at = purchased_at or now
+    if purchased_at > now:
+        raise ValidationError({"purchased_at": ["Must not be in the future."]})
+    if currency.upper() != settings.PLATFORM_CURRENCY:
+        raise UnsupportedCurrency(f"Only {settings.PLATFORM_CURRENCY} is supported.", currency=currency)
+    try:
+        with transaction.atomic(durable=True):
+            purchase = _ingest(
+                partner=partner,
+                external_id=external_id,
+                user_id=user_id,
+                merchant_id=merchant_id,
+                amount=amount,
+                purchased_at=purchased_at,
+                actor=actor,
+            )
+    except IntegrityError as exc:
+        if violated_constraint(exc) != EXTERNAL_ID_CONSTRAINT:
+            raise
+        existing = Purchase.objects.filter(external_id=external_id).values_list("id", flat=True).first()
+        raise DuplicatePurchase(purchase_id=str(existing)) from exc
+    return purchase
+
+
+def _ingest(
+    *,
+    partner: Partner,
+    external_id: str,
+    user_id: uuid.UUID,
+    merchant_id: uuid.UUID,
+    amount: Decimal,
+    purchased_at: datetime,
+    actor: Actor,
+) -> Purchase:
+    utc_time = purchased_at.astimezone(UTC)
+    offer = offer_for_purchase(user_id=user_id, merchant_id=merchant_id, on_date=utc_time.date())
+    if offer is None:
+        _raise_not_eligible(user_id=user_id, merchant_id=merchant_id)
+    wallet = wallet_lock(user_id=user_id)  # before reading what the user earned: the cap holds under concurrency
+    velocity_limit, velocity_window = parse_rate(settings.FRAUD_VELOCITY_LIMIT)
+    stats = user_purchase_stats(
+        user_id=user_id,
+        offer_id=offer.id,
+        month=_utc_month(utc_time),
+        window=(purchased_at - velocity_window, purchased_at),
+    )
+    cashback = cashback_for(
+        terms=CashbackTerms.from_offer(offer), amount=amount, earned_this_month=stats.earned_from_offer
+    )
+    reasons = fraud_flags(
+        amount=amount,
+        recent_purchases=stats.recent_purchases,
+        velocity_limit=velocity_limit,
+        review_amount=settings.FRAUD_REVIEW_AMOUNT,
+    )
+    purchase = Purchase(
+        external_id=external_id,
+        partner=partner,
+        user_id=user_id,
+        merchant=offer.merchant,
+        offer=offer,
+        amount=amount,
+        currency=settings.PLATFORM_CURRENCY,
+        cashback_amount=cashback,
+        flagged=bool(reasons),
+        flag_reasons=reasons,
+        purchased_at=purchased_at,
+    )
+    purchase.save(force_insert=True)
+    if cashback:  # the ledger records movements; a 0.00 purchase moves nothing
+        wallet_post(wallet=wallet, entry_type=EntryType.CASHBACK_PENDING, pending=cashback, purchase_id=purchase.id)
+    audit_event(purchase, action=PurchaseAction.CREATED, from_status="", actor=actor).save()
+    record_event(
+        "purchase.created",
+        purchase_id=purchase.id,
+        external_id=external_id,
+        user_id=user_id,
+        merchant_id=offer.merchant_id,
+        offer_id=offer.id,
+        amount=amount,
+        cashback_amount=cashback,
+        flagged=purchase.flagged,
+        actor=actor,
+    )
+    return purchase
+
+
+def _raise_not_eligible(*, user_id: uuid.UUID, merchant_id: uuid.UUID) -> None:
+    """Which of the three eligibility rules failed, in the contract's order (only on refusals)."""
+    if not User.objects.filter(pk=user_id, is_active=True).exists():
+        raise UserNotEligible(user_id=str(user_id))
+    if not Merchant.objects.filter(pk=merchant_id, status=MerchantStatus.ACTIVE).exists():
+        raise MerchantNotEligible(merchant_id=str(merchant_id))
+    raise OfferNotAvailable(merchant_id=str(merchant_id))
+
+
+def _utc_month(moment: datetime) -> tuple[datetime, datetime]:
+    start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    return start, end
+
+
+def purchase_confirm(
+    *,
+    actor: Actor,
+    purchase_id: uuid.UUID | None = None,
+    external_id: str | None = None,
+    partner: Partner | None = None,
+) -> Purchase:
+    """Confirm a pending purchase: its cashback moves from pending to available.
+
+    Repeating it is a no-op; confirming a reversed purchase is `InvalidStateTransition`. A flagged
+    purchase is confirmed only by staff (which clears the flag); anyone else's confirmation is
+    remembered as `settlement_requested` and the purchase stays pending.
+    """
+    with transaction.atomic(durable=True):
+        purchase = _lock_purchase(purchase_id=purchase_id, external_id=external_id, partner=partner)
+        _confirm_locked(purchase, actor=actor)
+    return purchase
+
+
+def _confirm_locked(purchase: Purchase, *, actor: Actor) -> None:
+    if purchase.flagged and purchase.status == PurchaseStatus.PENDING and actor.kind != ActorKind.ADMIN:
+        if not purchase.settlement_requested:
+            purchase.settlement_requested = True
+            purchase.save(update_fields=["settlement_requested"])
+            audit_event(
+                purchase, action=PurchaseAction.SETTLEMENT_REQUESTED, from_status=purchase.status, actor=actor
+            ).save()
+        return
+    purchase_transition(purchase=purchase, to_status=PurchaseStatus.CONFIRMED, actor=actor)
+
+
+def purchase_reverse(
+    *,
+    actor: Actor,
+    reason: str = "",
+    purchase_id: uuid.UUID | None = None,
+    external_id: str | None = None,
+    partner: Partner | None = None,
+) -> Purchase:
+    """Reverse a purchase: its cashback leaves the bucket it is in (pending, or available, which
+    may go below zero). Repeating it is a no-op."""
+    with transaction.atomic(durable=True):
+        purchase = _lock_purchase(purchase_id=purchase_id, external_id=external_id, partner=partner)
+        purchase_transition(purchase=purchase, to_status=PurchaseStatus.REVERSED, actor=actor, reason=reason)
+    return purchase
+
+
+def purchase_clear_flag(*, purchase_id: uuid.UUID, actor: Actor) -> Purchase:
+    """Staff reviewed a flagged purchase: clear the flag, and confirm it at once if the partner
+    already asked to settle it. Clearing an unflagged purchase is a no-op."""
+    with transaction.atomic(durable=True):
+        purchase = _lock_purchase(purchase_id=purchase_id)
+        if not purchase.flagged:
+            return purchase
+        purchase.flagged = False
+        purchase.save(update_fields=["flagged"])
+        audit_event(purchase, action=PurchaseAction.FLAG_CLEARED, from_status=purchase.status, actor=actor).save()
+        if purchase.settlement_requested and purchase.status == PurchaseStatus.PENDING:
+            purchase_transition(purchase=purchase, to_status=PurchaseStatus.CONFIRMED, actor=actor)
+    return purchase
+
+
+def _lock_purchase(
+    *, purchase_id: uuid.UUID | None = None, external_id: str | None = None, partner: Partner | None = None
+) -> Purchase:
+    """Lock one purchase row (not its merchant). A partner only reaches its own purchases."""
+    queryset = Purchase.objects.select_for_update(of=("self",)).select_related("merchant")
+    if purchase_id is not None:
+        queryset = queryset.filter(pk=purchase_id)
+    elif external_id is not None:
+        queryset = queryset.filter(external_id=external_id)
+    else:
+        raise TypeError("purchase_id or external_id is required.")
+    if partner is not None:
+        queryset = queryset.filter(partner=partner)
+    purchase = queryset.first()
+    if purchase is None:
+        raise NotFound("No such purchase.")
+    return purchase
+
+
+def purchases_confirm_due(*, actor: Actor, batch_size: int = 500, now: datetime | None = None) -> int:
+    """Confirm one batch of due purchases (pending, unflagged, `purchased_at + confirmation_days`
+    passed); return how many. Several copies run at once: each skips rows another has locked.
+
+    One transaction per batch, a fixed number of queries whatever its size: lock the purchases,
+    lock their wallets in `user_id` order, one UPDATE, one audit INSERT, the ledger in two queries.
+    """
+    now = now or timezone.now()
+    due_at = ExpressionWrapper(
+        F("purchased_at") + F("merchant__confirmation_days") * Value(timedelta(days=1)), output_field=DateTimeField()
+    )
+    with transaction.atomic(durable=True):
+        batch = list(
+            Purchase.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=PurchaseStatus.PENDING, flagged=False, purchased_at__lte=now)
+            .alias(due_at=due_at)
+            .filter(due_at__lte=now)
+            .order_by("purchased_at")
+            .only("id", "external_id", "user_id", "amount", "cashback_amount", "status", "cashback_status")[:batch_size]
+        )
+        if not batch:
+            return 0
+        planned = [(purchase, plan_transition(purchase, PurchaseStatus.CONFIRMED)) for purchase in batch]
+        moving = [(purchase, plan) for purchase, plan in planned if plan.moves_money]
+        wallets = wallets_lock(user_ids=[purchase.user_id for purchase, _ in moving])
+        postings = [posting_for(plan, purchase=p, wallet=wallets[p.user_id]) for p, plan in moving]
+        changed = {field for purchase, plan in planned for field in apply_plan_fields(purchase, plan, now=now)}
+        # Every plan here is pending -> confirmed at one `now`, so every row gets the same values.
+        Purchase.objects.filter(pk__in=[p.id for p in batch]).update(**{f: getattr(batch[0], f) for f in changed})
+        PurchaseEvent.objects.bulk_create(
+            [
+                audit_event(p, action=PurchaseAction.CONFIRMED, from_status=plan.from_status, actor=actor, now=now)
+                for p, plan in planned
+            ]
+        )
+        wallet_post_many(postings=postings)
+        for purchase, plan in planned:
+            record_transition(purchase, plan, actor=actor)
+    return len(batch)

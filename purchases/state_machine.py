@@ -1,0 +1,156 @@
+"""The purchase state machine: which transitions exist and what each one does to the wallet.
+
+    pending ──confirm──> confirmed ──reverse──> reversed
+       └──────────────reverse──────────────────────┘
+
+One table says which moves are allowed; a second says which wallet bucket each move touches, so a
+reversal can never take money from the wrong bucket. `plan_transition` is the one decision
+function; `purchase_transition` applies it to one locked purchase, and the confirmation job
+applies the same plans to a batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from clicknback.actors import Actor
+from clicknback.errors import InvalidStateTransition
+from clicknback.events import record_event
+from purchases.models import CashbackStatus, Purchase, PurchaseAction, PurchaseEvent, PurchaseStatus
+from wallets.models import EntryType, Wallet
+from wallets.services import Posting, wallet_lock, wallet_post
+
+P, C, R = PurchaseStatus.PENDING, PurchaseStatus.CONFIRMED, PurchaseStatus.REVERSED
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    P: frozenset({C, R}),
+    C: frozenset({R}),
+    R: frozenset(),
+}
+
+# (from, to) -> (ledger entry type, pending sign, available sign), applied to the cashback amount.
+WALLET_MOVES: dict[tuple[str, str], tuple[EntryType, int, int]] = {
+    (P, C): (EntryType.CASHBACK_CONFIRMED, -1, +1),
+    (P, R): (EntryType.CASHBACK_REVERSED, -1, 0),
+    # Confirmed cashback is taken back from `available`, which may go below zero (a debt).
+    (C, R): (EntryType.CASHBACK_REVERSED, 0, -1),
+}
+
+CASHBACK_STATUS_FOR = {P: CashbackStatus.PENDING, C: CashbackStatus.AVAILABLE, R: CashbackStatus.REVERSED}
+ACTION_FOR = {C: PurchaseAction.CONFIRMED, R: PurchaseAction.REVERSED}
+
+
+@dataclass(frozen=True)
+class TransitionPlan:
+    from_status: str
+    to_status: str
+    entry_type: EntryType
+    pending_delta: Decimal
+    available_delta: Decimal
+
+    @property
+    def moves_money(self) -> bool:
+        return bool(self.pending_delta or self.available_delta)
+
+
+def plan_transition(purchase: Purchase, to_status: str) -> TransitionPlan | None:
+    """What moving `purchase` to `to_status` means; None if it is already there (a no-op).
+
+    Raises `InvalidStateTransition` (409, details.current_status) for a move the table forbids.
+    """
+    current = purchase.status
+    if current == to_status:
+        return None
+    if to_status not in ALLOWED_TRANSITIONS[current]:
+        raise InvalidStateTransition(f"A {current} purchase cannot become {to_status}.", current_status=current)
+    entry_type, pending_sign, available_sign = WALLET_MOVES[(current, to_status)]
+    cashback = purchase.cashback_amount
+    return TransitionPlan(current, to_status, entry_type, pending_sign * cashback, available_sign * cashback)
+
+
+def apply_plan_fields(purchase: Purchase, plan: TransitionPlan, *, now: datetime, reason: str = "") -> list[str]:
+    """Set the purchase's fields for the plan in memory; return the names of the changed fields."""
+    purchase.status = plan.to_status
+    purchase.cashback_status = CASHBACK_STATUS_FOR[plan.to_status]
+    fields = ["status", "cashback_status"]
+    if plan.to_status == C:
+        purchase.confirmed_at = now
+        purchase.flagged = False  # only staff confirm a flagged purchase, and that clears the flag
+        fields += ["confirmed_at", "flagged"]
+    else:
+        purchase.reversed_at = now
+        purchase.reversal_reason = reason
+        fields += ["reversed_at", "reversal_reason"]
+    return fields
+
+
+def audit_event(
+    purchase: Purchase, *, action: str, from_status: str, actor: Actor, reason: str = "", now: datetime | None = None
+) -> PurchaseEvent:
+    """An unsaved audit row for a change of `purchase` (saved by the caller, alone or in bulk)."""
+    return PurchaseEvent(
+        purchase=purchase,
+        action=action,
+        from_status=from_status,
+        to_status=purchase.status,
+        actor_kind=str(actor.kind),
+        actor_id=actor.id,
+        actor_label=actor.label[:254],
+        reason=reason[:500],
+        created_at=now or timezone.now(),
+    )
+
+
+def posting_for(plan: TransitionPlan, *, purchase: Purchase, wallet: Wallet) -> Posting:
+    return Posting(
+        wallet=wallet,
+        entry_type=plan.entry_type,
+        pending=plan.pending_delta,
+        available=plan.available_delta,
+        purchase_id=purchase.id,
+    )
+
+
+def record_transition(purchase: Purchase, plan: TransitionPlan, *, actor: Actor) -> None:
+    record_event(
+        f"purchase.{plan.to_status}",
+        purchase_id=purchase.id,
+        external_id=purchase.external_id,
+        user_id=purchase.user_id,
+        amount=purchase.amount,
+        cashback_amount=purchase.cashback_amount,
+        from_status=plan.from_status,
+        actor=actor,
+    )
+
+
+def purchase_transition(*, purchase: Purchase, to_status: str, actor: Actor, reason: str = "") -> bool:
+    """Move a purchase locked by the caller (select_for_update) to `to_status`; False if it was there.
+
+    Runs inside the caller's transaction: locks the wallet (after the purchase), moves the money
+    the table says, saves the purchase and its audit row. Zero cashback moves no money and so
+    writes no ledger entry (the ledger only records movements).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("purchase_transition runs inside the caller's transaction.")
+    plan = plan_transition(purchase, to_status)
+    if plan is None:
+        return False
+    now = timezone.now()
+    if plan.moves_money:
+        wallet_post(
+            wallet=wallet_lock(user_id=purchase.user_id),
+            entry_type=plan.entry_type,
+            pending=plan.pending_delta,
+            available=plan.available_delta,
+            purchase_id=purchase.id,
+        )
+    purchase.save(update_fields=apply_plan_fields(purchase, plan, now=now, reason=reason))
+    audit_event(purchase, action=ACTION_FOR[to_status], from_status=plan.from_status, actor=actor, reason=reason).save()
+    record_transition(purchase, plan, actor=actor)
+    return True

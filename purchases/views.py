@@ -1,0 +1,176 @@
+"""Purchases over HTTP: the partner webhook, and reading and administering purchases."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.authentication import PartnerSignatureAuthentication
+from accounts.permissions import IsAdmin, IsPartner
+from clicknback.actors import Actor
+from clicknback.errors import NotFound
+from clicknback.openapi import errors
+from clicknback.ratelimit import enforce_rate_limit
+from purchases.filters import PurchaseFilter
+from purchases.selectors import purchases_visible_to
+from purchases.serializers import (
+    EVENT_CONFIRMED,
+    EVENT_CREATED,
+    PurchaseOutputSerializer,
+    ReverseInputSerializer,
+    WebhookInputSerializer,
+)
+from purchases.services import purchase_confirm, purchase_ingest, purchase_reverse
+
+_WEBHOOK_DESCRIPTION = """Partners report purchases here, signed (`X-Partner-Key`, `X-Signature`), not with a JWT.
+
+| event | fields | success |
+|---|---|---|
+| `purchase.created` | `external_id`, `user_id`, `merchant_id`, `amount`, `currency`, `purchased_at?` | 201 |
+| `purchase.confirmed` | `external_id` | 200 |
+| `purchase.reversed` | `external_id`, `reason?` | 200 |
+
+A repeated transition answers 200 with nothing changed. A flagged purchase stays `pending` on
+`purchase.confirmed` until staff clear the flag."""
+
+
+class PurchaseWebhookView(APIView):
+    authentication_classes = [PartnerSignatureAuthentication]
+    permission_classes = [IsPartner]
+
+    @extend_schema(
+        operation_id="webhook_purchases",
+        tags=["webhooks"],
+        summary="Partner purchase events",
+        description=_WEBHOOK_DESCRIPTION,
+        request=WebhookInputSerializer,
+        responses={
+            201: PurchaseOutputSerializer,
+            200: PurchaseOutputSerializer,
+            **errors(
+                404,
+                429,
+                e401="INVALID_SIGNATURE",
+                e409="DUPLICATE_PURCHASE, INVALID_STATE_TRANSITION",
+                e422="USER_NOT_ELIGIBLE, MERCHANT_NOT_ELIGIBLE, OFFER_NOT_AVAILABLE, UNSUPPORTED_CURRENCY",
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "purchase.created",
+                request_only=True,
+                value={
+                    "event": "purchase.created",
+                    "external_id": "order-1001",
+                    "user_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                    "merchant_id": "9c1d1a6e-4c1e-4d3c-8a55-2b0f4f1f9e10",
+                    "amount": "150.00",
+                    "currency": "EUR",
+                    "purchased_at": "2025-01-15T10:30:00Z",
+                },
+            ),
+            OpenApiExample(
+                "purchase.reversed",
+                request_only=True,
+                value={"event": "purchase.reversed", "external_id": "order-1001"},
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        partner = request.auth
+        enforce_rate_limit(request, group="webhook-purchases", key=partner.key, rate=settings.WEBHOOK_RATE_LIMIT)
+        serializer = WebhookInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        actor = Actor.for_partner(partner)
+        if data["event"] == EVENT_CREATED:
+            purchase = purchase_ingest(
+                partner=partner,
+                external_id=data["external_id"],
+                user_id=data["user_id"],
+                merchant_id=data["merchant_id"],
+                amount=data["amount"],
+                currency=data["currency"],
+                purchased_at=data.get("purchased_at"),
+                actor=actor,
+            )
+            return Response(PurchaseOutputSerializer(purchase).data, status=status.HTTP_201_CREATED)
+        if data["event"] == EVENT_CONFIRMED:
+            purchase = purchase_confirm(external_id=data["external_id"], partner=partner, actor=actor)
+        else:
+            purchase = purchase_reverse(
+                external_id=data["external_id"], partner=partner, reason=data.get("reason", ""), actor=actor
+            )
+        return Response(PurchaseOutputSerializer(purchase).data)
+
+
+class PurchaseListView(generics.ListAPIView):
+    serializer_class = PurchaseOutputSerializer
+    filterset_class = PurchaseFilter
+
+    def get_queryset(self):
+        return purchases_visible_to(user=self.request.user)
+
+    @extend_schema(
+        tags=["purchases"],
+        summary="List purchases",
+        description="Users see their own purchases and may filter by `status`; admins see all and may "
+        "use every filter. Newest first.",
+        responses={200: PurchaseOutputSerializer(many=True), **errors()},
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class PurchaseDetailView(APIView):
+    @extend_schema(
+        tags=["purchases"],
+        summary="One purchase",
+        description="The owner or an admin; anyone else gets 404.",
+        responses={200: PurchaseOutputSerializer, **errors(404)},
+    )
+    def get(self, request: Request, purchase_id: uuid.UUID) -> Response:
+        purchase = purchases_visible_to(user=request.user).filter(pk=purchase_id).first()
+        if purchase is None:
+            raise NotFound("No such purchase.")
+        return Response(PurchaseOutputSerializer(purchase).data)
+
+
+class PurchaseConfirmView(APIView):
+    permission_classes = [IsAdmin]
+
+    @extend_schema(
+        tags=["purchases"],
+        summary="Confirm a purchase (admin)",
+        description="As the `purchase.confirmed` event; a flagged purchase is confirmed and its flag cleared.",
+        request=None,
+        responses={200: PurchaseOutputSerializer, **errors(403, 404, e409="INVALID_STATE_TRANSITION")},
+    )
+    def post(self, request: Request, purchase_id: uuid.UUID) -> Response:
+        purchase = purchase_confirm(purchase_id=purchase_id, actor=Actor.for_user(request.user))
+        return Response(PurchaseOutputSerializer(purchase).data)
+
+
+class PurchaseReverseView(APIView):
+    permission_classes = [IsAdmin]
+
+    @extend_schema(
+        tags=["purchases"],
+        summary="Reverse a purchase (admin)",
+        description="As the `purchase.reversed` event.",
+        request=ReverseInputSerializer,
+        responses={200: PurchaseOutputSerializer, **errors(403, 404)},
+    )
+    def post(self, request: Request, purchase_id: uuid.UUID) -> Response:
+        serializer = ReverseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        purchase = purchase_reverse(
+            purchase_id=purchase_id, reason=serializer.validated_data["reason"], actor=Actor.for_user(request.user)
+        )
+        return Response(PurchaseOutputSerializer(purchase).data)
