@@ -1,7 +1,8 @@
 """Demo data for a newcomer: each app that has a `demo` module adds its part, in app order.
 
 Every `demo.seed(out)` is idempotent (get_or_create on natural keys), so running this twice
-changes nothing the second time.
+changes nothing the second time. Seeds go through the public services, which open their own
+durable transactions, so this command does not wrap them in one.
 """
 
 from importlib import import_module
@@ -9,7 +10,6 @@ from importlib.util import find_spec
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 
 class Command(BaseCommand):
@@ -20,6 +20,5 @@ class Command(BaseCommand):
             module_name = f"{config.name}.demo"
             if find_spec(module_name) is None:
                 continue
-            with transaction.atomic():
-                import_module(module_name).seed(self.stdout)
+            import_module(module_name).seed(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
