@@ -195,7 +195,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return response
     if isinstance(exc, drf.APIException):
         code = _STATUS_CODES.get(exc.status_code, "INTERNAL_ERROR" if exc.status_code >= 500 else "VALIDATION_ERROR")
-        response = Response(envelope(code, str(exc.detail)), status=exc.status_code)
+        message = str(exc.detail)
+        details = {"fields": {"non_field_errors": [message]}} if code == "VALIDATION_ERROR" else None
+        response = Response(envelope(code, message, details), status=exc.status_code)
         if getattr(exc, "auth_header", None):
             response["WWW-Authenticate"] = exc.auth_header
         return response

@@ -36,7 +36,10 @@ class BodySizeLimitMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return error_json_response(400, "VALIDATION_ERROR", "Invalid Content-Length header.")
+            length = -1
+        if length < 0:
+            message = "Invalid Content-Length header."
+            return error_json_response(400, "VALIDATION_ERROR", message, {"fields": {"non_field_errors": [message]}})
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and length > limit and not request.path.startswith("/admin/"):
             return error_json_response(413, "PAYLOAD_TOO_LARGE", f"The request body exceeds {limit} bytes.")
