@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -21,7 +22,7 @@ class Merchant(models.Model):
     website = models.URLField(max_length=500, blank=True, default="")
     status = models.CharField(max_length=16, choices=MerchantStatus.choices, default=MerchantStatus.ACTIVE)
     # Settlement delay: how long a purchase stays pending before it may be confirmed automatically.
-    confirmation_days = models.PositiveSmallIntegerField(default=30)
+    confirmation_days = models.PositiveSmallIntegerField(default=30, validators=[MaxValueValidator(365)])
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

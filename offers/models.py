@@ -90,4 +90,5 @@ class Offer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.merchant_id} {self.cashback_type} {self.cashback_value} {self.starts_on}..{self.ends_on}"
+        value = f"{self.cashback_value}%" if self.cashback_type == CashbackType.PERCENT else f"{self.cashback_value}"
+        return f"{value} cashback, {self.starts_on} to {self.ends_on}"

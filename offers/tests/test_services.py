@@ -1,0 +1,111 @@
+"""Services and selectors without HTTP: the database holds the no-overlap rule, even for racing writers."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+
+from accounts.tests.factories import AdminFactory
+from clicknback.actors import Actor
+from clicknback.errors import OfferOverlap
+from clicknback.testing import bearer_client
+from merchants.tests.factories import MerchantFactory
+from offers.models import Offer, OfferStatus
+from offers.selectors import offer_valid_on
+from offers.services import offer_create, offer_update
+from offers.tests.factories import OfferFactory
+
+ACTOR = Actor.job("test")
+
+
+@pytest.mark.django_db
+def test_offer_valid_on_edges_and_gaps(django_assert_num_queries) -> None:
+    merchant = MerchantFactory()
+    january = OfferFactory(merchant=merchant, starts_on=date(2030, 1, 1), ends_on=date(2030, 1, 10))
+    later = OfferFactory(merchant=merchant, starts_on=date(2030, 1, 11), ends_on=date(2030, 1, 20))
+    OfferFactory(merchant=merchant, starts_on=date(2030, 2, 1), ends_on=date(2030, 2, 9), status=OfferStatus.INACTIVE)
+    OfferFactory(starts_on=date(2030, 1, 25), ends_on=date(2030, 1, 30))  # another merchant
+    expectations = {
+        date(2029, 12, 31): None,
+        date(2030, 1, 1): january,
+        date(2030, 1, 10): january,
+        date(2030, 1, 11): later,
+        date(2030, 1, 20): later,
+        date(2030, 1, 21): None,
+        date(2030, 1, 26): None,
+        date(2030, 2, 5): None,  # only an inactive offer
+    }
+    for day, expected in expectations.items():
+        with django_assert_num_queries(1):
+            assert offer_valid_on(merchant_id=merchant.id, on_date=day) == expected, day
+
+
+@pytest.mark.django_db
+def test_overlap_leaves_the_callers_transaction_usable() -> None:
+    merchant = MerchantFactory()
+    existing = OfferFactory(merchant=merchant, starts_on=date(2030, 1, 1), ends_on=date(2030, 1, 31))
+    with transaction.atomic():
+        with pytest.raises(OfferOverlap) as caught:
+            offer_create(
+                merchant_id=merchant.id,
+                cashback_type="fixed",
+                cashback_value=Decimal("2.00"),
+                starts_on=date(2030, 1, 15),
+                ends_on=date(2030, 2, 15),
+                actor=ACTOR,
+            )
+        assert caught.value.details == {"offer_id": str(existing.id)}
+        # the savepoint rolled back alone: the outer transaction can still write
+        offer_update(offer=existing, ends_on=date(2030, 1, 14), actor=ACTOR)
+    existing.refresh_from_db()
+    assert existing.ends_on == date(2030, 1, 14)
+
+
+@pytest.mark.django_db
+def test_update_refuses_fields_that_are_fixed_at_creation() -> None:
+    offer = OfferFactory()
+    with pytest.raises(TypeError):
+        offer_update(offer=offer, cashback_value=Decimal("1.00"), actor=ACTOR)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_overlapping_creations_one_wins() -> None:
+    """Two admins create overlapping offers for one merchant at the same moment: exactly one 201, one 409."""
+    merchant = MerchantFactory()
+    clients = [bearer_client(AdminFactory()), bearer_client(AdminFactory())]
+    windows = [("2030-01-01", "2030-01-31"), ("2030-01-15", "2030-02-15")]
+    barrier = threading.Barrier(len(clients))
+    responses: list = [None, None]
+
+    def create(index: int) -> None:
+        try:
+            starts_on, ends_on = windows[index]
+            payload = {
+                "merchant_id": str(merchant.id),
+                "cashback_type": "percent",
+                "cashback_value": "5.00",
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+            }
+            barrier.wait(timeout=10)
+            responses[index] = clients[index].post("/api/v1/offers", payload, format="json")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=(index,)) for index in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201, 409], [response.json() for response in responses]
+    winner = next(response for response in responses if response.status_code == 201)
+    loser = next(response for response in responses if response.status_code == 409)
+    assert loser.json()["error"]["code"] == "OFFER_OVERLAP"
+    assert loser.json()["error"]["details"]["offer_id"] == winner.json()["id"]
+    assert [str(offer_id) for offer_id in Offer.objects.values_list("id", flat=True)] == [winner.json()["id"]]
