@@ -162,6 +162,13 @@ def _validation_message(fields: dict[str, list[str]]) -> str:
     return "Invalid input: " + "; ".join(f"{name}: {msgs[0]}" for name, msgs in fields.items() if msgs)
 
 
+def _with_auth_header(response: Response, exc: Exception) -> Response:
+    """A 401 says how to authenticate (`WWW-Authenticate`), as DRF set it on the exception."""
+    if getattr(exc, "auth_header", None):
+        response["WWW-Authenticate"] = exc.auth_header
+    return response
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER: every exception raised in a view becomes the envelope."""
     if isinstance(exc, DomainError):
@@ -170,10 +177,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             response["Retry-After"] = str(exc.retry_after)
         return response
     if isinstance(exc, InvalidSignature):
-        return Response(envelope(exc.code, str(exc.detail)), status=401)
+        return _with_auth_header(Response(envelope(exc.code, str(exc.detail)), status=401), exc)
     if isinstance(exc, (InvalidToken, TokenError, drf.AuthenticationFailed)):
         # Login and signature failures have their own codes above; any other is a bad bearer token.
-        return Response(envelope("TOKEN_INVALID", "The token is invalid, expired or revoked."), status=401)
+        body = envelope("TOKEN_INVALID", "The token is invalid, expired or revoked.")
+        return _with_auth_header(Response(body, status=401), exc)
     if isinstance(exc, drf.ValidationError):
         fields = validation_fields(exc.detail)
         return Response(envelope("VALIDATION_ERROR", _validation_message(fields), {"fields": fields}), status=400)
@@ -197,9 +205,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         code = _STATUS_CODES.get(exc.status_code, "INTERNAL_ERROR" if exc.status_code >= 500 else "VALIDATION_ERROR")
         message = str(exc.detail)
         details = {"fields": {"non_field_errors": [message]}} if code == "VALIDATION_ERROR" else None
-        response = Response(envelope(code, message, details), status=exc.status_code)
-        if getattr(exc, "auth_header", None):
-            response["WWW-Authenticate"] = exc.auth_header
-        return response
+        return _with_auth_header(Response(envelope(code, message, details), status=exc.status_code), exc)
     status, body, headers = unexpected_error(exc)
     return Response(body, status=status, headers=headers)

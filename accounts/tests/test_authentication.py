@@ -29,6 +29,7 @@ def _signed(partner, body: bytes = BODY, timestamp: int | None = None, secret: s
 def _assert_refused(response) -> None:
     assert response.status_code == 401
     assert error_code(response) == "INVALID_SIGNATURE"
+    assert response["WWW-Authenticate"].startswith("Signature")
 
 
 def test_good_signature_authenticates_the_partner(signed_urls, partner):

@@ -193,6 +193,11 @@ def test_me_without_a_token_is_not_authenticated(api_client):
     response = api_client.get(ME)
     assert response.status_code == 401
     assert error_code(response) == "NOT_AUTHENTICATED"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_me_for_an_admin(admin_client, admin_user):
+    assert admin_client.get(ME).json()["role"] == "admin"
 
 
 def _access_claims(user) -> dict:
@@ -228,6 +233,7 @@ def test_bad_access_tokens_are_token_invalid(user, make_token):
     response = _me(make_token(user))
     assert response.status_code == 401
     assert error_code(response) == "TOKEN_INVALID"
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def _expired_access(user) -> AccessToken:
