@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from merchants.models import Merchant, MerchantStatus
@@ -6,6 +7,7 @@ NAME_MAX = Merchant._meta.get_field("name").max_length
 WEBSITE_MAX = Merchant._meta.get_field("website").max_length
 
 
+@extend_schema_serializer(component_name="Merchant")
 class MerchantOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()

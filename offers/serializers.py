@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from clicknback.money import MoneyField
@@ -7,6 +8,7 @@ from offers.models import CashbackType, OfferStatus
 IMMUTABLE_FIELDS = ("merchant_id", "cashback_type", "cashback_value", "starts_on")
 
 
+@extend_schema_serializer(component_name="Offer")
 class OfferOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     merchant_id = serializers.UUIDField()
