@@ -28,6 +28,7 @@ def request(url: str, *, method: str = "GET", body: Any = None, headers: dict[st
 
 class HeldRequest:
     status: int | None = None
+    body: bytes = b""
 
 
 @contextmanager
@@ -52,7 +53,8 @@ def worker_held_busy(base_url: str, path: str, *, method: str = "GET", body: Any
         answer = b""
         while chunk := sock.recv(65536):
             answer += chunk
-    held.status = int(answer.split(b" ", 2)[1])
+    head_bytes, _, held.body = answer.partition(b"\r\n\r\n")
+    held.status = int(head_bytes.split(b" ", 2)[1])
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:

@@ -1,0 +1,96 @@
+"""/metrics: Prometheus text, protected, and adding up across gunicorn workers."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from django.db import OperationalError
+from prometheus_client import REGISTRY
+from prometheus_client.parser import text_string_to_metric_families
+
+from clicknback.errors import unexpected_error
+from clicknback.testing import error_code
+from clicknback.testing_server import running_server
+from tests.ops.helpers import json_lines, request, worker_held_busy
+
+
+def sample(text: str, name: str, labels: dict[str, str]) -> float | None:
+    for family in text_string_to_metric_families(text):
+        for item in family.samples:
+            if item.name == name and all(item.labels.get(key) == value for key, value in labels.items()):
+                return item.value
+    return None
+
+
+@pytest.mark.django_db
+def test_metrics_answer_prometheus_text_to_an_allowed_address(api_client):
+    api_client.get("/health/live")
+
+    response = api_client.get("/metrics")  # the test client comes from 127.0.0.1
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    text = response.content.decode()
+    labels = {"method": "GET", "route": "/health/live", "status": "200"}
+    assert sample(text, "clicknback_http_requests_total", labels) >= 1
+    assert sample(text, "clicknback_http_request_duration_seconds_count", labels) >= 1
+    assert sample(text, "clicknback_fraud_review_queue_size", {}) == 0
+
+
+@pytest.mark.django_db
+def test_metrics_refuse_other_addresses_in_the_envelope(api_client):
+    response = api_client.get("/metrics", REMOTE_ADDR="203.0.113.9")
+
+    assert response.status_code == 403
+    assert error_code(response) == "PERMISSION_DENIED"
+
+
+@pytest.mark.django_db
+def test_metrics_token_opens_them_from_anywhere_and_a_wrong_one_does_not(api_client, settings):
+    settings.METRICS_TOKEN = "scrape-token-0123456789"
+    outside = {"REMOTE_ADDR": "203.0.113.9"}
+
+    assert api_client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-token-0123456789", **outside).status_code == 200
+    assert api_client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong", **outside).status_code == 403
+    assert api_client.get("/metrics", **outside).status_code == 403
+
+
+@pytest.mark.django_db
+def test_metrics_allowlist_takes_networks(api_client, settings):
+    settings.METRICS_ALLOWED_IPS = ["10.0.0.0/8"]
+
+    assert api_client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
+    assert api_client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 403
+
+
+def test_a_lost_database_is_counted():
+    before = REGISTRY.get_sample_value("clicknback_db_connection_errors_total")
+
+    status, _, _ = unexpected_error(OperationalError("connection refused"))
+
+    assert status == 503
+    assert REGISTRY.get_sample_value("clicknback_db_connection_errors_total") == before + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counts_add_up_across_two_gunicorn_workers():
+    with running_server(workers=2, env={"LOG_FORMAT": "json"}) as server:
+        # One worker is pinned on a half-sent request, so the three others go to the other worker.
+        with worker_held_busy(server.url, "/health/live") as held:
+            for _ in range(3):
+                assert request(server.url + "/health/live")[0] == 200
+        assert held.status == 200
+
+        # Each worker answers one scrape: both report the total of both.
+        with worker_held_busy(server.url, "/metrics") as held_scrape:
+            status, _, body = request(server.url + "/metrics")
+        assert status == held_scrape.status == 200
+        labels = {"method": "GET", "route": "/health/live", "status": "200"}
+        for text in (body.decode(), held_scrape.body.decode()):
+            assert sample(text, "clicknback_http_requests_total", labels) == 5  # 4 + the startup probe
+            assert sample(text, "clicknback_http_request_duration_seconds_count", labels) == 5
+
+        served_by = Counter(line["pid"] for line in json_lines(server.output()) if line.get("route") == "/health/live")
+    assert len(served_by) == 2, served_by
+    assert sum(served_by.values()) == 5
