@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 
 def bearer_client(user: Any) -> APIClient:
+    """An API client carrying a real access token for `user`, as login would issue it."""
+    from accounts.tokens import ClickNBackRefreshToken
+
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {ClickNBackRefreshToken.for_user(user).access_token}")
     return client
 
 
