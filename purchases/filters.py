@@ -16,7 +16,9 @@ class PurchaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=PurchaseStatus.choices)
     user_id = django_filters.UUIDFilter(field_name="user_id", help_text="Admins only.")
     merchant_id = django_filters.UUIDFilter(field_name="merchant_id", help_text="Admins only.")
-    flagged = django_filters.BooleanFilter(help_text="Admins only.")
+    flagged = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true", help_text="Admins only."
+    )
     purchased_from = django_filters.DateFilter(method="filter_from", help_text="Admins only; inclusive (UTC date).")
     purchased_to = django_filters.DateFilter(method="filter_to", help_text="Admins only; inclusive (UTC date).")
 

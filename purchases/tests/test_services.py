@@ -20,7 +20,7 @@ from clicknback.errors import (
 )
 from merchants.models import MerchantStatus
 from offers.models import OfferStatus
-from purchases.models import CashbackStatus, Purchase, PurchaseAction, PurchaseEvent, PurchaseStatus
+from purchases.models import CashbackStatus, Purchase, PurchaseEvent, PurchaseStatus
 from purchases.services import purchase_clear_flag, purchase_confirm, purchase_reverse
 from purchases.state_machine import ALLOWED_TRANSITIONS
 from purchases.tests.factories import OfferFactory
@@ -148,11 +148,11 @@ def test_monthly_cap_counts_same_offer_same_utc_month_non_reversed(ingest, user,
 
 
 def test_transition_table_is_the_contract():
-    assert ALLOWED_TRANSITIONS == {
+    assert {
         "pending": {"confirmed", "reversed"},
         "confirmed": {"reversed"},
         "reversed": set(),
-    }
+    } == ALLOWED_TRANSITIONS
 
 
 def test_wallet_table_row_by_row(ingest, user, admin_actor):
