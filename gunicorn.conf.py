@@ -29,6 +29,25 @@ control_socket_disable = True
 # Heartbeat files in memory, not on a possibly slow container disk.
 worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108 - gunicorn's advice for containers
 
+# Gunicorn's own lines (start, worker boot and exit) in the same JSON shape as the application's.
+if os.environ.get("LOG_FORMAT") == "json":
+    # Replaces gunicorn's default logging dict key by key, so every handler name it uses is defined.
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "root": {"level": "INFO", "handlers": ["console"]},
+        "loggers": {
+            "gunicorn.error": {"level": loglevel.upper(), "handlers": ["error_console"], "propagate": False},
+            # Off, as with accesslog = None: the application logs each request itself.
+            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+        },
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+            "error_console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+        },
+        "formatters": {"json": {"()": "clicknback.logging.JsonFormatter"}},
+    }
+
 # prometheus_client's multiprocess mode: every worker writes its samples to files in this folder
 # and a scrape of any worker adds them all up. It must be set before a worker imports the app.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.db import OperationalError
@@ -12,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from clicknback.errors import unexpected_error
 from clicknback.testing import error_code
 from clicknback.testing_server import running_server
+from offers.tests.factories import OfferFactory
 from tests.ops.helpers import json_lines, request, worker_held_busy
 
 
@@ -91,6 +93,46 @@ def test_counts_add_up_across_two_gunicorn_workers():
             assert sample(text, "clicknback_http_requests_total", labels) == 5  # 4 + the startup probe
             assert sample(text, "clicknback_http_request_duration_seconds_count", labels) == 5
 
-        served_by = Counter(line["pid"] for line in json_lines(server.output()) if line.get("route") == "/health/live")
+        output = server.output()
+        served_by = Counter(line["pid"] for line in json_lines(output) if line.get("route") == "/health/live")
     assert len(served_by) == 2, served_by
     assert sum(served_by.values()) == 5
+    booted = [
+        line for line in json_lines(output) if line["logger"] == "gunicorn.error" and "Booting" in line["message"]
+    ]
+    assert len(booted) == 2  # gunicorn's own lines are JSON too
+    assert not [line for line in json_lines(output) if line["logger"] == "gunicorn.access"]  # the app logs requests
+
+
+@pytest.mark.django_db
+def test_purchases_cashback_and_the_review_queue_are_counted(
+    api_client, signed_post, user, admin_client, django_capture_on_commit_callbacks
+):
+    merchant = OfferFactory(cashback_value=Decimal("10.00")).merchant
+    by_merchant = {"merchant_id": str(merchant.id)}
+
+    def value(name: str, labels: dict[str, str]) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    before = {
+        "accepted": value("clicknback_purchases_ingested_total", {**by_merchant, "outcome": "accepted"}),
+        "flagged": value("clicknback_purchases_ingested_total", {**by_merchant, "outcome": "flagged"}),
+        "pending": value("clicknback_cashback_amount_total", {"state": "pending"}),
+        "available": value("clicknback_cashback_amount_total", {"state": "available"}),
+    }
+    body = {"event": "purchase.created", "user_id": str(user.id), "merchant_id": str(merchant.id), "currency": "EUR"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        normal = signed_post("/api/v1/webhooks/purchases", {**body, "external_id": "m-1", "amount": "150.00"})
+        flagged = signed_post("/api/v1/webhooks/purchases", {**body, "external_id": "m-2", "amount": "1000.00"})
+        confirmed = admin_client.post(f"/api/v1/purchases/{normal.json()['id']}/confirm")
+
+    assert (normal.status_code, flagged.status_code, confirmed.status_code) == (201, 201, 200)
+    assert (
+        value("clicknback_purchases_ingested_total", {**by_merchant, "outcome": "accepted"}) == before["accepted"] + 1
+    )
+    assert value("clicknback_purchases_ingested_total", {**by_merchant, "outcome": "flagged"}) == before["flagged"] + 1
+    assert value("clicknback_cashback_amount_total", {"state": "pending"}) == before["pending"] + 15.0 + 100.0
+    assert value("clicknback_cashback_amount_total", {"state": "available"}) == before["available"] + 15.0
+    text = api_client.get("/metrics").content.decode()
+    assert sample(text, "clicknback_fraud_review_queue_size", {}) == 1
