@@ -1,0 +1,84 @@
+"""confirm_due_purchases: confirms what is due, skips what is not, in batches."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.tests.factories import UserFactory
+from clicknback.actors import Actor
+from purchases.models import Purchase, PurchaseEvent
+from purchases.services import purchases_confirm_due
+from wallets.models import Wallet, WalletEntry
+from wallets.selectors import ledger_discrepancies
+
+pytestmark = pytest.mark.django_db
+
+
+def run_job(*args: str) -> str:
+    out = StringIO()
+    call_command("confirm_due_purchases", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_confirms_due_purchases_only(ingest, merchant, user):
+    merchant.confirmation_days = 14
+    merchant.save()
+    now = datetime.now(UTC)
+    due = ingest("100.00", purchased_at=now - timedelta(days=14, minutes=1))
+    not_due = ingest("100.00", purchased_at=now - timedelta(days=13, hours=23))
+    flagged = ingest("5000.00", purchased_at=now - timedelta(days=30))
+    assert run_job() == "Confirmed 1 purchase.\n"
+    statuses = dict(Purchase.objects.values_list("id", "status"))
+    assert statuses == {due.id: "confirmed", not_due.id: "pending", flagged.id: "pending"}
+    wallet = Wallet.objects.get(user=user)
+    assert (wallet.pending, wallet.available) == (Decimal("510.00"), Decimal("10.00"))
+    event = PurchaseEvent.objects.get(purchase=due, action="confirmed")
+    assert (event.actor_kind, event.actor_label) == ("job", "confirm_due_purchases")
+    assert run_job() == "Confirmed 0 purchases.\n"
+    assert ledger_discrepancies() == []
+
+
+def test_zero_day_merchant_is_due_at_once_and_zero_cashback_moves_nothing(ingest, offer, merchant):
+    merchant.confirmation_days = 0
+    merchant.save()
+    offer.min_purchase_amount = Decimal("50.00")
+    offer.save()
+    earning, nothing = ingest("100.00"), ingest("10.00")
+    assert run_job() == "Confirmed 2 purchases.\n"
+    assert set(Purchase.objects.values_list("status", flat=True)) == {"confirmed"}
+    assert WalletEntry.objects.filter(purchase_id=nothing.id).count() == 0
+    assert WalletEntry.objects.filter(purchase_id=earning.id).count() == 2
+    assert ledger_discrepancies() == []
+
+
+def test_small_batches_confirm_everything(ingest, merchant):
+    merchant.confirmation_days = 0
+    merchant.save()
+    users = [UserFactory() for _ in range(3)]
+    for i in range(7):
+        ingest("20.00", user_id=users[i % 3].id)
+    assert run_job("--batch-size", "2") == "Confirmed 7 purchases.\n"
+    assert ledger_discrepancies() == []
+    for user in users:
+        entries = list(
+            WalletEntry.objects.filter(wallet__user=user).order_by("sequence").values_list("sequence", flat=True)
+        )
+        assert entries == list(range(1, len(entries) + 1))
+
+
+@pytest.mark.parametrize("count", [2, 9])
+def test_batch_query_count_is_fixed(ingest, merchant, count):
+    merchant.confirmation_days = 0
+    merchant.save()
+    for i in range(count):
+        ingest("20.00", user_id=UserFactory().id) if i % 2 else ingest("20.00")
+    with CaptureQueriesContext(connection) as queries:
+        assert purchases_confirm_due(actor=Actor.job("test"), batch_size=100) == count
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    # lock purchases, lock wallets, update purchases, audit rows, wallet balances, ledger entries
+    assert len(statements) == 6, "\n".join(statements)
