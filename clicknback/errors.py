@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -130,11 +132,15 @@ def unexpected_error(exc: BaseException) -> tuple[int, dict[str, Any], dict[str,
 
         count_db_connection_error()
         logger.warning("Database unavailable: %s", exc.__class__.__name__)
-        body = envelope("SERVICE_UNAVAILABLE", "A required service is unavailable. Retry later.")
-        return 503, body, {"Retry-After": "5"}
-    logger.error("Unhandled exception", exc_info=exc)
-    body = envelope("INTERNAL_ERROR", "An unexpected error occurred.", {"request_id": current_request_id()})
-    return 500, body, {}
+    elif isinstance(exc, (RedisConnectionError, RedisTimeoutError)):
+        # The shared cache holds the rate limits: without it, refuse for now rather than fail open.
+        logger.warning("Redis unavailable: %s", exc.__class__.__name__)
+    else:
+        logger.error("Unhandled exception", exc_info=exc)
+        body = envelope("INTERNAL_ERROR", "An unexpected error occurred.", {"request_id": current_request_id()})
+        return 500, body, {}
+    body = envelope("SERVICE_UNAVAILABLE", "A required service is unavailable. Retry later.")
+    return 503, body, {"Retry-After": "5"}
 
 
 def unexpected_error_json(exc: BaseException) -> JsonResponse:

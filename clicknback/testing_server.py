@@ -72,7 +72,7 @@ def _wait_until_live(server: RunningServer, timeout: float) -> None:
         if server.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {server.process.returncode}:\n{server.output()}")
         try:
-            with urllib.request.urlopen(server.url + "/health/live", timeout=1) as response:  # noqa: S310 - http://127.0.0.1
+            with urllib.request.urlopen(server.url + "/health/live", timeout=5) as response:  # noqa: S310 - http://127.0.0.1
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):

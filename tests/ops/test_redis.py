@@ -56,12 +56,19 @@ def test_ready_is_503_when_redis_is_down(redis_env):
     env = {**redis_env, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}  # nothing listens there
     with running_server(workers=1, env=env) as server:
         status, _, body = request(server.url + "/health/ready")
+        login_status, login_headers, login_body = request(
+            server.url + "/api/v1/auth/login", method="POST", body={"email": "a@example.com", "password": "x-123456"}
+        )
 
     assert status == 503
     ready = json.loads(body)
     assert ready["status"] == "unavailable"
     assert ready["checks"]["database"] == "ok"
     assert ready["checks"]["redis"].startswith("error")
+    # A request that needs the rate-limit counters is refused in the envelope, not a 500.
+    assert login_status == 503
+    assert json.loads(login_body)["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert login_headers["Retry-After"]
 
 
 @pytest.mark.django_db(transaction=True)
