@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.tests.factories import AdminFactory
 from clicknback.actors import Actor
 from clicknback.errors import OfferOverlap
-from clicknback.testing import bearer_client
+from clicknback.testing import bearer_client, error_code
+from merchants.tests.concurrency import post_at_once
 from merchants.tests.factories import MerchantFactory
 from offers.models import Offer, OfferStatus
 from offers.selectors import offer_valid_on
@@ -76,36 +76,25 @@ def test_update_refuses_fields_that_are_fixed_at_creation() -> None:
 def test_two_concurrent_overlapping_creations_one_wins() -> None:
     """Two admins create overlapping offers for one merchant at the same moment: exactly one 201, one 409."""
     merchant = MerchantFactory()
-    clients = [bearer_client(AdminFactory()), bearer_client(AdminFactory())]
     windows = [("2030-01-01", "2030-01-31"), ("2030-01-15", "2030-02-15")]
-    barrier = threading.Barrier(len(clients))
-    responses: list = [None, None]
-
-    def create(index: int) -> None:
-        try:
-            starts_on, ends_on = windows[index]
-            payload = {
+    calls = [
+        (
+            bearer_client(AdminFactory()),
+            {
                 "merchant_id": str(merchant.id),
                 "cashback_type": "percent",
                 "cashback_value": "5.00",
                 "starts_on": starts_on,
                 "ends_on": ends_on,
-            }
-            barrier.wait(timeout=10)
-            responses[index] = clients[index].post("/api/v1/offers", payload, format="json")
-        finally:
-            connection.close()
+            },
+        )
+        for starts_on, ends_on in windows
+    ]
+    responses = post_at_once("/api/v1/offers", calls)
 
-    threads = [threading.Thread(target=create, args=(index,)) for index in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    statuses = sorted(response.status_code for response in responses)
-    assert statuses == [201, 409], [response.json() for response in responses]
+    assert sorted(response.status_code for response in responses) == [201, 409], [r.json() for r in responses]
     winner = next(response for response in responses if response.status_code == 201)
     loser = next(response for response in responses if response.status_code == 409)
-    assert loser.json()["error"]["code"] == "OFFER_OVERLAP"
+    assert error_code(loser) == "OFFER_OVERLAP"
     assert loser.json()["error"]["details"]["offer_id"] == winner.json()["id"]
     assert [str(offer_id) for offer_id in Offer.objects.values_list("id", flat=True)] == [winner.json()["id"]]
