@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "wallets",
     "purchases",
     "payouts",
+    "backoffice",
 ]
 
 MIDDLEWARE = [

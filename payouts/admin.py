@@ -1,28 +1,41 @@
-"""Back-office for payouts: list with masked destinations, complete/fail through the services."""
+"""Back-office for payouts: every payout (masked destinations in lists) and the queue of requested
+ones, with complete/fail through the services. Only superusers and finance may process payouts."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
+from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
 
+from backoffice.actions import Outcome, already, done, reason_page, report_each
+from backoffice.groups import PROCESS_PAYOUT
 from clicknback.actors import Actor
-from clicknback.errors import DomainError
 from payouts.models import Payout
 from payouts.services import payout_complete, payout_fail
+from wallets.selectors import wallet_for_user
+
+RECENT_PAYOUTS = 10
 
 
-class PayoutFailForm(forms.Form):
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}), help_text="Shown to the user.")
+def shared_destination_users() -> Coalesce:
+    """How many OTHER users have sent a payout to the same destination: one correlated subquery
+    in the list query (no query per row). More than zero is a classic fraud signal."""
+    others = (
+        Payout.objects.filter(destination=OuterRef("destination"))
+        .exclude(user_id=OuterRef("user_id"))
+        .order_by()
+        .values("destination")
+        .annotate(n=Count("user_id", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(others, output_field=IntegerField()), Value(0))
 
 
-@admin.register(Payout)
 class PayoutAdmin(admin.ModelAdmin):
     list_display = (
         "id",
@@ -31,6 +44,7 @@ class PayoutAdmin(admin.ModelAdmin):
         "currency",
         "method",
         "masked_destination",
+        "shared_destination",
         "status",
         "created_at",
         "processed_at",
@@ -49,67 +63,128 @@ class PayoutAdmin(admin.ModelAdmin):
         "currency",
         "method",
         "destination",
+        "shared_destination",
         "status",
         "failure_reason",
         "created_at",
         "processed_at",
         "processed_by",
+        "user_balance",
+        "user_payouts",
     )
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Payout]:
+        return super().get_queryset(request).annotate(shared_with=shared_destination_users())
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # payouts are requested by users, through the ledger
 
+    def has_change_permission(self, request: HttpRequest, obj: Payout | None = None) -> bool:
+        return False  # nothing here is edited: status changes go through the actions
+
     def has_delete_permission(self, request: HttpRequest, obj: Payout | None = None) -> bool:
         return False  # a payout moved money: it stays
+
+    def has_process_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(PROCESS_PAYOUT)
 
     @admin.display(description="Destination")
     def masked_destination(self, payout: Payout) -> str:
         return payout.masked_destination
 
-    @admin.action(description="Mark selected payouts completed", permissions=["change"])
+    @admin.display(description="Shared destination")
+    def shared_destination(self, payout: Payout) -> str:
+        if not payout.shared_with:
+            return "-"
+        return format_html('<strong style="color:#b8312f">⚠ also used by {} other user(s)</strong>', payout.shared_with)
+
+    @admin.display(description="User's wallet")
+    def user_balance(self, payout: Payout) -> str:
+        wallet = wallet_for_user(user_id=payout.user_id)
+        return format_html("pending {} · available {} · paid {}", wallet.pending, wallet.available, wallet.paid)
+
+    @admin.display(description="User's recent payouts")
+    def user_payouts(self, payout: Payout) -> str:
+        recent = Payout.objects.filter(user_id=payout.user_id).order_by("-created_at")[:RECENT_PAYOUTS]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((p.created_at, p.amount, p.masked_destination, p.status, p.failure_reason) for p in recent),
+        )
+        return format_html(
+            "<table><tr><th>Requested</th><th>Amount</th><th>To</th><th>Status</th><th>Failure</th></tr>{}</table>",
+            rows,
+        )
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        payout = self.get_object(request, object_id)
+        if payout is not None and payout.shared_with:
+            others = (
+                Payout.objects.filter(destination=payout.destination)
+                .exclude(user_id=payout.user_id)
+                .values_list("user__email", flat=True)
+                .distinct()
+                .order_by("user__email")[:10]
+            )
+            self.message_user(
+                request,
+                f"This destination is also used by {payout.shared_with} other user(s): {', '.join(others)}.",
+                messages.WARNING,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description="Mark selected payouts completed", permissions=["process"])
     def complete_payouts(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
         actor = Actor.for_user(request.user)
-        self._process(request, queryset, "completed", lambda pk: payout_complete(payout_id=pk, actor=actor))
 
-    @admin.action(description="Mark selected payouts failed (refund to available)", permissions=["change"])
+        def complete(before: Payout) -> Outcome:
+            payout, changed = payout_complete(payout_id=before.pk, actor=actor)
+            if not changed:
+                return already("already completed")
+            self.log_change(request, payout, "Marked completed.")
+            return done("completed")
+
+        report_each(self, request, _rows(queryset), _label, complete)
+
+    @admin.action(description="Mark selected payouts failed (refund to available)", permissions=["process"])
     def fail_payouts(self, request: HttpRequest, queryset: QuerySet[Payout]) -> TemplateResponse | None:
-        form = PayoutFailForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            actor, reason = Actor.for_user(request.user), form.cleaned_data["reason"]
-            self._process(request, queryset, "failed", lambda pk: payout_fail(payout_id=pk, reason=reason, actor=actor))
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Fail payouts",
-            "opts": self.model._meta,
-            "payouts": queryset.select_related("user"),
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/payouts/payout/fail_payouts.html", context)
+        reason, page = reason_page(
+            self,
+            request,
+            action="fail_payouts",
+            title="Fail payouts",
+            explanation=(
+                "These payouts will be marked failed and their amounts returned to the users' available "
+                "balances. Payouts already failed are left as they are; completed ones are refused."
+            ),
+            objects=_rows(queryset),
+            submit="Mark failed",
+            help_text="Shown to the user.",
+        )
+        if page is not None:
+            return page
+        actor = Actor.for_user(request.user)
 
-    def _process(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet[Payout],
-        verb: str,
-        apply: Callable[[uuid.UUID], tuple[Payout, bool]],
-    ) -> None:
-        """Apply one service call per payout; each is its own transaction, so one refusal stops nothing."""
-        changed = unchanged = 0
-        for payout_id in queryset.order_by("created_at").values_list("id", flat=True):
-            try:
-                payout, did_change = apply(payout_id)
-            except DomainError as exc:
-                self.message_user(request, f"Payout {payout_id}: {exc.message}", messages.ERROR)
-                continue
-            if did_change:
-                changed += 1
-                self.log_change(request, payout, f"Marked {verb}.")
-            else:
-                unchanged += 1
-        if changed:
-            self.message_user(request, f"{changed} payout(s) marked {verb}.", messages.SUCCESS)
-        if unchanged:
-            self.message_user(request, f"{unchanged} payout(s) were already {verb}.", messages.INFO)
+        def fail(before: Payout) -> Outcome:
+            payout, changed = payout_fail(payout_id=before.pk, reason=reason, actor=actor)
+            if not changed:
+                return already("already failed")
+            self.log_change(request, payout, f"Marked failed: {reason}")
+            return done("failed, amount returned to available")
+
+        report_each(self, request, _rows(queryset), _label, fail)
+        return None
+
+
+def _rows(queryset: QuerySet[Payout]) -> QuerySet[Payout]:
+    return queryset.select_related("user").order_by("created_at", "id")
+
+
+def _label(payout: Payout) -> str:
+    return f"Payout of {payout.amount} {payout.currency} to {payout.user.email} ({payout.pk})"
+
+
+admin.site.register(Payout, PayoutAdmin)

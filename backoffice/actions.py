@@ -1,0 +1,101 @@
+"""Admin actions that call the same services as the API, one row at a time, and say per row
+what happened: done, already done, or refused and why. A refusal is a message, never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+
+from clicknback.errors import DomainError
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one service call did to one row, as a sentence for staff."""
+
+    level: int
+    text: str
+
+
+def done(text: str) -> Outcome:
+    return Outcome(messages.SUCCESS, text)
+
+
+def already(text: str) -> Outcome:
+    return Outcome(messages.INFO, text)
+
+
+def report_each(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    rows: Iterable[Any],
+    label: Callable[[Any], str],
+    apply: Callable[[Any], Outcome],
+) -> None:
+    """Run `apply` on each row (each service call is its own transaction, so one refusal stops
+    nothing) and post one message per row."""
+    for row in rows:
+        try:
+            outcome = apply(row)
+        except DomainError as exc:
+            outcome = Outcome(messages.ERROR, f"refused: {exc.message}")
+        modeladmin.message_user(request, f"{label(row)}: {outcome.text}", outcome.level)
+
+
+class ReasonForm(forms.Form):
+    # Required and stripped: a blank reason shows the form again with an error.
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def reason_page(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    *,
+    action: str,
+    title: str,
+    explanation: str,
+    objects: Iterable[Any],
+    submit: str,
+    help_text: str = "",
+) -> tuple[str | None, TemplateResponse | None]:
+    """The intermediate page of an action that needs a reason: (reason, None) once submitted
+    with a valid reason, else (None, the page to show)."""
+    form = ReasonForm(request.POST if "apply" in request.POST else None)
+    form.fields["reason"].help_text = help_text
+    if form.is_valid():
+        return form.cleaned_data["reason"], None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "explanation": explanation,
+        "opts": modeladmin.model._meta,
+        "objects": list(objects),
+        "form": form,
+        "action": action,
+        "submit": submit,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return None, TemplateResponse(request, "admin/backoffice_reason.html", context)
+
+
+class QueueActionsMixin:
+    """For queue screens: rows selected on the page that left the queue before the click
+    (another staff member acted first) are reported, not silently skipped."""
+
+    def response_action(self, request: HttpRequest, queryset: Any) -> Any:
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        still_queued = {str(pk) for pk in queryset.filter(pk__in=selected).values_list("pk", flat=True)}
+        response = super().response_action(request, queryset)
+        if isinstance(response, TemplateResponse):
+            return response  # an intermediate page: nothing was done yet
+        gone = [pk for pk in selected if pk not in still_queued]
+        for obj in self.model._base_manager.filter(pk__in=gone):
+            self.message_user(request, f"{obj}: no longer in this queue, nothing done", messages.WARNING)
+        return response

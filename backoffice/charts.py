@@ -1,0 +1,116 @@
+"""Bar-chart geometry for the dashboard. The template draws it as inline SVG: no JavaScript."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+WIDTH = 640
+PLOT_HEIGHT = 150
+LEFT = 56  # room for the y-axis labels
+TOP = 8
+BOTTOM = 22  # room for the day labels
+RIGHT = 8
+
+Number = int | Decimal
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    color: str
+    values: list[Number]
+
+    @property
+    def total(self) -> Number:
+        return sum(self.values, type(self.values[0])(0) if self.values else 0)
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    color: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class DayLabel:
+    x: float
+    label: str
+
+
+@dataclass
+class Chart:
+    title: str
+    series: list[Series]
+    width: int = WIDTH
+    height: int = TOP + PLOT_HEIGHT + BOTTOM
+    left: int = LEFT
+    baseline: float = TOP + PLOT_HEIGHT
+    bars: list[Bar] = field(default_factory=list)
+    ticks: list[Tick] = field(default_factory=list)
+    day_labels: list[DayLabel] = field(default_factory=list)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten that is >= value (1 for an empty chart)."""
+    if value <= 0:
+        return 1
+    magnitude = 10 ** math.floor(math.log10(value))
+    return next(step * magnitude for step in (1, 2, 5, 10) if value <= step * magnitude)
+
+
+def bar_chart(title: str, days: list[date], series: list[Series], *, stacked: bool) -> Chart:
+    """Bars per day: stacked (parts of one total) or side by side (quantities to compare)."""
+    chart = Chart(title=title, series=series)
+    if stacked:
+        peak = max((sum(values) for values in zip(*(s.values for s in series), strict=True)), default=0)
+    else:
+        peak = max((value for s in series for value in s.values), default=0)
+    top = nice_ceiling(float(peak))
+    scale = PLOT_HEIGHT / top
+    slot = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
+    bar_width = slot * 0.8 if stacked else slot * 0.8 / max(len(series), 1)
+    for index, day in enumerate(days):
+        x = LEFT + index * slot + slot * 0.1
+        base = chart.baseline
+        for position, s in enumerate(series):
+            value = s.values[index]
+            height = float(value) * scale
+            if height <= 0:
+                continue
+            if stacked:
+                base -= height
+                bar_x, bar_y = x, base
+            else:
+                bar_x, bar_y = x + position * bar_width, chart.baseline - height
+            chart.bars.append(
+                Bar(
+                    round(bar_x, 1),
+                    round(bar_y, 1),
+                    round(bar_width, 1),
+                    round(height, 1),
+                    s.color,
+                    f"{day.isoformat()} {s.label}: {value}",
+                )
+            )
+    chart.ticks = [Tick(round(chart.baseline - PLOT_HEIGHT * part, 1), _label(top * part)) for part in (0, 0.5, 1)]
+    for index in sorted({0, len(days) // 2, len(days) - 1}):
+        if days:
+            chart.day_labels.append(DayLabel(round(LEFT + (index + 0.5) * slot, 1), days[index].strftime("%b %d")))
+    return chart
+
+
+def _label(value: float) -> str:
+    return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:,.1f}"
