@@ -177,7 +177,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "PurchaseStatusEnum": "purchases.models.PurchaseStatus",
+        "ActivityStatusEnum": "merchants.models.MerchantStatus",
+    },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "PREPROCESSING_HOOKS": ["clicknback.openapi.drop_trailing_slash_duplicates"],
 }
