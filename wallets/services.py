@@ -12,13 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from clicknback.money import ZERO
 from wallets.models import EntryType, Wallet, WalletEntry
 
 _BALANCE_FIELDS = ["pending", "available", "paid", "entry_count", "updated_at"]
+_UPDATE_FROM_ARRAYS = """
+    UPDATE wallets_wallet AS w
+    SET pending = v.pending, available = v.available, paid = v.paid, entry_count = v.entry_count, updated_at = %s
+    FROM unnest(%s::uuid[], %s::numeric[], %s::numeric[], %s::numeric[], %s::bigint[])
+        AS v(id, pending, available, paid, entry_count)
+    WHERE w.id = v.id
+"""
 
 
 def wallet_lock(*, user_id: uuid.UUID) -> Wallet:
@@ -99,7 +106,19 @@ def wallet_post_many(*, postings: Sequence[Posting]) -> list[WalletEntry]:
     now = timezone.now()
     entries = [_apply(posting, now=now) for posting in postings]
     wallets = list({id(p.wallet): p.wallet for p in postings}.values())
-    Wallet.objects.bulk_update(wallets, _BALANCE_FIELDS)
+    # One UPDATE from arrays: Django's bulk_update builds a CASE per row and field, far slower.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UPDATE_FROM_ARRAYS,
+            [
+                now,
+                [w.id for w in wallets],
+                [w.pending for w in wallets],
+                [w.available for w in wallets],
+                [w.paid for w in wallets],
+                [w.entry_count for w in wallets],
+            ],
+        )
     return WalletEntry.objects.bulk_create(entries)
 
 
