@@ -113,6 +113,7 @@ class MeView(APIView):
 
 class PartnerListCreateView(APIView):
     permission_classes = [IsAdmin]
+    pagination_class = LimitOffsetPagination  # so the schema documents the paginated list
 
     @extend_schema(
         tags=["partners"],
@@ -120,7 +121,7 @@ class PartnerListCreateView(APIView):
         responses={200: s.PartnerOutputSerializer(many=True), **errors(403)},
     )
     def get(self, request: Request) -> Response:
-        paginator = LimitOffsetPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(partner_list(), request, view=self)
         return paginator.get_paginated_response(s.PartnerOutputSerializer(page, many=True).data)
 

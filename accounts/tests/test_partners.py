@@ -126,3 +126,14 @@ def test_signatures_follow_rotation_and_deactivation(partner, signed_post, signe
 
     partner_deactivate(partner=partner)
     assert error_code(signed_post(signed_urls, {})) == "INVALID_SIGNATURE"
+
+
+def test_partner_list_is_documented_as_a_paginated_list():
+    """Regression (contract fuzzing): the schema said a bare array while the API answers a page."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    operation = SchemaGenerator().get_schema(request=None, public=True)["paths"]["/api/v1/partners"]["get"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/PaginatedPartnerOutputList"
+    )
+    assert {"limit", "offset"} <= {parameter["name"] for parameter in operation["parameters"]}
