@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from accounts.models import Partner, User
 from accounts.services import partner_create, partner_deactivate, partner_rotate_secret
+from backoffice.actions import Outcome, already, done, report_each
 from clicknback.actors import Actor
 
 
@@ -53,25 +55,37 @@ class UserAdmin(DjangoUserAdmin):
 class PartnerForm(forms.ModelForm):
     class Meta:
         model = Partner
-        fields = ("name", "active")
+        fields = ("name",)
+
+
+def secret_page(request: HttpRequest, *, title: str, issued: list[tuple[Partner, str]]) -> TemplateResponse:
+    """The only place a secret is ever displayed: rendered straight into this response, never in a
+    message, the session or a log (admin views are already `never_cache`)."""
+    context = {**admin.site.each_context(request), "title": title, "opts": Partner._meta, "issued": issued}
+    return TemplateResponse(request, "admin/accounts/partner/secret.html", context)
 
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
-    """The secret is never displayed here except once, in the message after creating or rotating."""
+    """Create, rotate and deactivate through the services. The secret is shown once, on the page
+    right after creating or rotating, and never again in any list or form."""
 
     form = PartnerForm
     list_display = ("name", "key", "active", "created_at")
     list_filter = ("active",)
     search_fields = ("name", "key")
-    readonly_fields = ("key", "created_at")
+    ordering = ("name",)
     actions = ("rotate_secret", "deactivate")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Partner | None = None) -> tuple[str, ...]:
-        return self.readonly_fields if obj else ()
+        # Deactivation is an action (through the service), not a checkbox.
+        return ("key", "active", "created_at") if obj else ()
 
     def get_fields(self, request: HttpRequest, obj: Partner | None = None) -> list[str]:
         return ["name", "active", "key", "created_at"] if obj else ["name"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Partner | None = None) -> bool:
+        return False  # purchases refer to their partner: deactivate instead
 
     def save_model(self, request: HttpRequest, obj: Partner, form: forms.ModelForm, change: bool) -> None:
         if change:
@@ -80,21 +94,31 @@ class PartnerAdmin(admin.ModelAdmin):
         created = partner_create(name=obj.name, actor=Actor.for_user(request.user))
         obj.pk = created.pk
         obj.refresh_from_db()
-        self.message_user(
-            request,
-            f"Partner key: {created.key} — secret (shown only now): {created.secret}",
-            messages.WARNING,
-        )
+        self._issued_secret = created.secret
 
-    @admin.action(description="Rotate the secret of the selected partners")
-    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Partner]) -> None:
+    def response_add(self, request: HttpRequest, obj: Partner, post_url_continue: str | None = None) -> HttpResponse:
+        return secret_page(request, title=f"Partner {obj.name} created", issued=[(obj, self._issued_secret)])
+
+    @admin.action(
+        description="Rotate the secret of the selected partners (shows the new secrets once)", permissions=["change"]
+    )
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Partner]) -> TemplateResponse:
         actor = Actor.for_user(request.user)
-        for partner in queryset:
-            secret = partner_rotate_secret(partner=partner, actor=actor)
-            self.message_user(request, f"{partner.name}: new secret (shown only now): {secret}", messages.WARNING)
+        issued = [
+            (partner, partner_rotate_secret(partner=partner, actor=actor)) for partner in queryset.order_by("name")
+        ]
+        for partner, _ in issued:
+            self.log_change(request, partner, "Rotated the secret.")
+        return secret_page(request, title="New partner secrets", issued=issued)
 
-    @admin.action(description="Deactivate the selected partners")
+    @admin.action(description="Deactivate the selected partners (their webhooks are refused)", permissions=["change"])
     def deactivate(self, request: HttpRequest, queryset: QuerySet[Partner]) -> None:
         actor = Actor.for_user(request.user)
-        changed = sum(partner_deactivate(partner=partner, actor=actor) for partner in queryset)
-        self.message_user(request, f"{changed} partner(s) deactivated.")
+
+        def deactivate_one(partner: Partner) -> Outcome:
+            if not partner_deactivate(partner=partner, actor=actor):
+                return already("already inactive")
+            self.log_change(request, partner, "Deactivated.")
+            return done("deactivated")
+
+        report_each(self, request, queryset.order_by("name"), lambda p: f"Partner {p.name}", deactivate_one)
