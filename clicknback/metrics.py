@@ -19,7 +19,10 @@ fields counted here are the contract between the services and the dashboards:
 | `payout.failed`      | the same with state="failed"                                                |
 
 Every event, named above or not, is also counted in `clicknback_events_total{event}`.
-The fraud review queue (pending, flagged purchases) is measured in the database at scrape time.
+The counters above count what the web workers did; the job worker (`confirm_due_purchases`) runs
+in another process, so the system's totals are also read from the database at scrape time:
+`clicknback_fraud_review_queue_size` (pending, flagged purchases), `clicknback_cashback_held{state}`
+and `clicknback_payouts_by_status{status}` / `clicknback_payout_amount_by_status{status}`.
 """
 
 from __future__ import annotations
@@ -28,13 +31,14 @@ import hmac
 import ipaddress
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db.models import Count, Sum
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -122,32 +126,48 @@ def count_event(event: str, fields: Mapping[str, Any]) -> None:
             PAYOUT_AMOUNT.labels(state=state).inc(_amount(fields["amount"]))
 
 
-def fraud_review_queue_size() -> int:
+def database_state() -> list[GaugeMetricFamily]:
+    """Totals of the whole system, whichever process (web worker or job) changed them."""
     purchase = apps.get_model("purchases", "Purchase")
-    return purchase.objects.filter(flagged=True, status="pending").count()
+    payout = apps.get_model("payouts", "Payout")
+    queue, cashback, payouts, payout_amounts = _families()
+    queue.add_metric([], purchase.objects.filter(flagged=True, status="pending").count())
+    by_cashback_state = purchase.objects.values_list("cashback_status").annotate(total=Sum("cashback_amount"))
+    for state, total in by_cashback_state.order_by():
+        cashback.add_metric([state], float(total or 0))
+    by_payout_status = payout.objects.values_list("status").annotate(count=Count("id"), total=Sum("amount"))
+    for status, count, total in by_payout_status.order_by():
+        payouts.add_metric([status], count)
+        payout_amounts.add_metric([status], float(total or 0))
+    return [queue, cashback, payouts, payout_amounts]
+
+
+def _families() -> list[GaugeMetricFamily]:
+    return [
+        GaugeMetricFamily("clicknback_fraud_review_queue_size", "Pending purchases flagged for staff review."),
+        GaugeMetricFamily(
+            "clicknback_cashback_held", "Cashback of all purchases, by cashback state.", labels=["state"]
+        ),
+        GaugeMetricFamily("clicknback_payouts_by_status", "Payouts in each status.", labels=["status"]),
+        GaugeMetricFamily("clicknback_payout_amount_by_status", "Payout amounts in each status.", labels=["status"]),
+    ]
 
 
 class DatabaseStateCollector(Collector):
     """Gauges read from the database at scrape time, so every worker reports the same truth."""
 
     def describe(self) -> list[GaugeMetricFamily]:
-        return [self._family()]
+        return _families()
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        family = self._family()
+    def collect(self) -> list[GaugeMetricFamily]:
         try:
-            family.add_metric([], fraud_review_queue_size())
+            return database_state()
         except DatabaseError as exc:
             # A broken gauge must not take the rest of the scrape down with it.
             if isinstance(exc, (OperationalError, InterfaceError)):
                 count_db_connection_error()
-            logger.warning("Fraud review queue size unavailable: %s", exc.__class__.__name__)
-            return
-        yield family
-
-    @staticmethod
-    def _family() -> GaugeMetricFamily:
-        return GaugeMetricFamily("clicknback_fraud_review_queue_size", "Pending purchases flagged for staff review.")
+            logger.warning("Database gauges unavailable: %s", exc.__class__.__name__)
+            return []
 
 
 def multiprocess_mode() -> bool:

@@ -106,8 +106,8 @@ def test_counts_add_up_across_two_gunicorn_workers():
 
 
 @pytest.mark.django_db
-def test_purchases_cashback_and_the_review_queue_are_counted(
-    api_client, signed_post, user, admin_client, django_capture_on_commit_callbacks
+def test_purchases_cashback_payouts_and_the_review_queue_are_measured(
+    api_client, signed_post, user, user_client, admin_client, django_capture_on_commit_callbacks
 ):
     merchant = OfferFactory(cashback_value=Decimal("10.00")).merchant
     by_merchant = {"merchant_id": str(merchant.id)}
@@ -120,6 +120,7 @@ def test_purchases_cashback_and_the_review_queue_are_counted(
         "flagged": value("clicknback_purchases_ingested_total", {**by_merchant, "outcome": "flagged"}),
         "pending": value("clicknback_cashback_amount_total", {"state": "pending"}),
         "available": value("clicknback_cashback_amount_total", {"state": "available"}),
+        "payouts": value("clicknback_payouts_total", {"state": "requested"}),
     }
     body = {"event": "purchase.created", "user_id": str(user.id), "merchant_id": str(merchant.id), "currency": "EUR"}
 
@@ -127,13 +128,22 @@ def test_purchases_cashback_and_the_review_queue_are_counted(
         normal = signed_post("/api/v1/webhooks/purchases", {**body, "external_id": "m-1", "amount": "150.00"})
         flagged = signed_post("/api/v1/webhooks/purchases", {**body, "external_id": "m-2", "amount": "1000.00"})
         confirmed = admin_client.post(f"/api/v1/purchases/{normal.json()['id']}/confirm")
+        payout = user_client.post(
+            "/api/v1/payouts", {"amount": "10.00", "method": "paypal", "destination": "j@example.com"}, format="json"
+        )
 
-    assert (normal.status_code, flagged.status_code, confirmed.status_code) == (201, 201, 200)
+    assert (normal.status_code, flagged.status_code, confirmed.status_code, payout.status_code) == (201, 201, 200, 201)
     assert (
         value("clicknback_purchases_ingested_total", {**by_merchant, "outcome": "accepted"}) == before["accepted"] + 1
     )
     assert value("clicknback_purchases_ingested_total", {**by_merchant, "outcome": "flagged"}) == before["flagged"] + 1
     assert value("clicknback_cashback_amount_total", {"state": "pending"}) == before["pending"] + 15.0 + 100.0
     assert value("clicknback_cashback_amount_total", {"state": "available"}) == before["available"] + 15.0
+    assert value("clicknback_payouts_total", {"state": "requested"}) == before["payouts"] + 1
+    # The system's totals, read from the database whichever process made the change.
     text = api_client.get("/metrics").content.decode()
     assert sample(text, "clicknback_fraud_review_queue_size", {}) == 1
+    assert sample(text, "clicknback_cashback_held", {"state": "pending"}) == 100.0
+    assert sample(text, "clicknback_cashback_held", {"state": "available"}) == 15.0
+    assert sample(text, "clicknback_payouts_by_status", {"status": "requested"}) == 1
+    assert sample(text, "clicknback_payout_amount_by_status", {"status": "requested"}) == 10.0
