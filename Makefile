@@ -30,3 +30,13 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+## The performance benchmark: ~1M purchases, the real server under load, one table
+## (bench/results/latest.json). Knobs: BENCH_SCALE, BENCH_DATABASE_URL, BENCH_* (docs/performance.md).
+.PHONY: bench-smoke
+bench: install
+	$(BIN)/python -m bench
+
+## The benchmark on tiny data, in seconds: checks that the tool still works.
+bench-smoke: install
+	BENCH_SCALE=smoke $(BIN)/python -m bench --drop --json bench/results/smoke.json

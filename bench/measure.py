@@ -1,0 +1,248 @@
+"""The measurements, in the order of one run (Django is set up by `bench.run` first).
+
+small set: generate, verify, reads.  big set: generate, verify, queries per request, reads,
+ingestion under load, the pgbench ceiling, the confirmation job, verify again.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from bench import ceiling, datagen
+from bench.config import DataSize, Scale
+from bench.load import run_load
+from bench.server import bench_server, server_env
+from bench.webhooks import READ_PATHS, ingestion_requests, read_requests
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Bench:
+    scale: Scale
+    base_url: str
+    admin_url: str
+    names: dict[str, str]
+    log: Callable[[str], None]
+    _template_ready: bool = False
+
+    def url(self, part: str) -> str:
+        from bench.run import _database_url
+
+        return _database_url(self.base_url, self.names[part])
+
+    def run(self) -> dict[str, Any]:
+        from bench.run import _use_database
+
+        scale = self.scale
+        report: dict[str, Any] = {"meta": {"scale": scale.as_dict()}, "data": {}, "reads": {}}
+        password_hash = make_password("bench-password-1")  # one hash for every user: hashing is slow on purpose
+        reads: dict[str, dict[str, dict]] = {}
+        for part, size in (("small", scale.small), ("big", scale.big)):
+            report["data"][part] = self.generate(part, size, password_hash)
+            _use_database(self.names[part])
+            if part == "big":
+                report["queries"] = self.queries_per_request(size)
+            tokens = self.tokens(size)
+            with bench_server(scale, self.url(part)) as server:
+                for endpoint, path in READ_PATHS.items():
+                    self.log(f"{part}: GET {path} x{scale.read_concurrency} for {scale.read_seconds}s")
+                    result = run_load(
+                        server.url,
+                        read_requests(path, tokens),
+                        concurrency=scale.read_concurrency,
+                        seconds=scale.read_seconds,
+                        warmup=scale.warmup_seconds,
+                    )
+                    reads.setdefault(endpoint, {})[part] = result.summary()
+                if part == "big":
+                    report["ingestion"] = self.ingestion(server.url, size)
+        for result in reads.values():
+            small, big = result["small"], result["big"]
+            result["ratio_p50"] = round(big["p50_ms"] / small["p50_ms"], 2) if small["p50_ms"] else 0.0
+            result["ratio_p99"] = round(big["p99_ms"] / small["p99_ms"], 2) if small["p99_ms"] else 0.0
+        report["reads"] = reads
+        report["ceiling"] = self.ceiling(scale.big, report["ingestion"]["throughput_per_s"])
+        report["confirmation"] = self.confirmation()
+        report["ledger_after"] = {"discrepancies": self.ledger_discrepancies()}
+        return report
+
+    # --- data --------------------------------------------------------------------------------
+
+    def generate(self, part: str, size: DataSize, password_hash: str) -> dict[str, Any]:
+        from bench.run import _use_database
+
+        name = self.names[part]
+        started = time.monotonic()
+        self.log(f"{part}: creating database {name} from the migrated template")
+        datagen.recreate_database(self.admin_url, name, template=self.migrated_template())
+        _use_database(name)
+        self.log(f"{part}: generating {size.purchases:,} purchases for {size.users:,} users")
+        rows = datagen.generate(self.url(part), size, now=timezone.now(), password_hash=password_hash)
+        seconds = time.monotonic() - started
+        discrepancies = self.ledger_discrepancies()
+        self.log(f"{part}: {rows} in {seconds:.1f}s; ledger discrepancies: {discrepancies}")
+        return {"database": name, "rows": rows, "seconds": round(seconds, 1), "ledger_discrepancies": discrepancies}
+
+    def migrated_template(self) -> str:
+        """An empty, migrated database to copy from (migrating once is faster than twice)."""
+        from bench.run import _use_database
+
+        name = self.names["template"]
+        if not self._template_ready:
+            self.log(f"migrating {name}")
+            datagen.recreate_database(self.admin_url, name)
+            _use_database(name)
+            call_command("migrate", verbosity=0, interactive=False)
+            datagen.check_columns()
+            self._template_ready = True
+        connection.close()  # CREATE DATABASE ... TEMPLATE needs the template without sessions
+        return name
+
+    def ledger_discrepancies(self) -> int:
+        from wallets.selectors import ledger_discrepancies
+
+        return len(ledger_discrepancies())
+
+    def tokens(self, size: DataSize) -> list[str]:
+        """Access tokens, as login issues them, for the users the read benchmark signs in as."""
+        from rest_framework_simplejwt.tokens import AccessToken
+
+        from accounts.models import User
+
+        ids = [datagen.user_uuid(i) for i in datagen.heavy_user_indexes(size, self.scale.read_users)]
+        tokens = []
+        for user in User.objects.filter(pk__in=ids):
+            token = AccessToken.for_user(user)
+            token["role"] = str(user.role)
+            tokens.append(str(token))
+        return tokens
+
+    # --- queries per request -----------------------------------------------------------------
+
+    def queries_per_request(self, size: DataSize) -> dict[str, Any]:
+        """Every read endpoint for a user with a long and a short history: the counts must match."""
+        tokens = dict(zip(["long_history", "short_history"], self._history_tokens(size), strict=True))
+        counts: dict[str, Any] = {}
+        for endpoint, path in READ_PATHS.items():
+            counts[endpoint] = {}
+            for history, token in tokens.items():
+                with CaptureQueriesContext(connection) as queries:
+                    response = Client().get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+                assert response.status_code == 200, response.content[:300]
+                counts[endpoint][history] = len(queries)
+                counts[endpoint][f"{history}_sql"] = [query["sql"][:300] for query in queries.captured_queries]
+        captured = ceiling.capture_ingestion(user_index=0, merchant_index=0)
+        counts["ingestion"] = {"queries": len(captured.statements), "sql": [s.sql[:300] for s in captured.statements]}
+        self.log(f"queries per request: { {k: v.get('queries', v.get('long_history')) for k, v in counts.items()} }")
+        return counts
+
+    def _history_tokens(self, size: DataSize) -> list[str]:
+        from rest_framework_simplejwt.tokens import AccessToken
+
+        from accounts.models import User
+        from wallets.models import Wallet
+
+        long_user = User.objects.get(pk=datagen.user_uuid(0))
+        short_wallet = Wallet.objects.filter(entry_count__gt=0).order_by("entry_count").first()
+        short_user = User.objects.get(pk=short_wallet.user_id)
+        out = []
+        for user in (long_user, short_user):
+            token = AccessToken.for_user(user)
+            token["role"] = str(user.role)
+            out.append(str(token))
+        return out
+
+    # --- ingestion ---------------------------------------------------------------------------
+
+    def ingestion(self, server_url: str, size: DataSize) -> dict[str, Any]:
+        scale = self.scale
+        run_id = uuid.uuid4().hex[:8]
+        self.log(f"ingestion: {scale.ingest_concurrency} connections for {scale.ingest_seconds}s")
+        result = run_load(
+            server_url,
+            ingestion_requests(run_id=run_id, users=size.users, merchants=size.merchants),
+            concurrency=scale.ingest_concurrency,
+            seconds=scale.ingest_seconds,
+            warmup=scale.warmup_seconds,
+            expect_status=201,
+        )
+        summary = result.summary()
+        self.log(f"ingestion: {summary}")
+        return summary
+
+    # --- the ceiling -------------------------------------------------------------------------
+
+    def ceiling(self, size: DataSize, ingestion_rate: float) -> dict[str, Any]:
+        from bench.run import _dsn_parts
+
+        captured = ceiling.capture_ingestion(user_index=1, merchant_index=1)
+        script = ceiling.pgbench_script(captured, users=size.users, merchants=size.merchants)
+        connection.close()
+        self.log(f"ceiling: pgbench {self.scale.pgbench_clients} clients for {self.scale.pgbench_seconds}s")
+        with tempfile.TemporaryDirectory(prefix="clicknback-bench-") as folder:
+            result = ceiling.run_pgbench(
+                script,
+                dsn_parts=_dsn_parts(self.url("big")),
+                clients=self.scale.pgbench_clients,
+                seconds=self.scale.pgbench_seconds,
+                folder=Path(folder),
+            )
+        result["script"] = script
+        if result.get("tps"):
+            result["fraction"] = round(ingestion_rate / result["tps"], 3)
+        self.log(f"ceiling: { {k: v for k, v in result.items() if k != 'script'} }")
+        return result
+
+    # --- the confirmation job ----------------------------------------------------------------
+
+    def confirmation(self) -> dict[str, Any]:
+        """`manage.py confirm_due_purchases` as cron would run it, timed from start to exit."""
+        from purchases.models import Purchase
+
+        due_before = Purchase.objects.filter(status="pending", flagged=False).count()
+        connection.close()
+        env = {**os.environ, **server_env(self.scale, self.url("big"))}
+        self.log("confirmation job: running confirm_due_purchases")
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "manage.py", "confirm_due_purchases"],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.monotonic() - started
+        if done.returncode != 0:
+            raise RuntimeError(f"confirm_due_purchases failed:\n{done.stderr[-3000:]}")
+        confirmed = int(done.stdout.split()[1])
+        result = {
+            "confirmed": confirmed,
+            "pending_unflagged_before": due_before,
+            "seconds": round(seconds, 2),
+            "per_second": round(confirmed / seconds, 1),
+        }
+        self.log(f"confirmation job: {result}")
+        return result
+
+    def drop_databases(self) -> None:
+        connection.close()
+        for name in self.names.values():
+            datagen.drop_database(self.admin_url, name)

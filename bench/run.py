@@ -1,0 +1,295 @@
+"""`make bench`: generate the data sets, measure, print one table, write bench/results/latest.json.
+
+    BENCH_SCALE=smoke .venv/bin/python -m bench            # seconds, tiny data
+    .venv/bin/python -m bench --json /tmp/report.json       # the full run (~10-15 minutes)
+
+The PostgreSQL server comes from BENCH_DATABASE_URL (or DATABASE_URL; default
+postgres://postgres@127.0.0.1:5432/postgres); the run (re)creates <BENCH_DB_PREFIX>_small and
+<BENCH_DB_PREFIX>_big there (prefix `bench`). Sizes and durations: see bench/config.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_JSON = PROJECT_DIR / "bench" / "results" / "latest.json"
+READ_TARGET_P99_MS = 30.0
+READ_TARGET_RATIO = 1.3
+INGEST_TARGET_RATE = 400.0
+INGEST_TARGET_P99_MS = 100.0
+INGEST_TARGET_QUERIES = 8
+CONFIRM_TARGET_RATE = 2_000.0
+
+
+def _log(message: str) -> None:
+    sys.stderr.write(f"[bench {time.strftime('%H:%M:%S')}] {message}\n")
+    sys.stderr.flush()
+
+
+def _database_url(base: str, name: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _dsn_parts(url: str) -> dict[str, str]:
+    """Host, port, user and database of a URL, as the project reads it (a socket folder may be the host)."""
+    import dj_database_url
+
+    config = dj_database_url.parse(url)
+    return {
+        "host": str(config.get("HOST") or "127.0.0.1"),
+        "port": str(config.get("PORT") or 5432),
+        "user": str(config.get("USER") or "postgres"),
+        "dbname": str(config["NAME"]),
+    }
+
+
+def _libpq_dsn(url: str) -> str:
+    parts = _dsn_parts(url)
+    return f"host={parts['host']} port={parts['port']} user={parts['user']} dbname={parts['dbname']}"
+
+
+def _setup_django(first_database_url: str) -> None:
+    from bench.config import BENCH_ENV
+
+    os.environ.update(BENCH_ENV)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "clicknback.settings"
+    os.environ["DATABASE_URL"] = first_database_url
+    os.environ["LOG_LEVEL"] = "WARNING"  # this process's own test-client requests; the server logs as usual
+    sys.path.insert(0, str(PROJECT_DIR))
+    import django
+
+    django.setup()
+
+
+def _use_database(name: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    for alias in connections:
+        connections[alias].settings_dict["NAME"] = name
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", choices=["full", "smoke"], help="overrides BENCH_SCALE")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write the report")
+    parser.add_argument("--drop", action="store_true", help="drop the bench databases at the end")
+    args = parser.parse_args(argv)
+    if args.scale:
+        os.environ["BENCH_SCALE"] = args.scale
+
+    from bench.config import scale_from_env
+
+    scale = scale_from_env()
+    base_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
+        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+    )
+    prefix = os.environ.get("BENCH_DB_PREFIX", "bench")
+    names = {"small": f"{prefix}_small", "big": f"{prefix}_big", "template": f"{prefix}_template"}
+    admin_url = _database_url(base_url, "postgres")
+    _setup_django(_database_url(base_url, names["big"]))
+
+    from bench.measure import Bench
+
+    bench = Bench(scale=scale, base_url=base_url, admin_url=admin_url, names=names, log=_log)
+    started = time.monotonic()
+    machine = _machine(admin_url)
+    try:
+        report = bench.run()
+    finally:
+        if args.drop:
+            bench.drop_databases()
+    report["meta"].update(machine, total_seconds=round(time.monotonic() - started, 1))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print(render_table(report))
+    print(f"\nJSON report: {args.json}")
+    return 0
+
+
+def _machine(admin_url: str) -> dict[str, Any]:
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        total_kb = int(meminfo.read_text().split("MemTotal:")[1].split()[0])
+        memory = f"{total_kb / 1024 / 1024:.1f} GiB"
+    import psycopg
+
+    with psycopg.connect(_libpq_dsn(admin_url)) as conn:
+        pg_version = conn.execute("SHOW server_version").fetchone()[0]
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "memory": memory,
+        "postgresql": pg_version,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "git_commit": _git_commit(),
+    }
+
+
+def _git_commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_DIR, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def _ms(summary: dict[str, Any]) -> str:
+    return f"{summary['p50_ms']:.1f} / {summary['p95_ms']:.1f} / {summary['p99_ms']:.1f}"
+
+
+def render_table(report: dict[str, Any]) -> str:
+    """The one table: every figure with its target and whether it is met."""
+    rows: list[tuple[str, str, str, str, str]] = []
+    data = report["data"]
+    for name in ("small", "big"):
+        info = data[name]
+        rows.append(
+            (
+                f"data {name}",
+                "purchases / entries / seconds",
+                f"{info['rows'].get('purchases_purchase', 0):,} / {info['rows'].get('wallets_walletentry', 0):,}"
+                f" / {info['seconds']:.0f}s",
+                "ledger consistent",
+                _ok(info["ledger_discrepancies"] == 0),
+            )
+        )
+    ingest = report["ingestion"]
+    rows.append(
+        (
+            "ingestion",
+            "purchases/s (sustained)",
+            f"{ingest['throughput_per_s']:.0f}",
+            f">= {INGEST_TARGET_RATE:.0f}",
+            _ok(ingest["throughput_per_s"] >= INGEST_TARGET_RATE),
+        )
+    )
+    rows.append(
+        (
+            "ingestion",
+            "p50 / p95 / p99 ms",
+            _ms(ingest),
+            f"p99 < {INGEST_TARGET_P99_MS:.0f}",
+            _ok(ingest["p99_ms"] < INGEST_TARGET_P99_MS),
+        )
+    )
+    rows.append(
+        (
+            "ingestion",
+            "errors / requests",
+            f"{ingest['errors']} / {ingest['requests']:,}",
+            "0 errors",
+            _ok(ingest["errors"] == 0),
+        )
+    )
+    ceiling = report["ceiling"]
+    if "tps" in ceiling:
+        rows.append(
+            ("ceiling", "pgbench ingestion SQL tx/s", f"{ceiling['tps']:.0f} ({ceiling['failed']} failed)", "", "")
+        )
+        rows.append(("ceiling", "ingestion / ceiling", f"{ceiling['fraction']:.0%}", "", ""))
+    else:
+        rows.append(("ceiling", "pgbench", str(ceiling.get("skipped") or "error"), "", "no"))
+    for endpoint, result in report["reads"].items():
+        errors = result["small"]["errors"] + result["big"]["errors"]
+        rows.append(
+            (
+                f"read {endpoint}",
+                "10k: p50 / p95 / p99 ms",
+                _ms(result["small"]),
+                f"p99 < {READ_TARGET_P99_MS:.0f}",
+                _ok(result["small"]["p99_ms"] < READ_TARGET_P99_MS),
+            )
+        )
+        rows.append(
+            (
+                f"read {endpoint}",
+                "1M:  p50 / p95 / p99 ms",
+                _ms(result["big"]),
+                f"p99 < {READ_TARGET_P99_MS:.0f}",
+                _ok(result["big"]["p99_ms"] < READ_TARGET_P99_MS),
+            )
+        )
+        rows.append(
+            (
+                f"read {endpoint}",
+                "1M/10k ratio p50 (p99)",
+                f"{result['ratio_p50']:.2f} ({result['ratio_p99']:.2f})",
+                f"p50 <= {READ_TARGET_RATIO}",
+                _ok(result["ratio_p50"] <= READ_TARGET_RATIO),
+            )
+        )
+        rows.append(
+            (
+                f"read {endpoint}",
+                "errors / requests",
+                f"{errors} / {result['small']['requests'] + result['big']['requests']:,}",
+                "0 errors",
+                _ok(errors == 0),
+            )
+        )
+    confirm = report["confirmation"]
+    rows.append(
+        (
+            "confirm job",
+            "confirmations/s",
+            f"{confirm['per_second']:,.0f} ({confirm['confirmed']:,} in {confirm['seconds']:.1f}s)",
+            f">= {CONFIRM_TARGET_RATE:,.0f}",
+            _ok(confirm["per_second"] >= CONFIRM_TARGET_RATE),
+        )
+    )
+    for endpoint, counts in report["queries"].items():
+        if endpoint == "ingestion":
+            rows.append(
+                (
+                    "queries",
+                    "ingestion (webhook)",
+                    str(counts["queries"]),
+                    f"<= {INGEST_TARGET_QUERIES}",
+                    _ok(counts["queries"] <= INGEST_TARGET_QUERIES),
+                )
+            )
+        else:
+            rows.append(
+                (
+                    "queries",
+                    f"{endpoint} (short / long history)",
+                    f"{counts['short_history']} / {counts['long_history']}",
+                    "fixed",
+                    _ok(counts["short_history"] == counts["long_history"]),
+                )
+            )
+    after = report["ledger_after"]["discrepancies"]
+    rows.append(("ledger", "verify after the run", f"{after} discrepancies", "0", _ok(after == 0)))
+    header = ("section", "metric", "value", "target", "met")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(5)]
+    line = "+-" + "-+-".join("-" * width for width in widths) + "-+"
+    out = [line, "| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |", line]
+    out += ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |" for row in rows]
+    out.append(line)
+    meta = report["meta"]
+    out.append(
+        f"scale={meta['scale']['name']} workers={meta['scale']['workers']} "
+        f"CONN_MAX_AGE={meta['scale']['conn_max_age']} "
+        f"cpus={meta.get('cpus')} PostgreSQL {meta.get('postgresql')} at {meta.get('date')}"
+    )
+    return "\n".join(out)
+
+
+def _ok(condition: bool) -> str:
+    return "yes" if condition else "NO"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

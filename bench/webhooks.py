@@ -1,0 +1,56 @@
+"""What the load generators send: signed purchase.created webhooks and signed-in reads."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+
+from accounts.authentication import signature_header
+from bench import datagen
+from bench.load import RequestFactory
+
+WEBHOOK_PATH = "/api/v1/webhooks/purchases"
+READ_PATHS = {
+    "wallet": "/api/v1/wallet",
+    "wallet_transactions": "/api/v1/wallet/transactions",
+    "purchases": "/api/v1/purchases",
+}
+
+
+def signed_headers(body: bytes) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "X-Partner-Key": datagen.PARTNER_KEY,
+        "X-Signature": signature_header(datagen.PARTNER_SECRET, body),
+    }
+
+
+def ingestion_requests(*, run_id: str, users: int, merchants: int, seed: int = 7) -> RequestFactory:
+    """A new purchase for a random user at a random merchant each time (never a duplicate)."""
+
+    def make(thread: int, number: int) -> tuple[str, str, bytes, dict[str, str]]:
+        rng = random.Random(hash((seed, thread, number)))
+        body = json.dumps(
+            {
+                "event": "purchase.created",
+                "external_id": f"load-{run_id}-{thread}-{number}",
+                "user_id": str(datagen.user_uuid(rng.randrange(users))),
+                "merchant_id": str(datagen.merchant_uuid(rng.randrange(merchants))),
+                "amount": f"{rng.randint(500, 50_000) / 100:.2f}",
+                "currency": "EUR",
+            }
+        ).encode()
+        return "POST", WEBHOOK_PATH, body, signed_headers(body)
+
+    return make
+
+
+def read_requests(path: str, tokens: Sequence[str]) -> RequestFactory:
+    """GET `path` as the signed-in users in turn (each thread starts at a different user)."""
+
+    def make(thread: int, number: int) -> tuple[str, str, None, dict[str, str]]:
+        token = tokens[(thread * 7 + number) % len(tokens)]
+        return "GET", path, None, {"Authorization": f"Bearer {token}"}
+
+    return make

@@ -1,0 +1,53 @@
+"""The benchmark is a tool, not a test; this runs it on tiny data so it cannot rot unnoticed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from clicknback.testing_server import database_url
+
+SECTIONS = {"meta", "data", "queries", "reads", "ingestion", "ceiling", "confirmation", "ledger_after"}
+
+
+def test_the_smoke_run_reports_every_section_without_errors(tmp_path: Path) -> None:
+    report_path = tmp_path / "report.json"
+    env = {
+        **os.environ,
+        "BENCH_SCALE": "smoke",
+        # The same PostgreSQL server as the tests, databases of their own next to the test database.
+        "BENCH_DATABASE_URL": database_url({**connection.settings_dict, "NAME": "postgres"}),
+        "BENCH_DB_PREFIX": f"test_{connection.settings_dict['NAME']}_bench"[:50],
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--drop", "--json", str(report_path)],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    report = json.loads(report_path.read_text())
+
+    assert set(report) >= SECTIONS
+    assert report["ingestion"]["errors"] == 0 and report["ingestion"]["requests"] > 0
+    for endpoint in ("wallet", "wallet_transactions", "purchases"):
+        for size in ("small", "big"):
+            assert report["reads"][endpoint][size]["errors"] == 0
+            assert report["reads"][endpoint][size]["requests"] > 0
+        counts = report["queries"][endpoint]
+        assert counts["short_history"] == counts["long_history"], endpoint
+    assert report["queries"]["ingestion"]["queries"] <= 8
+    assert report["data"]["big"]["ledger_discrepancies"] == 0
+    assert report["ledger_after"]["discrepancies"] == 0  # the pgbench replay keeps the ledger consistent too
+    assert report["confirmation"]["confirmed"] > 0
+    assert report["ceiling"].get("failed", 0) == 0 and "error" not in report["ceiling"]
+    assert "| ingestion" in done.stdout  # the table
