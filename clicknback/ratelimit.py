@@ -20,5 +20,6 @@ def enforce_rate_limit(request: HttpRequest, *, group: str, key: str, rate: str)
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The peer address. Behind a proxy, gunicorn's `forwarded_allow_ips` sets REMOTE_ADDR."""
+    """The peer address. Behind a load balancer, enable the PROXY protocol in gunicorn so this is the
+    client's address, not the balancer's (docs/deployment.md)."""
     return request.META.get("REMOTE_ADDR", "") or "unknown"
