@@ -40,7 +40,10 @@ def test_purchase_admin_lists_and_shows(site, ingest):
 def test_admin_actions_use_the_services(site, ingest, admin_user, action, status, flagged):
     purchase = ingest("2000.00")
     response = site.post(
-        "/admin/purchases/purchase/", {"action": action, "_selected_action": [str(purchase.id)]}, follow=True
+        "/admin/purchases/purchase/",
+        # Reversing asks for a reason on an intermediate page; the other actions ignore these fields.
+        {"action": action, "_selected_action": [str(purchase.id)], "apply": "1", "reason": "Chargeback"},
+        follow=True,
     )
     assert response.status_code == 200
     purchase.refresh_from_db()
@@ -51,7 +54,10 @@ def test_admin_actions_use_the_services(site, ingest, admin_user, action, status
 
 def test_admin_action_reports_refused_transitions(site, ingest):
     purchase = ingest()
-    site.post("/admin/purchases/purchase/", {"action": "reverse_purchases", "_selected_action": [str(purchase.id)]})
+    site.post(
+        "/admin/purchases/purchase/",
+        {"action": "reverse_purchases", "_selected_action": [str(purchase.id)], "apply": "1", "reason": "Chargeback"},
+    )
     response = site.post(
         "/admin/purchases/purchase/",
         {"action": "confirm_purchases", "_selected_action": [str(purchase.id)]},
