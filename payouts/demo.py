@@ -5,11 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TextIO
 
+from django.db import transaction
+
 from accounts.demo import DEMO_ADMIN, DEMO_USER
 from accounts.models import User
 from clicknback.actors import Actor
 from payouts.models import Payout, PayoutMethod, PayoutStatus
-from payouts.services import _payout_create, _payout_process
+from payouts.services import payout_complete, payout_fail, payout_request
 from wallets.models import EntryType
 from wallets.services import wallet_lock, wallet_post
 
@@ -22,11 +24,7 @@ DEMO_PAYOUTS = [
 
 
 def seed(out: TextIO) -> None:
-    """Idempotent: a state the demo user already has a payout in is skipped.
-
-    seed_demo runs each seed inside its own transaction, where the durable service entry points
-    cannot be nested, so this runs the same steps they do within that transaction.
-    """
+    """Idempotent: a state the demo user already has a payout in is skipped."""
     user = User.objects.get(email__iexact=DEMO_USER[0])
     admin = User.objects.get(email__iexact=DEMO_ADMIN[0])
     missing = [p for p in DEMO_PAYOUTS if not Payout.objects.filter(user=user, status=p[0]).exists()]
@@ -35,14 +33,15 @@ def seed(out: TextIO) -> None:
     _ensure_available(user, sum((amount for _, amount, _, _ in missing), Decimal("0.00")))
     actor = Actor.for_user(admin)
     for status, amount, method, destination in missing:
-        payout = _payout_create(user=user, amount=amount, method=method, destination=destination)
+        payout_id = payout_request(user=user, amount=amount, method=method, destination=destination).payout_id
         if status == PayoutStatus.FAILED:
-            _payout_process(payout_id=payout.id, target=status, actor=actor, reason="The PayPal account is closed.")
+            payout_fail(payout_id=payout_id, reason="The PayPal account is closed.", actor=actor)
         elif status == PayoutStatus.COMPLETED:
-            _payout_process(payout_id=payout.id, target=status, actor=actor)
+            payout_complete(payout_id=payout_id, actor=actor)
     out.write(f"Payouts: {len(missing)} demo payout(s) for {user.email}\n")
 
 
+@transaction.atomic(durable=True)
 def _ensure_available(user: User, needed: Decimal) -> None:
     """Credit the shortfall as settled cashback (pending, then confirmed) through the ledger."""
     wallet = wallet_lock(user_id=user.id)

@@ -1,8 +1,5 @@
 """Demo purchases for user@example.com, one in every state, made through the same steps as the
 services so the ledger balances. Idempotent: purchases are keyed by their external ids.
-
-seed_demo runs each seed inside its own transaction, where the durable service entry points
-cannot be nested, so this calls the steps those entry points wrap.
 """
 
 from __future__ import annotations
@@ -11,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TextIO
 
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.demo import DEMO_ADMIN, DEMO_PARTNER_NAME, DEMO_USER
@@ -20,9 +18,8 @@ from merchants.models import Merchant
 from merchants.services import merchant_create
 from offers.selectors import offer_valid_on
 from offers.services import offer_create
-from purchases.models import Purchase, PurchaseStatus
-from purchases.services import _confirm_locked, _ingest, _lock_purchase
-from purchases.state_machine import purchase_transition
+from purchases.models import Purchase
+from purchases.services import purchase_confirm, purchase_ingest, purchase_reverse
 
 DEMO_MERCHANT = "ClickNBack Demo Outdoor"
 # (external id, amount, days ago, what happens after creation)
@@ -49,23 +46,23 @@ def seed(out: TextIO) -> None:
     merchant = _demo_merchant(admin)
     partner_actor, admin_actor = Actor.for_partner(partner), Actor.for_user(admin)
     for external_id, amount, days_ago, steps in missing:
-        purchase = _ingest(
+        purchase = purchase_ingest(
             partner=partner,
             external_id=external_id,
             user_id=user.id,
             merchant_id=merchant.id,
             amount=amount,
+            currency=settings.PLATFORM_CURRENCY,
             purchased_at=timezone.now() - timedelta(days=days_ago),
             actor=partner_actor,
         )
         for step in steps:
-            locked = _lock_purchase(purchase_id=purchase.id)
             if step == "partner_confirm":
-                _confirm_locked(locked, actor=partner_actor)
+                purchase_confirm(purchase_id=purchase.id, actor=partner_actor)
+            elif step == "confirm":
+                purchase_confirm(purchase_id=purchase.id, actor=admin_actor)
             else:
-                target = PurchaseStatus.CONFIRMED if step == "confirm" else PurchaseStatus.REVERSED
-                reason = "Goods returned." if step == "reverse" else ""
-                purchase_transition(purchase=locked, to_status=target, actor=admin_actor, reason=reason)
+                purchase_reverse(purchase_id=purchase.id, reason="Goods returned.", actor=admin_actor)
     out.write(f"Purchases: {len(missing)} demo purchase(s) for {user.email} at {merchant.name}\n")
 
 
