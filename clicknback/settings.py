@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import warnings
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -29,10 +28,8 @@ def env_decimal(name: str, default: str) -> Decimal:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    # A fixed development key is fine with DEBUG on; production must set its own.
-    "dev-insecure-key-change-me-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
-)
+# The development key is public; its "django-insecure-" prefix makes `check --deploy` refuse it.
+SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-clicknback-development-key-never-use-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
 INSTALLED_APPS = [
@@ -200,9 +197,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.W001"]
-if not os.environ.get("SECRET_KEY") and not DEBUG:
-    # The built-in development key is public: say so loudly instead of silently serving with it.
-    warnings.warn("SECRET_KEY is not set: using the public development key.", RuntimeWarning, stacklevel=1)
+
 
 # --- i18n, static ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
