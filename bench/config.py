@@ -69,9 +69,9 @@ FULL = Scale(
         "big", users=100_000, merchants=200, purchases=1_000_000, heavy_users=100, heavy_purchases=2_000, due=100_000
     ),
     ingest_seconds=30,
-    ingest_concurrency=8,
+    ingest_concurrency=4,
     read_seconds=10,
-    read_concurrency=8,
+    read_concurrency=4,
     read_users=100,
     pgbench_seconds=20,
     pgbench_clients=8,

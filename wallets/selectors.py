@@ -18,8 +18,10 @@ def wallet_for_user(*, user_id: uuid.UUID) -> Wallet:
     return Wallet.objects.filter(user_id=user_id).first() or Wallet(user_id=user_id)
 
 
-def wallet_entries_for_user(*, user_id: uuid.UUID) -> QuerySet[WalletEntry]:
-    return WalletEntry.objects.filter(wallet__user_id=user_id).order_by("-sequence")
+def wallet_entries_of(*, wallet: Wallet) -> QuerySet[WalletEntry]:
+    """Newest first, by wallet id: a backward scan of the (wallet, sequence) unique index that stops
+    after one page, whatever the length of the history (a join on user_id sorts the whole ledger)."""
+    return WalletEntry.objects.filter(wallet_id=wallet.id).order_by("-sequence")
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,20 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsRegularUser
 from clicknback.openapi import errors
-from wallets.selectors import wallet_entries_for_user, wallet_for_user
+from clicknback.pagination import LimitOffsetPagination
+from wallets.selectors import wallet_entries_of, wallet_for_user
 from wallets.serializers import WalletEntryOutputSerializer, WalletOutputSerializer
+
+
+class WalletEntryPagination(LimitOffsetPagination):
+    """`count` is the wallet's `entry_count` (the ledger's length: `wallet_post` keeps it and
+    `verify_ledger` checks it), so a page costs the same for 10 entries or 100,000; a COUNT(*)
+    would read the user's whole ledger on every request."""
+
+    entry_count: int | None = None
+
+    def get_count(self, queryset) -> int:
+        return self.entry_count if self.entry_count is not None else super().get_count(queryset)
 
 
 class WalletView(APIView):
@@ -30,10 +42,13 @@ class WalletView(APIView):
 class WalletTransactionListView(generics.ListAPIView):
     permission_classes = [IsRegularUser]
     serializer_class = WalletEntryOutputSerializer
+    pagination_class = WalletEntryPagination
     filter_backends: list = []
 
     def get_queryset(self):
-        return wallet_entries_for_user(user_id=self.request.user.pk)
+        wallet = wallet_for_user(user_id=self.request.user.pk)
+        self.paginator.entry_count = wallet.entry_count
+        return wallet_entries_of(wallet=wallet)
 
     @extend_schema(
         tags=["wallet"],

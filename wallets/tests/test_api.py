@@ -77,9 +77,12 @@ def test_users_see_only_their_own_ledger(other_client, ingest):
 def test_transactions_query_count_is_fixed(user_client, ingest, django_assert_num_queries, count):
     for _ in range(count):
         ingest()
-    with django_assert_num_queries(3):  # auth user, count, page
+    with django_assert_num_queries(3) as queries:  # auth user, wallet (its entry_count is the count), page
         response = user_client.get("/api/v1/wallet/transactions", {"limit": 3})
     assert len(response.json()["results"]) == min(3, count)
+    assert response.json()["count"] == count
+    # No COUNT(*) over the ledger and no join: the cost does not grow with the user's history.
+    assert not any("COUNT(" in q["sql"] or "JOIN" in q["sql"] for q in queries.captured_queries)
 
 
 @pytest.mark.parametrize("path", ["/api/v1/wallet", "/api/v1/wallet/transactions"])
