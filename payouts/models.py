@@ -48,6 +48,8 @@ class Payout(models.Model):
         indexes = [
             models.Index(fields=["user", "-created_at"], name="payout_user_created_idx"),
             models.Index(fields=["status", "created_at"], name="payout_status_created_idx"),
+            # The back-office warns when several users pay out to one destination.
+            models.Index(fields=["destination", "user"], name="payout_destination_user_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=ZERO), name="payout_amount_positive"),

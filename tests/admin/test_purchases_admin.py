@@ -47,7 +47,9 @@ def test_filters_by_status_flag_merchant_and_date(as_support, ingest, merchant):
     query = {"flagged__exact": "1", "status__exact": "pending", "merchant__id__exact": str(merchant.pk)}
     rows = as_support.get(PURCHASES, data=query).context["cl"].result_list
     assert [p.pk for p in rows] == [flagged.pk]
-    today = as_support.get(PURCHASES, data={"purchased_at__gte": normal.purchased_at.date().isoformat()})
+    # As the admin's "Today" link sends it: midnight UTC, with its offset.
+    midnight = normal.purchased_at.replace(hour=0, minute=0, second=0, microsecond=0)
+    today = as_support.get(PURCHASES, data={"purchased_at__gte": midnight.isoformat()})
     assert today.status_code == 200 and len(today.context["cl"].result_list) == 2
 
 
