@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from clicknback.health import LiveView, ReadyView
@@ -17,6 +18,8 @@ api_v1 = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Staff type the address by hand; the API has no redirects, the back-office may.
+    path("admin", RedirectView.as_view(url="/admin/", permanent=False)),
     path("api/v1/", include(api_v1)),
     *route("health/live", LiveView.as_view(), "health-live"),
     *route("health/ready", ReadyView.as_view(), "health-ready"),

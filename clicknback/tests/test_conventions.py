@@ -43,7 +43,7 @@ def _routes(patterns, prefix: str = "") -> list[str]:
 
 
 def test_every_api_route_exists_with_and_without_a_trailing_slash():
-    routes = {route for route in _routes(get_resolver().url_patterns) if not route.startswith("admin/")}
+    routes = {route for route in _routes(get_resolver().url_patterns) if not route.startswith("admin")}
     assert "api/v1/auth/login" in routes
     missing = sorted(
         f"{route.rstrip('/')}/ or {route.rstrip('/')}"
@@ -51,6 +51,12 @@ def test_every_api_route_exists_with_and_without_a_trailing_slash():
         if route.rstrip("/") not in routes or route.rstrip("/") + "/" not in routes
     )
     assert missing == []
+
+
+def test_the_back_office_address_without_its_slash_leads_to_the_admin(client):
+    response = client.get("/admin")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
 
 
 @pytest.mark.parametrize(
