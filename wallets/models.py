@@ -77,6 +77,8 @@ class WalletEntry(models.Model):
 
     class Meta:
         ordering = ["-sequence"]
+        # The back-office charts cashback issued and reversed per day over the last 30 days.
+        indexes = [models.Index(fields=["created_at"], name="wallet_entry_created")]
         constraints = [
             models.UniqueConstraint(fields=["wallet", "sequence"], name="wallet_entry_sequence_unique"),
             # A purchase or payout moves money at most once per kind of entry: no double reward,
