@@ -12,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Value
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import Partner, User
+from clicknback import rawsql
 from clicknback.actors import Actor, ActorKind
 from clicknback.errors import (
     DuplicatePurchase,
@@ -134,10 +135,9 @@ def _ingest(
         flag_reasons=reasons,
         purchased_at=purchased_at,
     )
-    purchase.save(force_insert=True)
+    _insert_with_audit(purchase, audit_event(purchase, action=PurchaseAction.CREATED, from_status="", actor=actor))
     if cashback:  # the ledger records movements; a 0.00 purchase moves nothing
         wallet_post(wallet=wallet, entry_type=EntryType.CASHBACK_PENDING, pending=cashback, purchase_id=purchase.id)
-    audit_event(purchase, action=PurchaseAction.CREATED, from_status="", actor=actor).save()
     record_event(
         "purchase.created",
         purchase_id=purchase.id,
@@ -151,6 +151,17 @@ def _ingest(
         actor=actor,
     )
     return purchase
+
+
+def _insert_with_audit(purchase: Purchase, event: PurchaseEvent) -> None:
+    """The new purchase and its `created` audit row in one statement (one round trip, no queryset
+    compiled: `clicknback.rawsql`); the unique external_id still decides duplicates."""
+    purchase_sql, purchase_params = rawsql.insert(purchase)
+    event_sql, event_params = rawsql.insert(event)
+    with connection.cursor() as cursor:
+        cursor.execute(f'WITH "new_purchase" AS ({purchase_sql}) {event_sql}', [*purchase_params, *event_params])
+    rawsql.mark_saved(purchase)
+    rawsql.mark_saved(event)
 
 
 def _raise_not_eligible(*, user_id: uuid.UUID, merchant_id: uuid.UUID) -> None:

@@ -1,0 +1,151 @@
+"""CPU per request, in-process: the whole Django stack (middleware included) called as WSGI, no HTTP.
+
+    .venv/bin/python -m bench.profile webhook -n 500                 # CPU ms per signed webhook
+    .venv/bin/python -m bench.profile purchases -n 500 --pyinstrument  # and where it goes
+
+Runs against an existing bench database (`BENCH_PROFILE_DB`, default bench_big) with the server's
+settings (production settings, request and event logging formatted as in production but written
+to /dev/null, Prometheus multiprocess files in a temporary folder). Webhooks create real
+purchases through the real services, so the ledger stays consistent. What it prints is
+`time.process_time()` per request: the Python CPU a gunicorn worker spends, the number that bounds
+throughput on a machine with few cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _setup(database: str) -> None:
+    from bench.config import BENCH_ENV
+
+    os.environ.update(BENCH_ENV)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "clicknback.settings"
+    base = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + database
+    os.environ.setdefault("CONN_MAX_AGE", "600")
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="clicknback-profile-"))
+    sys.path.insert(0, str(PROJECT_DIR))
+    import django
+
+    django.setup()
+    sink = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(sink)
+
+
+def _environ(method: str, path: str, body: bytes, headers: dict[str, str]) -> dict:
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_HOST": "127.0.0.1:8000",
+    }
+    for name, value in headers.items():
+        key = name.upper().replace("-", "_")
+        environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
+    return environ
+
+
+def _requests(kind: str, count: int):
+    from bench import datagen
+    from bench.webhooks import READ_PATHS, signed_headers
+
+    if kind == "webhook":
+        rng = random.Random(11)
+        run = uuid.uuid4().hex[:8]
+        for number in range(count):
+            body = json.dumps(
+                {
+                    "event": "purchase.created",
+                    "external_id": f"profile-{run}-{number}",
+                    "user_id": str(datagen.user_uuid(rng.randrange(1000))),
+                    "merchant_id": str(datagen.merchant_uuid(rng.randrange(3))),
+                    "amount": f"{rng.randint(500, 50_000) / 100:.2f}",
+                    "currency": "EUR",
+                }
+            ).encode()
+            yield 201, _environ("POST", "/api/v1/webhooks/purchases", body, signed_headers(body))
+        return
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from accounts.models import User
+
+    user = User.objects.get(pk=datagen.user_uuid(0))
+    token = AccessToken.for_user(user)
+    token["role"] = str(user.role)
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(count):
+        yield 200, _environ("GET", READ_PATHS[kind], b"", headers)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("kind", choices=["webhook", "wallet", "wallet_transactions", "purchases"])
+    parser.add_argument("-n", type=int, default=300)
+    parser.add_argument("--database", default=os.environ.get("BENCH_PROFILE_DB", "bench_big"))
+    parser.add_argument("--pyinstrument", action="store_true", help="print a pyinstrument profile (wall clock)")
+    parser.add_argument("--cprofile", type=Path, help="write a cProfile of CPU time (process_time) to this file")
+    args = parser.parse_args(argv)
+    _setup(args.database)
+    from django.core.handlers.wsgi import WSGIHandler
+
+    application = WSGIHandler()
+
+    def call(expected: int, environ: dict) -> None:
+        statuses = []
+        body = b"".join(application(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+        if not statuses[0].startswith(str(expected)):
+            raise SystemExit(f"{statuses[0]}: {body[:300]!r}")
+
+    for expected, environ in _requests(args.kind, 30):  # warm-up: imports, first connection, caches
+        call(expected, environ)
+    work = list(_requests(args.kind, args.n))
+    profiler = None
+    if args.pyinstrument:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0002)
+        profiler.start()
+    elif args.cprofile:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+    cpu, wall = time.process_time(), time.perf_counter()
+    for expected, environ in work:
+        call(expected, environ)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    if args.pyinstrument:
+        profiler.stop()
+        print(profiler.output_text(unicode=False, color=False, show_all=False))
+    elif args.cprofile:
+        profiler.disable()
+        profiler.dump_stats(args.cprofile)
+    print(f"{args.kind}: {args.n} requests, CPU {cpu / args.n * 1000:.2f} ms/request, wall {wall / args.n * 1000:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
