@@ -25,6 +25,7 @@ from purchases.serializers import (
     PurchaseOutputSerializer,
     ReverseInputSerializer,
     WebhookInputSerializer,
+    purchase_data,
 )
 from purchases.services import purchase_confirm, purchase_ingest, purchase_reverse
 
@@ -100,14 +101,14 @@ class PurchaseWebhookView(APIView):
                 purchased_at=data.get("purchased_at"),
                 actor=actor,
             )
-            return Response(PurchaseOutputSerializer(purchase).data, status=status.HTTP_201_CREATED)
+            return Response(purchase_data(purchase), status=status.HTTP_201_CREATED)
         if data["event"] == EVENT_CONFIRMED:
             purchase = purchase_confirm(external_id=data["external_id"], partner=partner, actor=actor)
         else:
             purchase = purchase_reverse(
                 external_id=data["external_id"], partner=partner, reason=data.get("reason", ""), actor=actor
             )
-        return Response(PurchaseOutputSerializer(purchase).data)
+        return Response(purchase_data(purchase))
 
 
 class PurchaseListView(generics.ListAPIView):
@@ -116,6 +117,11 @@ class PurchaseListView(generics.ListAPIView):
 
     def get_queryset(self):
         return purchases_visible_to(user=self.request.user)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """ListAPIView's list, rendering each row with `purchase_data` (the serializer's output)."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response([purchase_data(purchase) for purchase in page])
 
     @extend_schema(
         tags=["purchases"],
@@ -139,7 +145,7 @@ class PurchaseDetailView(APIView):
         purchase = purchases_visible_to(user=request.user).filter(pk=purchase_id).first()
         if purchase is None:
             raise NotFound("No such purchase.")
-        return Response(PurchaseOutputSerializer(purchase).data)
+        return Response(purchase_data(purchase))
 
 
 class PurchaseConfirmView(APIView):
@@ -154,7 +160,7 @@ class PurchaseConfirmView(APIView):
     )
     def post(self, request: Request, purchase_id: uuid.UUID) -> Response:
         purchase = purchase_confirm(purchase_id=purchase_id, actor=Actor.for_user(request.user))
-        return Response(PurchaseOutputSerializer(purchase).data)
+        return Response(purchase_data(purchase))
 
 
 class PurchaseReverseView(APIView):
@@ -173,4 +179,4 @@ class PurchaseReverseView(APIView):
         purchase = purchase_reverse(
             purchase_id=purchase_id, reason=serializer.validated_data["reason"], actor=Actor.for_user(request.user)
         )
-        return Response(PurchaseOutputSerializer(purchase).data)
+        return Response(purchase_data(purchase))

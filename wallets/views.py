@@ -12,7 +12,7 @@ from accounts.permissions import IsRegularUser
 from clicknback.openapi import errors
 from clicknback.pagination import LimitOffsetPagination
 from wallets.selectors import wallet_entries_of, wallet_for_user
-from wallets.serializers import WalletEntryOutputSerializer, WalletOutputSerializer
+from wallets.serializers import WalletEntryOutputSerializer, WalletOutputSerializer, wallet_data, wallet_entry_data
 
 
 class WalletEntryPagination(LimitOffsetPagination):
@@ -36,7 +36,7 @@ class WalletView(APIView):
         responses={200: WalletOutputSerializer, **errors(403)},
     )
     def get(self, request: Request) -> Response:
-        return Response(WalletOutputSerializer(wallet_for_user(user_id=request.user.pk)).data)
+        return Response(wallet_data(wallet_for_user(user_id=request.user.pk)))
 
 
 class WalletTransactionListView(generics.ListAPIView):
@@ -49,6 +49,11 @@ class WalletTransactionListView(generics.ListAPIView):
         wallet = wallet_for_user(user_id=self.request.user.pk)
         self.paginator.entry_count = wallet.entry_count
         return wallet_entries_of(wallet=wallet)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """ListAPIView's list, rendering each entry with `wallet_entry_data` (the serializer's output)."""
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([wallet_entry_data(entry) for entry in page])
 
     @extend_schema(
         tags=["wallet"],
