@@ -12,7 +12,10 @@ from pathlib import Path
 wsgi_app = "clicknback.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count() * 2 + 1)))
-worker_class = "sync"
+# sync (default): one request at a time per worker, connection closed after each response.
+# gthread: keeps connections alive (GUNICORN_THREADS threads per worker), for a client or balancer that reuses them.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5

@@ -53,9 +53,11 @@ class Scale:
     read_users: int  # distinct users (tokens) the read load cycles through
     pgbench_seconds: float
     pgbench_clients: int
-    workers: int  # gunicorn sync workers
+    workers: int  # gunicorn workers
     conn_max_age: int  # seconds a worker keeps its database connection
     warmup_seconds: float  # load before each measurement that is not counted
+    worker_class: str = "sync"  # gunicorn worker class (sync or gthread)
+    threads: int = 1  # threads per gthread worker
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -118,6 +120,8 @@ _RUN_KNOBS = {
     "BENCH_WORKERS": ("workers", int),
     "BENCH_CONN_MAX_AGE": ("conn_max_age", int),
     "BENCH_WARMUP_SECONDS": ("warmup_seconds", float),
+    "BENCH_WORKER_CLASS": ("worker_class", str),
+    "BENCH_THREADS": ("threads", int),
 }
 
 

@@ -12,15 +12,18 @@ pending and already due, the work of the confirmation job.
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+from psycopg import sql
 
 from bench.config import DataSize
 
@@ -327,6 +330,26 @@ def recreate_database(admin_dsn: str, name: str, *, template: str = "template1")
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
+
+def snapshot(admin_dsn: str, name: str, pristine: str, size: DataSize, rows: dict[str, int]) -> None:
+    """Copy a freshly generated database as `pristine`, labelled with its size and row counts."""
+    recreate_database(admin_dsn, pristine, template=name)
+    label = json.dumps({"size": asdict(size), "rows": rows})
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(pristine), sql.Literal(label)))
+
+
+def snapshot_rows(admin_dsn: str, pristine: str, size: DataSize) -> dict[str, int] | None:
+    """The row counts of a pristine snapshot generated at this size, or None if there is none."""
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [pristine]
+        ).fetchone()
+    if found is None or not found[0]:
+        return None
+    label = json.loads(found[0])
+    return label["rows"] if label.get("size") == asdict(size) else None
 
 
 def drop_database(admin_dsn: str, name: str) -> None:

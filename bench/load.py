@@ -7,8 +7,8 @@ a warm-up; only requests started after the warm-up count. Latency is measured ar
 
 from __future__ import annotations
 
-import http.client
 import math
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +25,8 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
+    client_cpu_seconds: float = 0.0  # the generator's own CPU, warm-up included
+    sent: int = 0  # requests sent, warm-up included
 
     @property
     def requests(self) -> int:
@@ -42,6 +44,7 @@ class LoadResult:
             "p99_ms": percentile(ordered, 99),
             "max_ms": round(ordered[-1], 2) if ordered else 0.0,
             "error_samples": self.error_samples[:5],
+            "client_cpu_ms_per_request": round(self.client_cpu_seconds * 1000 / self.sent, 3) if self.sent else 0.0,
         }
 
 
@@ -73,23 +76,23 @@ def run_load(
     per_thread = max(1, max_requests // concurrency)
 
     def worker(thread: int) -> None:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        connection = RawConnection(parts.hostname, parts.port)
         latencies: list[float] = []
         errors: list[str] = []
+        sent = 0
         for number in range(per_thread):
+            # The request is built before the clock starts: only the server's time is measured.
+            method, path, body, headers = make_request(thread, number)
             began = time.monotonic()
             if began >= stop_at:
                 break
-            method, path, body, headers = make_request(thread, number)
             try:
-                connection.request(method, path, body=body, headers=headers)
-                response = connection.getresponse()
-                payload = response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException) as exc:
+                status, payload = connection.send(method, path, body, headers)
+            except (OSError, ValueError) as exc:
                 connection.close()
                 status, payload = 0, repr(exc).encode()
             elapsed = (time.monotonic() - began) * 1000
+            sent += 1
             if began < measure_from:
                 continue
             if status == expect_status:
@@ -101,12 +104,65 @@ def run_load(
             result.latencies_ms.extend(latencies)
             result.errors += len(errors)
             result.error_samples.extend(errors[:2])
+            result.sent += sent
 
     threads = [threading.Thread(target=worker, args=(index,), daemon=True) for index in range(concurrency)]
+    cpu_started = time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     # A count-bounded run may end before the clock does: throughput over the time actually used.
     result.seconds = max(0.001, min(seconds, time.monotonic() - measure_from))
+    # The generator shares the machine with the server: what it costs is part of the picture.
+    result.client_cpu_seconds = time.process_time() - cpu_started
     return result
+
+
+class RawConnection:
+    """A minimal HTTP/1.1 client over one socket, far cheaper in CPU than http.client.
+
+    Reuses the connection while the server keeps it open (gthread workers) and reconnects when the
+    server closes it after a response (sync workers answer `Connection: close`).
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock, self.buffer = None, b""
+
+    def send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
+        if self.sock is None:
+            self.sock = socket.create_connection((self.host, self.port), timeout=30)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        body = body or b""
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        request = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{head}Content-Length: {len(body)}\r\n\r\n"
+        )
+        self.sock.sendall(request.encode("latin-1") + body)
+        while b"\r\n\r\n" not in self.buffer:
+            self._read()
+        header_block, _, rest = self.buffer.partition(b"\r\n\r\n")
+        lines = header_block.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        fields = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:])}
+        length = int(fields.get("content-length", "0"))
+        self.buffer = rest
+        while len(self.buffer) < length:
+            self._read()
+        payload, self.buffer = self.buffer[:length], self.buffer[length:]
+        if fields.get("connection", "").lower() == "close":
+            self.close()
+        return status, payload
+
+    def _read(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection mid-response")
+        self.buffer += chunk

@@ -13,7 +13,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ class Bench:
     admin_url: str
     names: dict[str, str]
     log: Callable[[str], None]
+    reuse_data: bool = False
+    sections: set[str] = field(default_factory=lambda: {"queries", "reads", "ingestion", "ceiling", "confirmation"})
     _template_ready: bool = False
 
     def url(self, part: str) -> str:
@@ -55,13 +57,17 @@ class Bench:
         password_hash = make_password("bench-password-1")  # one hash for every user: hashing is slow on purpose
         reads: dict[str, dict[str, dict]] = {}
         for part, size in (("small", scale.small), ("big", scale.big)):
+            if part == "small" and not self.sections & {"reads"}:
+                continue  # only the read ratio needs the small set
             report["data"][part] = self.generate(part, size, password_hash)
             _use_database(self.names[part])
-            if part == "big":
+            if part == "big" and "queries" in self.sections:
                 report["queries"] = self.queries_per_request(size)
+            if not self.sections & {"reads", "ingestion"} or (part == "small" and "reads" not in self.sections):
+                continue
             tokens = self.tokens(size)
             with bench_server(scale, self.url(part)) as server:
-                for endpoint, path in READ_PATHS.items():
+                for endpoint, path in READ_PATHS.items() if "reads" in self.sections else ():
                     self.log(f"{part}: GET {path} x{scale.read_concurrency} for {scale.read_seconds}s")
                     result = run_load(
                         server.url,
@@ -71,15 +77,18 @@ class Bench:
                         warmup=scale.warmup_seconds,
                     )
                     reads.setdefault(endpoint, {})[part] = result.summary()
-                if part == "big":
+                if part == "big" and "ingestion" in self.sections:
                     report["ingestion"] = self.ingestion(server.url, size)
         for result in reads.values():
             small, big = result["small"], result["big"]
             result["ratio_p50"] = round(big["p50_ms"] / small["p50_ms"], 2) if small["p50_ms"] else 0.0
             result["ratio_p99"] = round(big["p99_ms"] / small["p99_ms"], 2) if small["p99_ms"] else 0.0
         report["reads"] = reads
-        report["ceiling"] = self.ceiling(scale.big, report["ingestion"]["throughput_per_s"])
-        report["confirmation"] = self.confirmation()
+        if "ceiling" in self.sections:
+            rate = report.get("ingestion", {}).get("throughput_per_s", 0.0)
+            report["ceiling"] = self.ceiling(scale.big, rate)
+        if "confirmation" in self.sections:
+            report["confirmation"] = self.confirmation()
         report["ledger_after"] = {"discrepancies": self.ledger_discrepancies()}
         return report
 
@@ -89,7 +98,25 @@ class Bench:
         from bench.run import _use_database
 
         name = self.names[part]
+        pristine = f"{name}_pristine"
         started = time.monotonic()
+        if self.reuse_data:
+            rows = datagen.snapshot_rows(self.admin_url, pristine, size)
+            if rows is not None:
+                self.log(f"{part}: copying {name} from its pristine snapshot {pristine}")
+                connection.close()
+                datagen.recreate_database(self.admin_url, name, template=pristine)
+                _use_database(name)
+                seconds = time.monotonic() - started
+                discrepancies = self.ledger_discrepancies()
+                self.log(f"{part}: copied in {seconds:.1f}s; ledger discrepancies: {discrepancies}")
+                return {
+                    "database": name,
+                    "rows": rows,
+                    "seconds": round(seconds, 1),
+                    "copied_from": pristine,
+                    "ledger_discrepancies": discrepancies,
+                }
         self.log(f"{part}: creating database {name} from the migrated template")
         datagen.recreate_database(self.admin_url, name, template=self.migrated_template())
         _use_database(name)
@@ -98,6 +125,11 @@ class Bench:
         seconds = time.monotonic() - started
         discrepancies = self.ledger_discrepancies()
         self.log(f"{part}: {rows} in {seconds:.1f}s; ledger discrepancies: {discrepancies}")
+        if self.reuse_data:
+            self.log(f"{part}: snapshotting {name} as {pristine} for the next --reuse-data run")
+            connection.close()  # CREATE DATABASE ... TEMPLATE needs the source without sessions
+            datagen.snapshot(self.admin_url, name, pristine, size, rows)
+            _use_database(name)
         return {"database": name, "rows": rows, "seconds": round(seconds, 1), "ledger_discrepancies": discrepancies}
 
     def migrated_template(self) -> str:
@@ -246,3 +278,4 @@ class Bench:
         connection.close()
         for name in self.names.values():
             datagen.drop_database(self.admin_url, name)
+            datagen.drop_database(self.admin_url, f"{name}_pristine")

@@ -22,6 +22,8 @@ def server_env(scale: Scale, database_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "CONN_MAX_AGE": str(scale.conn_max_age),
         "GUNICORN_MAX_REQUESTS": "0",
+        "GUNICORN_WORKER_CLASS": scale.worker_class,
+        "GUNICORN_THREADS": str(scale.threads),
     }
 
 
