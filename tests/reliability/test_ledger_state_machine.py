@@ -1,0 +1,397 @@
+"""Stateful ledger test: hypothesis drives random sequences of the money services (ingest, confirm,
+reverse, clear a flag, the confirmation job, payout request/complete/fail) for several users, two
+merchants and capped offers, against a deliberately simple model of what every balance must be.
+
+After every step: each wallet equals its model and the sum of its entries, `pending` and `paid` are
+never negative, no purchase moved money twice, no monthly cap is exceeded. Real PostgreSQL, real
+transactions (`transaction=True`); every example starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+from django.test import override_settings
+from django.utils import timezone
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from accounts.tests.factories import AdminFactory, PartnerFactory, UserFactory
+from clicknback.actors import Actor
+from clicknback.errors import (
+    BelowMinimumPayout,
+    DuplicatePurchase,
+    InsufficientBalance,
+    InvalidStateTransition,
+)
+from clicknback.money import ZERO
+from merchants.models import Merchant
+from offers.models import CashbackType, Offer
+from payouts.models import IdempotencyKey, Payout
+from payouts.services import payout_complete, payout_fail, payout_request
+from purchases.models import Purchase, PurchaseEvent, PurchaseStatus
+from purchases.services import (
+    purchase_clear_flag,
+    purchase_confirm,
+    purchase_ingest,
+    purchase_reverse,
+    purchases_confirm_due,
+)
+from purchases.tests.factories import MerchantFactory, OfferFactory
+from tests.reliability.conftest import RUN_FIGURES
+from wallets.models import Wallet, WalletEntry
+from wallets.selectors import ledger_discrepancies
+from wallets.tests.helpers import fund_wallet
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+CENT = Decimal("0.01")
+MONEY_TABLES = [
+    model._meta.db_table
+    for model in (WalletEntry, Wallet, PurchaseEvent, Purchase, IdempotencyKey, Payout, Offer, Merchant)
+]
+amounts = st.one_of(
+    st.sampled_from([Decimal("0.05"), Decimal("33.33"), Decimal("150.00"), Decimal("1000.00")]),
+    st.decimals(min_value=CENT, max_value=Decimal("1200.00"), places=2),
+)
+_external_ids = itertools.count(1)
+
+
+@dataclass
+class ModelPurchase:
+    id: object
+    external_id: str
+    user: int
+    merchant: int
+    cashback: Decimal
+    purchased_at: datetime
+    status: str = PurchaseStatus.PENDING
+    flagged: bool = False
+    settlement_requested: bool = False
+
+
+@dataclass
+class ModelPayout:
+    id: object
+    user: int
+    amount: Decimal
+    status: str = "requested"
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    purchases = Bundle("purchases")
+    payouts = Bundle("payouts")
+
+    def __init__(self) -> None:
+        super().__init__()
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(MONEY_TABLES)} CASCADE")
+        self.users = [UserFactory() for _ in range(3)]
+        self.admin = AdminFactory()
+        self.partner = PartnerFactory()
+        # Merchant 0 settles at once (the job confirms right away), merchant 1 after 30 days.
+        self.merchants = [MerchantFactory(confirmation_days=0), MerchantFactory(confirmation_days=30)]
+        self.offers = [
+            OfferFactory(
+                merchant=self.merchants[0], cashback_value=Decimal("10.00"), monthly_cap_per_user=Decimal("25.00")
+            ),
+            OfferFactory(
+                merchant=self.merchants[1],
+                cashback_type=CashbackType.FIXED,
+                cashback_value=Decimal("7.50"),
+                monthly_cap_per_user=Decimal("20.00"),
+                min_purchase_amount=Decimal("5.00"),
+            ),
+        ]
+        self.past = timezone.now() - timedelta(days=40)  # old enough for merchant 1 to be due
+        self.balances = {index: [ZERO, ZERO, ZERO] for index in range(len(self.users))}  # pending, available, paid
+        self.model_purchases: dict[object, ModelPurchase] = {}
+        self.model_payouts: dict[object, ModelPayout] = {}
+        RUN_FIGURES["stateful examples"] += 1
+
+    # --- the model's rules, written plainly --------------------------------------------------
+
+    def _expected_cashback(self, *, user: int, merchant: int, amount: Decimal, purchased_at: datetime) -> Decimal:
+        offer = self.offers[merchant]
+        if offer.min_purchase_amount is not None and amount < offer.min_purchase_amount:
+            return ZERO
+        if offer.cashback_type == CashbackType.PERCENT:
+            raw = (amount * offer.cashback_value / 100).quantize(CENT, rounding=ROUND_HALF_EVEN)
+        else:
+            raw = offer.cashback_value
+        month = purchased_at.astimezone(UTC).strftime("%Y-%m")
+        earned = sum(
+            (
+                p.cashback
+                for p in self.model_purchases.values()
+                if p.user == user
+                and p.merchant == merchant
+                and p.status != PurchaseStatus.REVERSED
+                and p.purchased_at.astimezone(UTC).strftime("%Y-%m") == month
+            ),
+            ZERO,
+        )
+        return max(ZERO, min(raw, amount, offer.monthly_cap_per_user - earned))
+
+    def _expected_flag(self, *, user: int, amount: Decimal, purchased_at: datetime) -> bool:
+        limit = int(django_settings.FRAUD_VELOCITY_LIMIT.split("/")[0])
+        recent = sum(
+            1
+            for p in self.model_purchases.values()
+            if p.user == user and purchased_at - timedelta(hours=1) < p.purchased_at <= purchased_at
+        )
+        return recent + 1 > limit or amount >= django_settings.FRAUD_REVIEW_AMOUNT
+
+    def _move(self, purchase: ModelPurchase, to_status: str) -> None:
+        balance = self.balances[purchase.user]
+        if purchase.status == PurchaseStatus.PENDING:
+            balance[0] -= purchase.cashback
+        else:
+            balance[1] -= purchase.cashback
+        if to_status == PurchaseStatus.CONFIRMED:
+            balance[1] += purchase.cashback
+            purchase.flagged = False
+        purchase.status = to_status
+
+    # --- rules ------------------------------------------------------------------------------
+
+    @initialize(funded=st.lists(st.sampled_from([ZERO, Decimal("15.00"), Decimal("60.00")]), min_size=3, max_size=3))
+    def fund(self, funded: list[Decimal]) -> None:
+        """Some users start with settled cashback, so payouts happen from the first steps on."""
+        for index, amount in enumerate(funded):
+            if amount:
+                fund_wallet(self.users[index], amount)
+                self.balances[index][1] += amount
+
+    @rule(target=purchases, user=st.integers(0, 2), merchant=st.integers(0, 1), amount=amounts, past=st.booleans())
+    def ingest(self, user: int, merchant: int, amount: Decimal, past: bool) -> object:
+        purchased_at = self.past if past else None
+        external_id = f"sm-{next(_external_ids)}"
+        purchase = purchase_ingest(
+            partner=self.partner,
+            external_id=external_id,
+            user_id=self.users[user].id,
+            merchant_id=self.merchants[merchant].id,
+            amount=amount,
+            currency="EUR",
+            purchased_at=purchased_at,
+            actor=Actor.for_partner(self.partner),
+        )
+        expected = self._expected_cashback(
+            user=user, merchant=merchant, amount=amount, purchased_at=purchase.purchased_at
+        )
+        assert purchase.cashback_amount == expected, (amount, purchase.cashback_amount, expected)
+        assert purchase.flagged == self._expected_flag(user=user, amount=amount, purchased_at=purchase.purchased_at)
+        self.model_purchases[purchase.id] = ModelPurchase(
+            purchase.id, external_id, user, merchant, expected, purchase.purchased_at, flagged=purchase.flagged
+        )
+        self.balances[user][0] += expected
+        return purchase.id
+
+    @rule(purchase_id=purchases)
+    def ingest_duplicate(self, purchase_id: object) -> None:
+        known = self.model_purchases[purchase_id]
+        with pytest.raises(DuplicatePurchase):
+            purchase_ingest(
+                partner=self.partner,
+                external_id=known.external_id,
+                user_id=self.users[known.user].id,
+                merchant_id=self.merchants[known.merchant].id,
+                amount=Decimal("10.00"),
+                currency="EUR",
+                actor=Actor.for_partner(self.partner),
+            )
+
+    @rule(purchase_id=purchases, by_staff=st.booleans())
+    def confirm(self, purchase_id: object, by_staff: bool) -> None:
+        known = self.model_purchases[purchase_id]
+        actor = Actor.for_user(self.admin) if by_staff else Actor.for_partner(self.partner)
+        if known.status == PurchaseStatus.REVERSED:
+            with pytest.raises(InvalidStateTransition):
+                purchase_confirm(purchase_id=purchase_id, actor=actor)
+            return
+        purchase_confirm(purchase_id=purchase_id, actor=actor)
+        if known.status == PurchaseStatus.PENDING:
+            if known.flagged and not by_staff:
+                known.settlement_requested = True
+            else:
+                self._move(known, PurchaseStatus.CONFIRMED)
+
+    @rule(purchase_id=purchases)
+    def reverse(self, purchase_id: object) -> None:
+        known = self.model_purchases[purchase_id]
+        purchase_reverse(purchase_id=purchase_id, reason="chargeback", actor=Actor.for_user(self.admin))
+        if known.status != PurchaseStatus.REVERSED:
+            self._move(known, PurchaseStatus.REVERSED)
+
+    def _flagged(self) -> list[object]:
+        return sorted((p.id for p in self.model_purchases.values() if p.flagged), key=str)
+
+    @precondition(lambda self: self._flagged())
+    @rule(data=st.data())
+    def partner_settles_a_flagged_purchase(self, data: st.DataObject) -> None:
+        """Aimed at flagged purchases, which random picks reach too rarely."""
+        self.confirm(data.draw(st.sampled_from(self._flagged())), by_staff=False)
+
+    @precondition(lambda self: self._flagged())
+    @rule(data=st.data())
+    def staff_clears_a_flag(self, data: st.DataObject) -> None:
+        self.clear_flag(data.draw(st.sampled_from(self._flagged())))
+
+    @rule(purchase_id=purchases)
+    def clear_flag(self, purchase_id: object) -> None:
+        known = self.model_purchases[purchase_id]
+        purchase_clear_flag(purchase_id=purchase_id, actor=Actor.for_user(self.admin))
+        if known.flagged:
+            known.flagged = False
+            if known.settlement_requested and known.status == PurchaseStatus.PENDING:
+                self._move(known, PurchaseStatus.CONFIRMED)
+
+    @rule()
+    def confirmation_job(self) -> None:
+        now = timezone.now()
+        due = [
+            p
+            for p in self.model_purchases.values()
+            if p.status == PurchaseStatus.PENDING
+            and not p.flagged
+            and p.purchased_at + timedelta(days=self.merchants[p.merchant].confirmation_days) <= now
+        ]
+        assert purchases_confirm_due(actor=Actor.job("confirm_due_purchases"), now=now) == len(due)
+        for purchase in due:
+            self._move(purchase, PurchaseStatus.CONFIRMED)
+
+    @rule(
+        target=payouts,
+        user=st.integers(0, 2),
+        amount=st.one_of(
+            st.sampled_from([Decimal("9.99"), Decimal("10.00"), Decimal("15.00")]),
+            st.decimals(min_value=Decimal("1.00"), max_value=Decimal("80.00"), places=2),
+        ),
+    )
+    def request_payout(self, user: int, amount: Decimal) -> object:
+        balance = self.balances[user]
+        call = {"user": self.users[user], "amount": amount, "method": "paypal", "destination": "sm@example.com"}
+        if amount < django_settings.MIN_PAYOUT_AMOUNT:
+            with pytest.raises(BelowMinimumPayout):
+                payout_request(**call)
+            return multiple()  # nothing to process later
+        if amount > balance[1]:
+            with pytest.raises(InsufficientBalance):
+                payout_request(**call)
+            return multiple()
+        result = payout_request(**call)
+        balance[1] -= amount
+        balance[2] += amount
+        self.model_payouts[result.payout_id] = ModelPayout(result.payout_id, user, amount)
+        return result.payout_id
+
+    @rule(payout_id=payouts)
+    def complete_payout(self, payout_id: object) -> None:
+        self._process(payout_id, "completed")
+
+    @rule(payout_id=payouts)
+    def fail_payout(self, payout_id: object) -> None:
+        self._process(payout_id, "failed")
+
+    def _process(self, payout_id: object, target: str) -> None:
+        known = self.model_payouts[payout_id]
+        actor = Actor.for_user(self.admin)
+        service = payout_complete if target == "completed" else payout_fail
+        kwargs = {"reason": "bank refused"} if target == "failed" else {}
+        if known.status not in ("requested", target):
+            with pytest.raises(InvalidStateTransition):
+                service(payout_id=payout_id, actor=actor, **kwargs)
+            return
+        service(payout_id=payout_id, actor=actor, **kwargs)
+        if known.status == "requested" and target == "failed":
+            self.balances[known.user][1] += known.amount
+            self.balances[known.user][2] -= known.amount
+        known.status = target
+
+    # --- invariants, checked after every step -------------------------------------------------
+
+    @invariant()
+    def wallets_match_the_model_and_the_ledger(self) -> None:
+        RUN_FIGURES["stateful steps checked"] += 1
+        wallets = {w.user_id: w for w in Wallet.objects.filter(user__in=self.users)}
+        for index, user in enumerate(self.users):
+            wallet = wallets.get(user.id)
+            actual = [wallet.pending, wallet.available, wallet.paid] if wallet else [ZERO, ZERO, ZERO]
+            assert actual == self.balances[index], (index, actual, self.balances[index])
+        assert ledger_discrepancies() == []
+        assert not Wallet.objects.filter(Q(pending__lt=0) | Q(paid__lt=0)).exists()
+
+    @invariant()
+    def no_purchase_moves_money_twice(self) -> None:
+        twice = (
+            WalletEntry.objects.filter(purchase_id__isnull=False)
+            .values("purchase_id", "type")
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+        )
+        assert not twice.exists()
+        # What each purchase holds in the ledger right now is exactly what its status says.
+        held = dict(
+            WalletEntry.objects.filter(purchase_id__isnull=False)
+            .values("purchase_id")
+            .annotate(total=Sum("pending_delta") + Sum("available_delta"))
+            .values_list("purchase_id", "total")
+        )
+        for purchase in self.model_purchases.values():
+            expected = ZERO if purchase.status == PurchaseStatus.REVERSED else purchase.cashback
+            assert held.get(purchase.id, ZERO) == expected, (purchase, held.get(purchase.id))
+
+    @invariant()
+    def purchases_match_the_model(self) -> None:
+        actual = {row[0]: row[1:] for row in Purchase.objects.values_list("id", "status", "flagged")}
+        expected = {p.id: (p.status, p.flagged) for p in self.model_purchases.values()}
+        assert actual == expected
+
+    @invariant()
+    def no_monthly_cap_exceeded(self) -> None:
+        sums = (
+            Purchase.objects.exclude(status=PurchaseStatus.REVERSED)
+            .annotate(month=TruncMonth("purchased_at", tzinfo=UTC))
+            .values("user_id", "offer_id", "month")
+            .annotate(total=Coalesce(Sum("cashback_amount"), ZERO))
+        )
+        caps = {offer.id: offer.monthly_cap_per_user for offer in self.offers}
+        for row in sums:
+            assert row["total"] <= caps[row["offer_id"]], row
+
+
+@override_settings(FRAUD_VELOCITY_LIMIT="4/h")  # low enough that random runs hit the velocity flag
+def test_ledger_state_machine_keeps_every_invariant() -> None:
+    run_state_machine_as_test(
+        LedgerMachine,
+        settings=settings(
+            max_examples=30,
+            stateful_step_count=40,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            # Shrinking a failing run of real transactions can take many minutes; a failure is
+            # reported unshrunk (every step is printed), so CI stays bounded either way.
+            phases=[Phase.explicit, Phase.generate],
+        ),
+    )
