@@ -17,8 +17,6 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce, TruncMonth
 from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
@@ -57,8 +55,12 @@ from purchases.services import (
 )
 from purchases.tests.factories import MerchantFactory, OfferFactory
 from tests.reliability.conftest import RUN_FIGURES
+from tests.reliability.invariants import (
+    assert_ledger_consistent,
+    assert_no_monthly_cap_exceeded,
+    assert_no_purchase_rewarded_twice,
+)
 from wallets.models import Wallet, WalletEntry
-from wallets.selectors import ledger_discrepancies
 from wallets.tests.helpers import fund_wallet
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -337,28 +339,11 @@ class LedgerMachine(RuleBasedStateMachine):
             wallet = wallets.get(user.id)
             actual = [wallet.pending, wallet.available, wallet.paid] if wallet else [ZERO, ZERO, ZERO]
             assert actual == self.balances[index], (index, actual, self.balances[index])
-        assert ledger_discrepancies() == []
-        assert not Wallet.objects.filter(Q(pending__lt=0) | Q(paid__lt=0)).exists()
+        assert_ledger_consistent()
 
     @invariant()
-    def no_purchase_moves_money_twice(self) -> None:
-        twice = (
-            WalletEntry.objects.filter(purchase_id__isnull=False)
-            .values("purchase_id", "type")
-            .annotate(n=Count("id"))
-            .filter(n__gt=1)
-        )
-        assert not twice.exists()
-        # What each purchase holds in the ledger right now is exactly what its status says.
-        held = dict(
-            WalletEntry.objects.filter(purchase_id__isnull=False)
-            .values("purchase_id")
-            .annotate(total=Sum("pending_delta") + Sum("available_delta"))
-            .values_list("purchase_id", "total")
-        )
-        for purchase in self.model_purchases.values():
-            expected = ZERO if purchase.status == PurchaseStatus.REVERSED else purchase.cashback
-            assert held.get(purchase.id, ZERO) == expected, (purchase, held.get(purchase.id))
+    def no_purchase_rewarded_twice(self) -> None:
+        assert_no_purchase_rewarded_twice()
 
     @invariant()
     def purchases_match_the_model(self) -> None:
@@ -368,15 +353,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def no_monthly_cap_exceeded(self) -> None:
-        sums = (
-            Purchase.objects.exclude(status=PurchaseStatus.REVERSED)
-            .annotate(month=TruncMonth("purchased_at", tzinfo=UTC))
-            .values("user_id", "offer_id", "month")
-            .annotate(total=Coalesce(Sum("cashback_amount"), ZERO))
-        )
-        caps = {offer.id: offer.monthly_cap_per_user for offer in self.offers}
-        for row in sums:
-            assert row["total"] <= caps[row["offer_id"]], row
+        assert_no_monthly_cap_exceeded()
 
 
 @override_settings(FRAUD_VELOCITY_LIMIT="4/h")  # low enough that random runs hit the velocity flag
