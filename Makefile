@@ -16,7 +16,7 @@ install: $(STAMP)
 ## Set everything up and serve http://127.0.0.1:8000 with demo data.
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	LOG_LEVEL=WARNING $(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "  API:       http://127.0.0.1:8000/api/v1/"
 	@echo "  API docs:  http://127.0.0.1:8000/api/docs"

