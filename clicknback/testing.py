@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
+from django.db import connection
 from rest_framework.test import APIClient
 
 
@@ -22,3 +25,34 @@ def error_code(response: Any) -> str:
     assert set(body) == {"error"}, body
     assert set(body["error"]) == {"code", "message", "details"}, body
     return body["error"]["code"]
+
+
+_UNFINISHED = object()
+
+
+def run_at_once(tasks: list[Callable[[], Any]], *, timeout: float = 60) -> list[Any]:
+    """Start every task at the same moment, each on its own thread and database connection.
+
+    Returns each task's result, or the exception it raised (a refusal is an outcome to assert on).
+    Each thread closes its connection, as a request would; a task still running after `timeout`
+    fails the test rather than hanging it.
+    """
+    barrier = threading.Barrier(len(tasks))
+    results: list[Any] = [_UNFINISHED] * len(tasks)
+
+    def run(index: int, task: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=timeout)
+            results[index] = task()
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, task)) for index, task in enumerate(tasks)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert all(result is not _UNFINISHED for result in results), "a concurrent task did not finish"
+    return results

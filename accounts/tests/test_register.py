@@ -1,12 +1,9 @@
-import threading
-
 import pytest
 from django.contrib.auth.hashers import identify_hasher
-from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from clicknback.testing import error_code
+from clicknback.testing import error_code, run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -37,22 +34,13 @@ def test_duplicate_email_in_another_case_is_409(api_client, user):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_registrations_of_one_email_give_one_account_and_one_409():
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def register(email: str) -> None:
-        try:
-            barrier.wait()
-            response = APIClient().post(REGISTER, {"email": email, "password": STRONG}, format="json")
-            statuses.append(response.status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=register, args=(email,)) for email in ("race@example.com", "RACE@example.com")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    responses = run_at_once(
+        [
+            lambda email=email: APIClient().post(REGISTER, {"email": email, "password": STRONG}, format="json")
+            for email in ("race@example.com", "RACE@example.com")
+        ]
+    )
+    statuses = [response.status_code for response in responses]
 
     assert sorted(statuses) == [201, 409]
     assert User.objects.filter(email__iexact="race@example.com").count() == 1

@@ -1,16 +1,14 @@
-import threading
 from datetime import timedelta
 
 import jwt
 import pytest
 from django.conf import settings
-from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.services import token_pair_issue
 from accounts.tests.factories import AdminFactory, UserFactory
-from clicknback.testing import error_code
+from clicknback.testing import error_code, run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -140,21 +138,8 @@ def test_expired_refresh_token_is_refused(api_client, user):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_refreshes_of_one_token_succeed_once():
     refresh = token_pair_issue(user=UserFactory()).refresh
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def use() -> None:
-        try:
-            barrier.wait()
-            statuses.append(APIClient().post(REFRESH, {"refresh": refresh}, format="json").status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=use) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    responses = run_at_once([lambda: APIClient().post(REFRESH, {"refresh": refresh}, format="json")] * 2)
+    statuses = [response.status_code for response in responses]
 
     assert sorted(statuses) == [200, 401]
 

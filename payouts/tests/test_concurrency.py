@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from django.db import connection
 
 from clicknback.actors import Actor
 from clicknback.errors import DomainError
-from clicknback.testing import bearer_client
+from clicknback.testing import bearer_client, run_at_once
 from payouts.models import Payout, PayoutStatus
 from payouts.services import payout_complete, payout_fail, payout_request
 from payouts.tests.conftest import IBAN
@@ -23,31 +19,6 @@ from wallets.selectors import ledger_discrepancies
 from wallets.tests.helpers import fund_wallet
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Start every call at the same moment, each in its own thread and database connection.
-
-    Returns each call's result, or the DomainError it raised.
-    """
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def worker(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # domain errors are outcomes; anything else fails the assertions
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_fifty_concurrent_requests_never_overdraw(user):

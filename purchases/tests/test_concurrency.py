@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from clicknback.actors import Actor
 from clicknback.errors import DomainError
+from clicknback.testing import run_at_once
 from purchases.management.commands.confirm_due_purchases import Command as ConfirmJob
 from purchases.models import Purchase, PurchaseEvent
 from purchases.services import purchase_confirm, purchase_reverse
@@ -22,28 +19,6 @@ from wallets.models import Wallet, WalletEntry
 from wallets.selectors import ledger_discrepancies
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def run_at_once(tasks: list[Callable[[], Any]]) -> list[Any]:
-    """Start every task at the same moment on its own thread and connection; results or exceptions."""
-    barrier = threading.Barrier(len(tasks))
-    results: list[Any] = [None] * len(tasks)
-
-    def run(index: int, task: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = task()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, task)) for i, task in enumerate(tasks)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_twenty_deliveries_of_one_purchase_reward_once(signed_post, created_payload, user):
