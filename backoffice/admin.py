@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from backoffice.actions import QueueActionsMixin
 from backoffice.models import FlaggedPurchase, RequestedPayout
 from backoffice.purchase_actions import PurchaseReviewActions
+from clicknback.admin_mixins import ReadOnlyAdminMixin
 from clicknback.money import ZERO
 from payouts.admin import PayoutAdmin
 from payouts.models import PayoutStatus
@@ -37,7 +38,7 @@ def flag_reason_labels(purchase: Purchase) -> str:
 
 
 @admin.register(FlaggedPurchase)
-class FlaggedPurchaseAdmin(QueueActionsMixin, PurchaseReviewActions):
+class FlaggedPurchaseAdmin(ReadOnlyAdminMixin, QueueActionsMixin, PurchaseReviewActions):
     """Pending purchases held for review, oldest first, with what is known about their user."""
 
     list_display = (
@@ -89,15 +90,6 @@ class FlaggedPurchaseAdmin(QueueActionsMixin, PurchaseReviewActions):
                 total_cashback=_per_user(Sum("cashback_amount", filter=~Q(status=PurchaseStatus.REVERSED)), ZERO),
             )
         )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Purchase | None = None) -> bool:
-        return False  # decisions are the actions, never an edit
-
-    def has_delete_permission(self, request: HttpRequest, obj: Purchase | None = None) -> bool:
-        return False
 
     @admin.display(description="Flagged because")
     def reasons(self, purchase: Purchase) -> str:

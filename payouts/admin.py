@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from backoffice.actions import Outcome, already, done, reason_page, report_each
 from backoffice.groups import PROCESS_PAYOUT
 from clicknback.actors import Actor
+from clicknback.admin_mixins import ReadOnlyAdminMixin
 from payouts.models import Payout
 from payouts.services import payout_complete, payout_fail
 from wallets.selectors import wallet_for_user
@@ -36,7 +37,7 @@ def shared_destination_users() -> Coalesce:
     return Coalesce(Subquery(others, output_field=IntegerField()), Value(0))
 
 
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "user",
@@ -76,15 +77,6 @@ class PayoutAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Payout]:
         return super().get_queryset(request).annotate(shared_with=shared_destination_users())
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # payouts are requested by users, through the ledger
-
-    def has_change_permission(self, request: HttpRequest, obj: Payout | None = None) -> bool:
-        return False  # nothing here is edited: status changes go through the actions
-
-    def has_delete_permission(self, request: HttpRequest, obj: Payout | None = None) -> bool:
-        return False  # a payout moved money: it stays
 
     def has_process_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(PROCESS_PAYOUT)

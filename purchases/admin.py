@@ -11,11 +11,12 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from backoffice.purchase_actions import PurchaseReviewActions
+from clicknback.admin_mixins import ReadOnlyAdminMixin
 from purchases.models import Purchase, PurchaseEvent
 from wallets.models import WalletEntry
 
 
-class PurchaseEventInline(admin.TabularInline):
+class PurchaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The audit history: every change, who made it and why."""
 
     model = PurchaseEvent
@@ -26,15 +27,9 @@ class PurchaseEventInline(admin.TabularInline):
     ordering = ["id"]
     verbose_name_plural = "history"
 
-    def has_add_permission(self, request: HttpRequest, obj: Purchase | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Purchase | None = None) -> bool:
-        return False
-
 
 @admin.register(Purchase)
-class PurchaseAdmin(PurchaseReviewActions):
+class PurchaseAdmin(ReadOnlyAdminMixin, PurchaseReviewActions):
     list_display = [
         "external_id",
         "created_at",
@@ -95,15 +90,6 @@ class PurchaseAdmin(PurchaseReviewActions):
             return queryset.filter(pk=uuid.UUID(term)), False
         except ValueError:
             return queryset.filter(external_id=term), False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # purchases come from partners
-
-    def has_change_permission(self, request: HttpRequest, obj: Purchase | None = None) -> bool:
-        return False  # changes are the actions, through the services
-
-    def has_delete_permission(self, request: HttpRequest, obj: Purchase | None = None) -> bool:
-        return False
 
     @admin.display(description="Ledger entries it caused")
     def ledger_entries(self, purchase: Purchase) -> str:

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from clicknback.admin_mixins import ReadOnlyAdminMixin
 from wallets.models import Wallet, WalletEntry
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
 @admin.register(Wallet)
-class WalletAdmin(ReadOnlyAdmin):
+class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["user", "pending", "available", "paid", "entry_count", "updated_at"]
     list_select_related = ["user"]
     search_fields = ["user__email"]
@@ -28,7 +17,7 @@ class WalletAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WalletEntry)
-class WalletEntryAdmin(ReadOnlyAdmin):
+class WalletEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "wallet",
