@@ -117,12 +117,15 @@ def test_database_url_round_trips_a_unix_socket_folder():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_test_server_reaches_a_database_on_a_unix_socket(monkeypatch):
-    # As with the embedded PostgreSQL, whose HOST is a socket folder.
-    monkeypatch.setitem(connection.settings_dict, "HOST", SOCKET_DIR)
-    monkeypatch.setitem(connection.settings_dict, "PORT", "5432")
+    # The embedded PostgreSQL is reached through a socket folder already; a server reached over
+    # TCP (DATABASE_URL in CI) is reached here through the machine's socket folder instead.
+    if not str(connection.settings_dict["HOST"]).startswith("/"):
+        monkeypatch.setitem(connection.settings_dict, "HOST", SOCKET_DIR)
+        monkeypatch.setitem(connection.settings_dict, "PORT", "5432")
+    socket_dir = connection.settings_dict["HOST"]
     parsed = dj_database_url.parse(database_url(connection.settings_dict))
     with psycopg.connect(host=parsed["HOST"], port=parsed["PORT"], user=parsed["USER"], dbname=parsed["NAME"]) as db:
-        assert db.info.host == SOCKET_DIR
+        assert db.info.host == socket_dir
 
     with running_server(workers=1) as server:
         status, _, body = request(server.url + "/health/ready")
