@@ -1,0 +1,176 @@
+"""Conventions: base path, trailing slashes, JSON, ids, money, request ids, lists, errors."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+
+from tests.acceptance.conftest import API, code, fields
+
+pytestmark = pytest.mark.django_db
+
+SIGNED_IN_GETS = [
+    "/me",
+    "/merchants",
+    "/offers",
+    "/offers/active",
+    "/purchases",
+    "/payouts",
+    "/wallet",
+    "/wallet/transactions",
+]
+ADMIN_GETS = ["/partners", "/merchants", "/offers", "/purchases", "/payouts"]
+
+
+@pytest.mark.parametrize("path", SIGNED_IN_GETS)
+def test_every_path_works_with_and_without_a_trailing_slash_without_redirect(user_client, path):
+    for variant in (f"{API}{path}", f"{API}{path}/"):
+        assert user_client.get(variant).status_code == 200, variant
+
+
+@pytest.mark.parametrize("path", ADMIN_GETS)
+def test_admin_paths_work_with_and_without_a_trailing_slash(admin_client, path):
+    for variant in (f"{API}{path}", f"{API}{path}/"):
+        assert admin_client.get(variant).status_code == 200, variant
+
+
+def test_detail_and_action_paths_work_with_a_trailing_slash(admin_client, purchase, offer):
+    assert admin_client.get(f"{API}/purchases/{purchase['id']}/").status_code == 200
+    assert admin_client.get(f"{API}/offers/{offer['id']}/").status_code == 200
+    assert admin_client.get(f"{API}/merchants/{offer['merchant_id']}/").status_code == 200
+    assert admin_client.post(f"{API}/purchases/{purchase['id']}/confirm/").status_code == 200
+    assert admin_client.post(f"{API}/purchases/{purchase['id']}/reverse/", {}, format="json").status_code == 200
+
+
+def test_public_and_operations_paths_work_with_a_trailing_slash(api_client):
+    assert (
+        api_client.post(f"{API}/auth/login/", {"email": "x@example.com", "password": "p"}, format="json").status_code
+        == 401
+    )
+    for path in ("/health/live/", "/health/ready/", "/api/schema/", "/api/docs/"):
+        assert api_client.get(path).status_code == 200, path
+
+
+def test_a_body_that_is_not_valid_json_is_400_validation_error(admin_client):
+    response = admin_client.post(f"{API}/merchants", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert "non_field_errors" in fields(response)
+
+
+def test_ids_are_uuid_strings_and_timestamps_iso_utc(user_client, user):
+    body = user_client.get(f"{API}/me").json()
+    assert str(uuid.UUID(body["id"])) == body["id"]
+    assert body["created_at"].endswith("Z")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["12.345", 0, "0.00", "-5.00", -5, "NaN", "Infinity", "-Infinity", "1000000000000.00", "abc", True, None, [], {}],
+)
+def test_money_input_rejects_bad_amounts_with_400(user_client, bad):
+    response = user_client.post(
+        f"{API}/payouts", {"amount": bad, "method": "paypal", "destination": "jane@example.com"}, format="json"
+    )
+    assert response.status_code == 400, (bad, response.json())
+    assert "amount" in fields(response)
+
+
+def test_money_input_rejects_nan_and_infinity_as_bare_json_numbers(user_client):
+    for raw in ("NaN", "Infinity", "-Infinity", "1e400"):
+        body = f'{{"amount": {raw}, "method": "paypal", "destination": "jane@example.com"}}'
+        response = user_client.post(f"{API}/payouts", data=body, content_type="application/json")
+        assert response.status_code == 400, raw
+        assert code(response) == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize("good", ["12.50", "12.5", "12", 12, 12.5, "999999999999.99"])
+def test_money_input_accepts_a_string_or_number_with_at_most_two_decimals(make_offer, good):
+    offer = make_offer(cashback_type="fixed", cashback_value=good)
+    assert offer["cashback_value"] in {"12.50", "12.00", "999999999999.99"}
+
+
+def test_money_is_a_string_with_exactly_two_decimals(make_offer):
+    offer = make_offer(cashback_type="fixed", cashback_value=5, min_purchase_amount="0")
+    assert offer["cashback_value"] == "5.00"
+    assert offer["min_purchase_amount"] == "0.00"
+
+
+def test_every_response_carries_a_request_id_generated_or_echoed(api_client, user_client):
+    assert api_client.get("/health/live")["X-Request-ID"]
+    assert user_client.get(f"{API}/me", HTTP_X_REQUEST_ID="abc-123")["X-Request-ID"] == "abc-123"
+
+
+def test_errors_and_unknown_paths_carry_a_request_id_too(api_client):
+    for response in (
+        api_client.get(f"{API}/me"),
+        api_client.get(f"{API}/no-such-thing"),
+        api_client.get("/no-such-thing"),
+        api_client.post(f"{API}/auth/login", data="{", content_type="application/json"),
+    ):
+        assert response["X-Request-ID"], response
+
+
+def test_unknown_path_is_404_not_found_in_the_envelope(api_client):
+    for path in (f"{API}/no-such-thing", "/nothing-here", f"{API}/merchants/not-a-uuid"):
+        response = api_client.get(path)
+        assert response.status_code == 404
+        assert code(response) == "NOT_FOUND"
+
+
+def test_unknown_path_is_404_without_the_rest_framework_client_too():
+    response = Client().get(f"{API}/no-such-thing/")
+    assert response.status_code == 404
+    assert code(response) == "NOT_FOUND"
+    assert response["X-Request-ID"]
+
+
+def test_wrong_method_is_405_method_not_allowed(user_client, api_client):
+    for response in (user_client.delete(f"{API}/me"), api_client.get(f"{API}/auth/login")):
+        assert response.status_code == 405
+        assert code(response) == "METHOD_NOT_ALLOWED"
+
+
+def test_validation_error_details_map_each_bad_field_to_messages(admin_client):
+    response = admin_client.post(f"{API}/merchants", {"confirmation_days": 999}, format="json")
+    assert response.status_code == 400
+    bad = fields(response)
+    assert set(bad) == {"name", "confirmation_days"}
+    assert all(isinstance(messages, list) and messages for messages in bad.values())
+
+
+def test_a_body_that_is_not_an_object_is_a_non_field_error(admin_client):
+    response = admin_client.post(f"{API}/merchants", data="[1, 2]", content_type="application/json")
+    assert response.status_code == 400
+    assert "non_field_errors" in fields(response)
+
+
+def test_403_permission_denied_when_the_role_may_not(user_client):
+    response = user_client.post(f"{API}/merchants", {"name": "X"}, format="json")
+    assert response.status_code == 403
+    assert code(response) == "PERMISSION_DENIED"
+
+
+def test_lists_have_count_next_previous_results(admin_client, make_merchant):
+    for _ in range(3):
+        make_merchant()
+    body = admin_client.get(f"{API}/merchants?limit=2").json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["count"] == 3 and len(body["results"]) == 2
+    assert body["next"] and body["previous"] is None
+    page2 = admin_client.get(f"{API}/merchants?limit=2&offset=2").json()
+    assert len(page2["results"]) == 1 and page2["next"] is None and page2["previous"]
+
+
+def test_lists_default_to_20_and_clamp_a_larger_limit_to_100(admin_client, make_merchant):
+    for _ in range(101):
+        make_merchant()
+    assert len(admin_client.get(f"{API}/merchants").json()["results"]) == 20
+    assert len(admin_client.get(f"{API}/merchants?limit=500").json()["results"]) == 100
+
+
+def test_lists_are_newest_first(admin_client, make_offer):
+    first, second = make_offer(), make_offer()
+    ids = [offer["id"] for offer in admin_client.get(f"{API}/offers").json()["results"]]
+    assert ids == [second["id"], first["id"]]

@@ -1,0 +1,58 @@
+"""Operations: health, metrics, the schema and its UI, the back-office."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from tests.acceptance.conftest import API
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_live_is_200_ok(api_client):
+    response = api_client.get("/health/live")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_health_ready_is_200_with_the_database_check(api_client):
+    response = api_client.get("/health/ready")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok" and response.json()["checks"]["database"] == "ok"
+
+
+def test_metrics_is_prometheus_text_with_request_and_business_counters(api_client, ingest):
+    ingest()
+    response = api_client.get("/metrics")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    text = response.content.decode()
+    assert "clicknback_http_requests_total" in text
+    assert "clicknback_http_request_duration_seconds_bucket" in text
+    assert "clicknback_purchases_ingested_total" in text
+    assert "clicknback_cashback_amount_total" in text
+    assert "clicknback_payouts" in text
+
+
+def test_api_schema_is_the_openapi_3_document_of_everything(api_client):
+    response = api_client.get("/api/schema")
+    assert response.status_code == 200
+    document = yaml.safe_load(response.content)
+    assert document["openapi"].startswith("3.")
+    for path in ("/auth/login", "/merchants", "/offers/active", "/webhooks/purchases", "/payouts/{payout_id}/fail"):
+        assert f"{API}{path}" in document["paths"], path
+    as_json = api_client.get("/api/schema", HTTP_ACCEPT="application/json")
+    assert as_json.json()["openapi"].startswith("3.")
+
+
+def test_api_docs_is_swagger_ui_served_without_internet(api_client):
+    response = api_client.get("/api/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger" in html.lower()
+    assert "cdn." not in html and "unpkg" not in html
+
+
+def test_the_back_office_is_at_admin(api_client):
+    response = api_client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
