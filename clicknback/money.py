@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -25,6 +26,12 @@ def to_cents(value: Decimal) -> Decimal:
 
 def format_money(value: Decimal) -> str:
     return f"{to_cents(value):.2f}"
+
+
+def decimal_setting(name: str) -> Decimal:
+    """An amount setting (MIN_PAYOUT_AMOUNT, ...) as a two-place Decimal, however it was given: the
+    environment gives a string, `override_settings` may give a str, an int or a Decimal."""
+    return to_cents(Decimal(str(getattr(settings, name))))
 
 
 class MoneyModelField(models.DecimalField):

@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
@@ -16,7 +15,7 @@ from clicknback.actors import Actor
 from clicknback.errors import MerchantInactive, OfferOverlap
 from clicknback.events import record_event
 from clicknback.integrity import violated_constraint
-from clicknback.money import format_money
+from clicknback.money import decimal_setting, format_money
 from merchants.models import Merchant
 from offers.models import CashbackType, Offer, OfferStatus
 
@@ -45,10 +44,11 @@ def offer_terms_errors(
     Shared by the services and the admin form, so both refuse the same things with the same words.
     """
     found: dict[str, list[str]] = {}
+    maximum = decimal_setting("MAX_CASHBACK_PERCENT")
     if cashback_value <= 0:
         found["cashback_value"] = [MUST_BE_POSITIVE]
-    elif cashback_type == CashbackType.PERCENT and cashback_value > settings.MAX_CASHBACK_PERCENT:
-        found["cashback_value"] = [f"A percent cashback must be at most {format_money(settings.MAX_CASHBACK_PERCENT)}."]
+    elif cashback_type == CashbackType.PERCENT and cashback_value > maximum:
+        found["cashback_value"] = [f"A percent cashback must be at most {format_money(maximum)}."]
     if ends_on < starts_on:
         found["ends_on"] = [ENDS_BEFORE_START]
     for field, value in (

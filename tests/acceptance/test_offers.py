@@ -77,10 +77,11 @@ def test_percent_may_be_exactly_the_maximum(post_offer):
     assert post_offer(cashback_value="20.00").status_code == 201
 
 
-@override_settings(MAX_CASHBACK_PERCENT=Decimal("30.00"))
-def test_max_cashback_percent_is_a_setting(post_offer):
-    assert post_offer(cashback_value="25.00").status_code == 201
-    assert post_offer(cashback_value="30.01").status_code == 400
+@pytest.mark.parametrize("maximum", [Decimal("30.00"), "30.00", 30])
+def test_max_cashback_percent_is_a_setting(post_offer, maximum):
+    with override_settings(MAX_CASHBACK_PERCENT=maximum):
+        assert post_offer(cashback_value="30.01").status_code == 400
+        assert post_offer(cashback_value="30.00").status_code == 201
 
 
 def test_fixed_is_a_money_amount_above_zero(post_offer):
