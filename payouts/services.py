@@ -29,7 +29,7 @@ from clicknback.errors import (
 )
 from clicknback.events import record_event
 from clicknback.integrity import violated_constraint
-from clicknback.money import format_money
+from clicknback.money import decimal_setting, format_money
 from payouts.models import IdempotencyKey, Payout, PayoutStatus
 from payouts.serializers import payout_json
 from wallets.models import EntryType
@@ -128,10 +128,10 @@ def idempotency_keys_purge(*, now: datetime | None = None) -> int:
 
 
 def _payout_create(*, user: User, amount: Decimal, method: str, destination: str) -> Payout:
-    if amount < settings.MIN_PAYOUT_AMOUNT:
+    minimum = decimal_setting("MIN_PAYOUT_AMOUNT")
+    if amount < minimum:
         raise BelowMinimumPayout(
-            f"The minimum payout is {format_money(settings.MIN_PAYOUT_AMOUNT)}.",
-            min_payout_amount=format_money(settings.MIN_PAYOUT_AMOUNT),
+            f"The minimum payout is {format_money(minimum)}.", min_payout_amount=format_money(minimum)
         )
     wallet = wallet_lock(user_id=user.id)
     # Checked only now, under the lock. A negative balance (a debt) covers no amount at all.

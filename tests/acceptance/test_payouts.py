@@ -91,11 +91,12 @@ def test_below_min_payout_amount_is_422(fund, request_payout):
     assert response.status_code == 422 and code(response) == "BELOW_MINIMUM_PAYOUT"
 
 
-@override_settings(MIN_PAYOUT_AMOUNT=Decimal("25.00"))
-def test_min_payout_amount_is_a_setting(fund, request_payout):
+@pytest.mark.parametrize("minimum", [Decimal("25.00"), "25.00", 25])
+def test_min_payout_amount_is_a_setting(fund, request_payout, minimum):
     fund("50.00")
-    assert code(request_payout("24.99")) == "BELOW_MINIMUM_PAYOUT"
-    assert request_payout("25.00").status_code == 201
+    with override_settings(MIN_PAYOUT_AMOUNT=minimum):
+        assert code(request_payout("24.99")) == "BELOW_MINIMUM_PAYOUT"
+        assert request_payout("25.00").status_code == 201
 
 
 def test_more_than_available_is_409_insufficient_balance_with_the_available_balance(fund, request_payout, user_client):
