@@ -30,6 +30,7 @@ from clicknback.errors import (
 )
 from clicknback.events import record_event
 from clicknback.integrity import violated_constraint
+from clicknback.money import decimal_setting
 from merchants.models import Merchant, MerchantStatus
 from purchases.cashback import CashbackTerms, cashback_for
 from purchases.fraud import fraud_flags, parse_rate
@@ -120,7 +121,7 @@ def _ingest(
         amount=amount,
         recent_purchases=stats.recent_purchases,
         velocity_limit=velocity_limit,
-        review_amount=settings.FRAUD_REVIEW_AMOUNT,
+        review_amount=decimal_setting("FRAUD_REVIEW_AMOUNT"),
     )
     purchase = Purchase(
         external_id=external_id,

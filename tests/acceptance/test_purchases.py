@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -132,6 +133,13 @@ def test_an_amount_at_or_above_fraud_review_amount_is_flagged(ingest):
     assert flagged["flagged"] is True and flagged["flag_reasons"]
 
 
+@pytest.mark.parametrize("threshold", [Decimal("500.00"), "500.00", 500])
+def test_fraud_review_amount_is_a_setting(ingest, threshold):
+    with override_settings(FRAUD_REVIEW_AMOUNT=threshold):
+        assert ingest("499.99").json()["flagged"] is False
+        assert ingest("500.00").json()["flagged"] is True
+
+
 @override_settings(FRAUD_VELOCITY_LIMIT="2/h")
 def test_more_purchases_than_the_velocity_limit_are_flagged(ingest):
     assert [ingest().json()["flagged"] for _ in range(3)] == [False, False, True]
@@ -221,3 +229,21 @@ def test_confirmation_days_is_the_merchants_settlement_delay(signed_post, user, 
     ).json()
     call_command("confirm_due_purchases", stdout=io.StringIO())
     assert user_client.get(f"{API}/purchases/{created['id']}").json()["status"] == "confirmed"
+
+
+def test_confirm_due_purchases_with_loop_keeps_going_every_interval(ingest, monkeypatch):
+    from purchases.management.commands import confirm_due_purchases
+
+    pauses = []
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        if len(pauses) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(confirm_due_purchases.time, "sleep", sleep)
+    ingest(purchased_at=at(31))
+    out = io.StringIO()
+    call_command("confirm_due_purchases", "--loop", "--interval", "7", stdout=out)
+    assert out.getvalue().splitlines() == ["Confirmed 1 purchase.", "Confirmed 0 purchases."]
+    assert pauses == [7.0, 7.0]
