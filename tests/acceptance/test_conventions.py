@@ -174,3 +174,40 @@ def test_lists_are_newest_first(admin_client, make_offer):
     first, second = make_offer(), make_offer()
     ids = [offer["id"] for offer in admin_client.get(f"{API}/offers").json()["results"]]
     assert ids == [second["id"], first["id"]]
+
+
+def test_an_expired_access_token_is_401_token_invalid(user):
+    from datetime import timedelta
+
+    from rest_framework.test import APIClient
+
+    from accounts.tokens import ClickNBackRefreshToken
+
+    access = ClickNBackRefreshToken.for_user(user).access_token
+    access.set_exp(lifetime=-timedelta(seconds=1))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    response = client.get(f"{API}/me")
+    assert response.status_code == 401 and code(response) == "TOKEN_INVALID"
+
+
+def test_a_crash_is_500_internal_error_with_the_request_id_and_no_stack_trace(user_client, monkeypatch):
+    def crash(**kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("merchants.views.merchant_list", crash)
+    response = user_client.get(f"{API}/merchants", HTTP_X_REQUEST_ID="req-500")
+    assert response.status_code == 500 and code(response) == "INTERNAL_ERROR"
+    assert response.json()["error"]["details"]["request_id"] == "req-500" == response["X-Request-ID"]
+    assert b"secret internals" not in response.content and b"Traceback" not in response.content
+
+
+def test_a_lost_database_is_503_service_unavailable(user_client, monkeypatch):
+    from django.db import OperationalError
+
+    def lost(**kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("merchants.views.merchant_list", lost)
+    response = user_client.get(f"{API}/merchants")
+    assert response.status_code == 503 and code(response) == "SERVICE_UNAVAILABLE"
