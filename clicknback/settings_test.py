@@ -10,3 +10,5 @@ SECURE_HSTS_SECONDS = 0
 # Argon2 is deliberately slow; tests that check hashing set it back themselves.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# The API speaks JSON only: DRF's test clients send JSON unless a test asks for another format.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}  # noqa: F405

@@ -211,3 +211,8 @@ def test_a_lost_database_is_503_service_unavailable(user_client, monkeypatch):
     monkeypatch.setattr("merchants.views.merchant_list", lost)
     response = user_client.get(f"{API}/merchants")
     assert response.status_code == 503 and code(response) == "SERVICE_UNAVAILABLE"
+
+
+def test_the_test_client_speaks_json_by_default(admin_client):
+    response = admin_client.post(f"{API}/merchants", {"name": "Plain"})
+    assert response.status_code == 201
