@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from drf_spectacular.renderers import (
+    OpenApiJsonRenderer,
+    OpenApiJsonRenderer2,
+    OpenApiYamlRenderer,
+    OpenApiYamlRenderer2,
+)
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 
 ErrorBody = inline_serializer(
@@ -56,3 +63,10 @@ def drop_trailing_slash_duplicates(endpoints: list[tuple]) -> list[tuple]:
     """PREPROCESSING_HOOK: `route()` mounts every view twice (with and without the trailing slash);
     the schema documents each operation once, under the path without the slash."""
     return [endpoint for endpoint in endpoints if not endpoint[0].endswith("/")]
+
+
+class SchemaView(SpectacularAPIView):
+    """`GET /api/schema`: the OpenAPI 3 document, JSON unless YAML is asked for by `Accept`
+    (`application/vnd.oai.openapi`) or `?format=yaml`; every client and tool parses JSON."""
+
+    renderer_classes = [OpenApiJsonRenderer, OpenApiJsonRenderer2, OpenApiYamlRenderer, OpenApiYamlRenderer2]

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
 from clicknback.health import LiveView, ReadyView
 from clicknback.metrics import MetricsView
+from clicknback.openapi import SchemaView
 from clicknback.routing import route
 
 api_v1 = [
@@ -24,7 +25,7 @@ urlpatterns = [
     *route("health/live", LiveView.as_view(), "health-live"),
     *route("health/ready", ReadyView.as_view(), "health-ready"),
     *route("metrics", MetricsView.as_view(), "metrics"),
-    *route("api/schema", SpectacularAPIView.as_view(), "schema"),
+    *route("api/schema", SchemaView.as_view(), "schema"),
     *route("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), "swagger-ui"),
 ]
 
