@@ -16,25 +16,12 @@ from merchants.tests.factories import InactiveMerchantFactory, MerchantFactory
 from offers.models import Offer, OfferStatus
 from offers.selectors import utc_today
 from offers.tests.factories import OfferFactory
+from tests.contract import OFFER_FIELDS
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/offers"
 ACTIVE = "/api/v1/offers/active"
-OUTPUT_FIELDS = {
-    "id",
-    "merchant_id",
-    "merchant_name",
-    "cashback_type",
-    "cashback_value",
-    "starts_on",
-    "ends_on",
-    "monthly_cap_per_user",
-    "min_purchase_amount",
-    "max_cashback_per_purchase",
-    "status",
-    "created_at",
-}
 
 
 def detail(offer: Offer) -> str:
@@ -75,7 +62,7 @@ def test_admin_creates_percent_offer(admin_client: APIClient, payload: dict, mer
     response = admin_client.post(LIST, payload, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert set(body) == OUTPUT_FIELDS
+    assert set(body) == OFFER_FIELDS
     assert body["merchant_id"] == str(merchant.id)
     assert body["merchant_name"] == "Acme"
     assert body["cashback_type"] == "percent"

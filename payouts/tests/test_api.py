@@ -10,6 +10,7 @@ from payouts.models import Payout, PayoutStatus
 from payouts.services import payout_complete, payout_fail
 from payouts.tests.conftest import IBAN, IBAN_MASKED
 from payouts.tests.helpers import available, give_debt, payout_entries
+from tests.contract import PAYOUT_FIELDS
 from wallets.models import EntryType
 from wallets.tests.helpers import fund_wallet
 
@@ -17,7 +18,6 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/payouts"
 BODY = {"amount": "20.00", "method": "bank_transfer", "destination": "de89 3704 0044 0532 0130 00"}
-FIELDS = {"id", "amount", "currency", "method", "destination", "status", "failure_reason", "created_at", "processed_at"}
 
 
 def post(client, body=None, key=None, path=URL):
@@ -30,7 +30,7 @@ def test_request_payout(user, user_client):
     response = post(user_client)
     assert response.status_code == 201, response.content
     body = response.json()
-    assert set(body) == FIELDS
+    assert set(body) == PAYOUT_FIELDS
     assert body["amount"] == "20.00" and body["currency"] == "EUR" and body["method"] == "bank_transfer"
     assert body["destination"] == IBAN_MASKED
     assert (body["status"], body["failure_reason"], body["processed_at"]) == ("requested", None, None)

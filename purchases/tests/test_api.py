@@ -7,7 +7,7 @@ import pytest
 from accounts.tests.factories import UserFactory
 from clicknback.testing import error_code
 from purchases.tests.factories import OfferFactory
-from purchases.tests.test_webhook import PURCHASE_FIELDS
+from tests.contract import PURCHASE_FIELDS
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/purchases"

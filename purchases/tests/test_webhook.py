@@ -13,29 +13,10 @@ from accounts.tests.factories import PartnerFactory, UserFactory
 from clicknback.testing import error_code
 from purchases.models import Purchase
 from purchases.tests.conftest import WEBHOOK
+from tests.contract import PURCHASE_FIELDS
 from wallets.models import Wallet, WalletEntry
 
 pytestmark = pytest.mark.django_db
-
-PURCHASE_FIELDS = {
-    "id",
-    "external_id",
-    "user_id",
-    "merchant_id",
-    "merchant_name",
-    "offer_id",
-    "amount",
-    "currency",
-    "status",
-    "cashback_amount",
-    "cashback_status",
-    "flagged",
-    "flag_reasons",
-    "purchased_at",
-    "created_at",
-    "confirmed_at",
-    "reversed_at",
-}
 
 
 def test_created_answers_201_with_the_purchase(signed_post, created_payload, user, merchant, offer):

@@ -9,23 +9,9 @@ import pytest
 from django.test import override_settings
 
 from tests.acceptance.conftest import API, code, fields, today
+from tests.contract import OFFER_FIELDS
 
 pytestmark = pytest.mark.django_db
-
-OFFER_FIELDS = {
-    "id",
-    "merchant_id",
-    "merchant_name",
-    "cashback_type",
-    "cashback_value",
-    "starts_on",
-    "ends_on",
-    "monthly_cap_per_user",
-    "min_purchase_amount",
-    "max_cashback_per_purchase",
-    "status",
-    "created_at",
-}
 
 
 def days(n: int) -> str:

@@ -8,20 +8,9 @@ import pytest
 from django.test import override_settings
 
 from tests.acceptance.conftest import API, IBAN, code, fields
+from tests.contract import PAYOUT_FIELDS
 
 pytestmark = pytest.mark.django_db
-
-PAYOUT_FIELDS = {
-    "id",
-    "amount",
-    "currency",
-    "method",
-    "destination",
-    "status",
-    "failure_reason",
-    "created_at",
-    "processed_at",
-}
 
 
 @pytest.fixture

@@ -5,22 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.acceptance.conftest import API, IBAN, WEBHOOK, code
+from tests.contract import WALLET_ENTRY_FIELDS
 
 pytestmark = pytest.mark.django_db
-
-ENTRY_FIELDS = {
-    "id",
-    "type",
-    "pending_delta",
-    "available_delta",
-    "paid_delta",
-    "pending_balance",
-    "available_balance",
-    "paid_balance",
-    "purchase_id",
-    "payout_id",
-    "created_at",
-}
 
 
 def test_a_new_user_has_a_wallet_of_zeros(user_client):
@@ -61,7 +48,7 @@ def test_every_change_is_a_ledger_entry_with_the_balances_after_it(ingest, signe
     admin_client.post(f"{API}/payouts/{payout['id']}/fail", {"reason": "bounced"}, format="json")
 
     entries = user_client.get(f"{API}/wallet/transactions").json()["results"]
-    assert all(set(entry) == ENTRY_FIELDS for entry in entries)
+    assert all(set(entry) == WALLET_ENTRY_FIELDS for entry in entries)
     summary = [
         (
             e["type"],

@@ -12,28 +12,9 @@ from rest_framework.test import APIClient
 
 from accounts.authentication import signature_header
 from tests.acceptance.conftest import API, WEBHOOK, code, fields
+from tests.contract import PURCHASE_FIELDS
 
 pytestmark = pytest.mark.django_db
-
-PURCHASE_FIELDS = {
-    "id",
-    "external_id",
-    "user_id",
-    "merchant_id",
-    "merchant_name",
-    "offer_id",
-    "amount",
-    "currency",
-    "status",
-    "cashback_amount",
-    "cashback_status",
-    "flagged",
-    "flag_reasons",
-    "purchased_at",
-    "created_at",
-    "confirmed_at",
-    "reversed_at",
-}
 
 
 def raw_post(body: bytes, **headers: str):

@@ -8,25 +8,12 @@ from django.db import transaction
 from clicknback.actors import Actor
 from clicknback.testing import error_code
 from purchases.services import purchase_confirm, purchase_reverse
+from tests.contract import WALLET_ENTRY_FIELDS
 from wallets.models import EntryType, Wallet
 from wallets.selectors import ledger_discrepancies
 from wallets.services import Posting, wallet_post_many, wallets_lock
 
 pytestmark = pytest.mark.django_db
-
-ENTRY_FIELDS = {
-    "id",
-    "type",
-    "pending_delta",
-    "available_delta",
-    "paid_delta",
-    "pending_balance",
-    "available_balance",
-    "paid_balance",
-    "purchase_id",
-    "payout_id",
-    "created_at",
-}
 
 
 def test_new_user_gets_zeros_without_creating_a_wallet(user_client, django_assert_num_queries):
@@ -54,7 +41,7 @@ def test_balances_and_entries_follow_purchases(user_client, ingest, admin_user):
     wallet = user_client.get("/api/v1/wallet/").json()
     assert (wallet["pending_balance"], wallet["available_balance"], wallet["paid_balance"]) == ("0.00", "10.00", "0.00")
     entries = user_client.get("/api/v1/wallet/transactions").json()["results"]
-    assert set(entries[0]) == ENTRY_FIELDS
+    assert set(entries[0]) == WALLET_ENTRY_FIELDS
     assert [
         (e["type"], e["pending_delta"], e["available_delta"], e["pending_balance"], e["available_balance"])
         for e in entries

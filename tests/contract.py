@@ -1,0 +1,65 @@
+"""The contract's resource shapes (../shared/docs/api-v1.md), written once for every test that
+checks a response. Copied from the contract by hand on purpose: never derived from the code."""
+
+MERCHANT_FIELDS = {"id", "name", "website", "status", "confirmation_days", "created_at"}
+
+OFFER_FIELDS = {
+    "id",
+    "merchant_id",
+    "merchant_name",
+    "cashback_type",
+    "cashback_value",
+    "starts_on",
+    "ends_on",
+    "monthly_cap_per_user",
+    "min_purchase_amount",
+    "max_cashback_per_purchase",
+    "status",
+    "created_at",
+}
+
+PURCHASE_FIELDS = {
+    "id",
+    "external_id",
+    "user_id",
+    "merchant_id",
+    "merchant_name",
+    "offer_id",
+    "amount",
+    "currency",
+    "status",
+    "cashback_amount",
+    "cashback_status",
+    "flagged",
+    "flag_reasons",
+    "purchased_at",
+    "created_at",
+    "confirmed_at",
+    "reversed_at",
+}
+
+WALLET_ENTRY_FIELDS = {
+    "id",
+    "type",
+    "pending_delta",
+    "available_delta",
+    "paid_delta",
+    "pending_balance",
+    "available_balance",
+    "paid_balance",
+    "purchase_id",
+    "payout_id",
+    "created_at",
+}
+
+PAYOUT_FIELDS = {
+    "id",
+    "amount",
+    "currency",
+    "method",
+    "destination",
+    "status",
+    "failure_reason",
+    "created_at",
+    "processed_at",
+}
