@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
@@ -56,3 +59,27 @@ def run_at_once(tasks: list[Callable[[], Any]], *, timeout: float = 60) -> list[
         thread.join(timeout=timeout)
     assert all(result is not _UNFINISHED for result in results), "a concurrent task did not finish"
     return results
+
+
+@contextmanager
+def production_log_capture(level: int | None = None) -> Iterator[io.StringIO]:
+    """Log lines as production writes them with LOG_FORMAT=json (same formatter and filters),
+    collected from the root logger into a string buffer; `level` lowers the root level meanwhile."""
+    from clicknback.logging import JsonFormatter, RedactionFilter
+    from clicknback.request_context import RequestIdLogFilter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdLogFilter())
+    handler.addFilter(RedactionFilter())
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    if level is not None:
+        root.setLevel(level)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from clicknback.logging import JsonFormatter, RedactionFilter
-from clicknback.request_context import RequestIdLogFilter
+from clicknback.testing import production_log_capture
 from tests.ops.helpers import json_lines
 
 
@@ -20,19 +17,10 @@ def json_log() -> Iterator[Callable[[], list[dict[str, Any]]]]:
 
     Call the yielded function to get the lines so far; `json_log.raw()` is the text itself.
     """
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestIdLogFilter())
-    handler.addFilter(RedactionFilter())
-    root = logging.getLogger()
-    root.addHandler(handler)
+    with production_log_capture() as stream:
 
-    def lines() -> list[dict[str, Any]]:
-        return json_lines(stream.getvalue())
+        def lines() -> list[dict[str, Any]]:
+            return json_lines(stream.getvalue())
 
-    lines.raw = stream.getvalue  # type: ignore[attr-defined]
-    try:
+        lines.raw = stream.getvalue  # type: ignore[attr-defined]
         yield lines
-    finally:
-        root.removeHandler(handler)

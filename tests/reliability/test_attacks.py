@@ -28,9 +28,8 @@ from accounts.authentication import signature_header
 from accounts.tests.factories import PartnerFactory, UserFactory
 from accounts.tokens import ClickNBackRefreshToken
 from clicknback.actors import Actor
-from clicknback.logging import JsonFormatter, RedactionFilter
-from clicknback.request_context import SAFE_REQUEST_ID, RequestIdLogFilter
-from clicknback.testing import bearer_client, error_code
+from clicknback.request_context import SAFE_REQUEST_ID
+from clicknback.testing import bearer_client, error_code, production_log_capture
 from merchants.models import Merchant
 from payouts.services import payout_request
 from purchases.models import Purchase
@@ -293,20 +292,8 @@ def test_sql_and_html_in_every_text_field_are_stored_and_returned_literally(text
 @pytest.fixture
 def production_log() -> Iterator[io.StringIO]:
     """Every log line as production writes it (LOG_FORMAT=json, with its filters), at DEBUG."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestIdLogFilter())
-    handler.addFilter(RedactionFilter())
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with production_log_capture(logging.DEBUG) as stream:
         yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous)
 
 
 def test_passwords_tokens_and_secrets_never_reach_responses_or_logs(production_log, admin_client, caplog):
