@@ -14,7 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsAdmin, IsRegularUser
+from accounts.permissions import IsRegularUser, admin_with_permission
+from backoffice.groups import PROCESS_PAYOUT
 from clicknback.actors import Actor
 from clicknback.openapi import errors
 from clicknback.pagination import LimitOffsetPagination
@@ -56,6 +57,9 @@ def _idempotency_key(request: Request) -> str | None:
     if not _IDEMPOTENCY_KEY_SHAPE.match(key):
         raise ValidationError({IDEMPOTENCY_HEADER: ["Use 1 to 255 printable ASCII characters."]})
     return key
+
+
+CanProcessPayouts = admin_with_permission(PROCESS_PAYOUT)
 
 
 class PayoutListCreateView(APIView):
@@ -115,7 +119,7 @@ class PayoutDetailView(APIView):
 
 
 class PayoutCompleteView(APIView):
-    permission_classes = [IsAdmin]
+    permission_classes = [CanProcessPayouts]
 
     @extend_schema(
         operation_id="payouts_complete",
@@ -124,7 +128,10 @@ class PayoutCompleteView(APIView):
             200: PayoutOutputSerializer,
             **errors(403, 404, e409="INVALID_STATE_TRANSITION (details.current_status)"),
         },
-        description="requested -> completed. Repeating it answers 200 with nothing changed; a failed payout is 409.",
+        description=(
+            "requested -> completed. Repeating it answers 200 with nothing changed; a failed payout is 409. "
+            "Admins only; staff who are not superusers need the finance group."
+        ),
     )
     def post(self, request: Request, payout_id: uuid.UUID) -> Response:
         payout, _ = payout_complete(payout_id=payout_id, actor=Actor.for_user(request.user))
@@ -132,7 +139,7 @@ class PayoutCompleteView(APIView):
 
 
 class PayoutFailView(APIView):
-    permission_classes = [IsAdmin]
+    permission_classes = [CanProcessPayouts]
 
     @extend_schema(
         operation_id="payouts_fail",
@@ -143,7 +150,8 @@ class PayoutFailView(APIView):
         },
         description=(
             "requested -> failed: the amount goes back to available, once. Repeating it answers 200 with "
-            "nothing changed; a completed payout is 409."
+            "nothing changed; a completed payout is 409. Admins only; staff who are not superusers need the "
+            "finance group."
         ),
     )
     def post(self, request: Request, payout_id: uuid.UUID) -> Response:

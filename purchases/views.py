@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import PartnerSignatureAuthentication
-from accounts.permissions import IsAdmin, IsPartner
+from accounts.permissions import IsPartner, admin_with_permission
+from backoffice.groups import REVIEW_PURCHASE
 from clicknback.actors import Actor
 from clicknback.errors import NotFound
 from clicknback.openapi import errors
@@ -39,6 +40,9 @@ _WEBHOOK_DESCRIPTION = """Partners report purchases here, signed (`X-Partner-Key
 
 A repeated transition answers 200 with nothing changed. A flagged purchase stays `pending` on
 `purchase.confirmed` until staff clear the flag."""
+
+
+CanReviewPurchases = admin_with_permission(REVIEW_PURCHASE)
 
 
 class PurchaseWebhookView(APIView):
@@ -156,12 +160,15 @@ class PurchaseDetailView(APIView):
 
 
 class PurchaseConfirmView(APIView):
-    permission_classes = [IsAdmin]
+    permission_classes = [CanReviewPurchases]
 
     @extend_schema(
         tags=["purchases"],
         summary="Confirm a purchase (admin)",
-        description="As the `purchase.confirmed` event; a flagged purchase is confirmed and its flag cleared.",
+        description=(
+            "As the `purchase.confirmed` event; a flagged purchase is confirmed and its flag cleared. "
+            "Admins only; staff who are not superusers need the support group."
+        ),
         request=None,
         responses={200: PurchaseOutputSerializer, **errors(403, 404, e409="INVALID_STATE_TRANSITION")},
     )
@@ -171,12 +178,14 @@ class PurchaseConfirmView(APIView):
 
 
 class PurchaseReverseView(APIView):
-    permission_classes = [IsAdmin]
+    permission_classes = [CanReviewPurchases]
 
     @extend_schema(
         tags=["purchases"],
         summary="Reverse a purchase (admin)",
-        description="As the `purchase.reversed` event.",
+        description=(
+            "As the `purchase.reversed` event. Admins only; staff who are not superusers need the support group."
+        ),
         request=ReverseInputSerializer,
         responses={200: PurchaseOutputSerializer, **errors(403, 404)},
     )
