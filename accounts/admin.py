@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -11,9 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from accounts.models import Partner, User
-from accounts.services import partner_create, partner_deactivate, partner_rotate_secret
+from accounts.services import partner_create, partner_deactivate, partner_rotate_secret, user_groups_set
 from backoffice.actions import Outcome, already, done, report_each
 from clicknback.actors import Actor
+from clicknback.admin import AuditTrailMixin
 
 
 class _LowercaseEmailMixin:
@@ -36,7 +39,7 @@ class UserEditForm(_LowercaseEmailMixin, UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditTrailMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     fieldsets = (
@@ -50,6 +53,13 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active")
     search_fields = ("email",)
     ordering = ("-created_at",)
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
+        """Staff group membership changes through the service, which records them in the audit trail."""
+        groups = form.cleaned_data.pop("groups", None)
+        super().save_related(request, form, formsets, change)
+        if groups is not None:
+            user_groups_set(user=form.instance, groups=groups, actor=Actor.for_user(request.user))
 
 
 class PartnerForm(forms.ModelForm):
@@ -66,7 +76,7 @@ def secret_page(request: HttpRequest, *, title: str, issued: list[tuple[Partner,
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(AuditTrailMixin, admin.ModelAdmin):
     """Create, rotate and deactivate through the services. The secret is shown once, on the page
     right after creating or rotating, and never again in any list or form."""
 

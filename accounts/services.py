@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -15,8 +18,10 @@ from accounts.models import Partner, User, new_partner_secret
 from accounts.selectors import user_get_by_email
 from accounts.tokens import ClickNBackRefreshToken
 from clicknback.actors import Actor
+from clicknback.audit import audit_record, initial_values
 from clicknback.errors import DomainError, EmailAlreadyRegistered, InvalidCredentials, TokenInvalid
 from clicknback.events import record_event
+from clicknback.models import AuditAction
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ def token_revoke(*, refresh: str) -> None:
     _refresh_token_consume(refresh)
 
 
-def partner_create(*, name: str, actor: Actor | None = None) -> Partner:
+def partner_create(*, name: str, actor: Actor) -> Partner:
     """A partner with a fresh key and secret. The caller shows the secret once, then never again."""
     name = name.strip()
     if not name:
@@ -119,24 +124,73 @@ def partner_create(*, name: str, actor: Actor | None = None) -> Partner:
         raise _invalid_field("name", [f"Ensure this field has no more than {max_length} characters."])
     with transaction.atomic():
         partner = Partner.objects.create(name=name)
+        audit_record(
+            actor=actor,
+            action=AuditAction.PARTNER_CREATED,
+            obj=partner,
+            changes=initial_values(partner, ["name", "key", "active"]),
+        )
         record_event("partner.created", partner_id=partner.pk, actor=actor)
     return partner
 
 
 @transaction.atomic
-def partner_rotate_secret(*, partner: Partner, actor: Actor | None = None) -> str:
-    """Issue a new secret; signatures made with the old one stop verifying at once."""
+def partner_rotate_secret(*, partner: Partner, actor: Actor) -> str:
+    """Issue a new secret; signatures made with the old one stop verifying at once. The audit row says
+    that it was rotated, never what it was or is."""
     partner.secret = new_partner_secret()
     partner.save(update_fields=["secret"])
+    audit_record(actor=actor, action=AuditAction.PARTNER_SECRET_ROTATED, obj=partner, changes={})
     record_event("partner.secret_rotated", partner_id=partner.pk, actor=actor)
     return partner.secret
 
 
 @transaction.atomic
-def partner_deactivate(*, partner: Partner, actor: Actor | None = None) -> bool:
+def partner_deactivate(*, partner: Partner, actor: Actor) -> bool:
     """Stop accepting the partner's webhooks. Returns whether it was active (repeating is a no-op)."""
     changed = Partner.objects.filter(pk=partner.pk, active=True).update(active=False) == 1
     partner.active = False
     if changed:
+        audit_record(
+            actor=actor, action=AuditAction.PARTNER_DEACTIVATED, obj=partner, changes={"active": (True, False)}
+        )
         record_event("partner.deactivated", partner_id=partner.pk, actor=actor)
     return changed
+
+
+@transaction.atomic
+def user_groups_set(*, user: User, groups: Iterable[Group], actor: Actor) -> bool:
+    """Put `user` in exactly these staff groups. Returns whether that changed their membership."""
+    groups = list(groups)
+    locked = User.objects.select_for_update().get(pk=user.pk)  # concurrent edits record true befores
+    before = sorted(locked.groups.values_list("name", flat=True))
+    after = sorted(group.name for group in groups)
+    if before == after:
+        return False
+    locked.groups.set(groups)
+    audit_record(actor=actor, action=AuditAction.USER_GROUPS_CHANGED, obj=locked, changes={"groups": (before, after)})
+    return True
+
+
+def _dotted(permissions: QuerySet[Permission]) -> list[str]:
+    pairs = permissions.values_list("content_type__app_label", "codename")
+    return sorted(f"{app}.{codename}" for app, codename in pairs)
+
+
+@transaction.atomic
+def group_permissions_set(*, group: Group, permissions: Iterable[Permission], actor: Actor) -> bool:
+    """Give a staff group exactly these permissions. Returns whether that changed them."""
+    permissions = list(permissions)
+    locked = Group.objects.select_for_update().get(pk=group.pk)
+    before = _dotted(locked.permissions.all())
+    after = _dotted(Permission.objects.filter(pk__in=[permission.pk for permission in permissions]))
+    if before == after:
+        return False
+    locked.permissions.set(permissions)
+    audit_record(
+        actor=actor,
+        action=AuditAction.GROUP_PERMISSIONS_CHANGED,
+        obj=locked,
+        changes={"permissions": (before, after)},
+    )
+    return True

@@ -1,18 +1,25 @@
-"""The review queues: flagged purchases (support) and requested payouts (finance)."""
+"""The review queues: flagged purchases (support) and requested payouts (finance); the staff groups."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Aggregate, Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
+from accounts.services import group_permissions_set
 from backoffice.actions import QueueActionsMixin
 from backoffice.models import FlaggedPurchase, RequestedPayout
 from backoffice.purchase_actions import PurchaseReviewActions
+from clicknback.actors import Actor
+from clicknback.admin import AuditTrailMixin
 from clicknback.admin_mixins import ReadOnlyAdminMixin
 from clicknback.money import ZERO
 from payouts.admin import PayoutAdmin
@@ -175,3 +182,17 @@ class RequestedPayoutAdmin(QueueActionsMixin, PayoutAdmin):
     @admin.display(description="User's paid (incl. requested)")
     def user_paid(self, payout: RequestedPayout):
         return payout.user.wallet.paid
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class StaffGroupAdmin(AuditTrailMixin, GroupAdmin):
+    """Django's group screen, with permission changes made through the service that audits them."""
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
+        permissions = form.cleaned_data.pop("permissions", None)
+        super().save_related(request, form, formsets, change)
+        if permissions is not None:
+            group_permissions_set(group=form.instance, permissions=permissions, actor=Actor.for_user(request.user))

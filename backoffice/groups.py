@@ -15,8 +15,9 @@ from django.db.models import Q
 SUPPORT = "support"
 FINANCE = "finance"
 
-# Apps whose every model staff may look at (not auth internals, sessions or token blacklists).
-VIEWABLE_APPS = ("accounts", "merchants", "offers", "purchases", "wallets", "payouts", "backoffice")
+# Apps whose every model staff may look at (not auth internals, sessions or token blacklists);
+# `clicknback` holds the audit trail.
+VIEWABLE_APPS = ("clicknback", "accounts", "merchants", "offers", "purchases", "wallets", "payouts", "backoffice")
 
 REVIEW_PURCHASE = "backoffice.review_purchase"
 PROCESS_PAYOUT = "backoffice.process_payout"

@@ -20,7 +20,7 @@ from clicknback.metrics import count_event
 logger = logging.getLogger("clicknback.events")
 
 
-def _plain(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """A JSON-friendly value: amounts and ids as strings, the actor as `kind:id`."""
     if value is None or isinstance(value, (bool, int, str)):
         return value
@@ -29,12 +29,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, (list, tuple, set)):
-        return [_plain(item) for item in value]
+        return [json_safe(item) for item in value]
     return str(value)
 
 
 def record_event(event: str, **fields: Any) -> None:
-    plain = {key: _plain(value) for key, value in fields.items()}
+    plain = {key: json_safe(value) for key, value in fields.items()}
 
     def emit() -> None:
         logger.info(event, extra={"ctx": {"event": event, **plain}})

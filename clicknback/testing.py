@@ -83,3 +83,12 @@ def production_log_capture(level: int | None = None) -> Iterator[io.StringIO]:
     finally:
         root.removeHandler(handler)
         root.setLevel(previous)
+
+
+def the_audit_row() -> Any:
+    """The one audit row written so far (failing, with the rows, if there are none or several)."""
+    from clicknback.models import AuditLogEntry
+
+    rows = list(AuditLogEntry.objects.order_by("id"))
+    assert len(rows) == 1, [(row.action, row.changes) for row in rows]
+    return rows[0]

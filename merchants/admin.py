@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from clicknback.actors import Actor
+from clicknback.admin import AuditTrailMixin
 from clicknback.errors import DomainError
 from merchants.models import Merchant, MerchantStatus
 from merchants.services import merchant_create, merchant_update
@@ -66,7 +67,7 @@ class OfferInline(admin.TabularInline):
 
 
 @admin.register(Merchant)
-class MerchantAdmin(ServiceBackedAdmin):
+class MerchantAdmin(AuditTrailMixin, ServiceBackedAdmin):
     list_display = ("name", "status", "confirmation_days", "website", "active_offers", "created_at")
     list_filter = ("status",)
     search_fields = ("name",)

@@ -7,13 +7,20 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from clicknback.actors import Actor
+from clicknback.audit import audit_record, initial_values
 from clicknback.errors import MerchantNameTaken
 from clicknback.events import record_event
 from clicknback.integrity import violated_constraint
-from merchants.models import Merchant
+from clicknback.models import AuditAction
+from merchants.models import Merchant, MerchantStatus
 
 NAME_CONSTRAINT = "merchant_name_ci_unique"
 UPDATABLE_FIELDS = frozenset({"name", "website", "status", "confirmation_days"})
+# An update that changes the status is recorded as what it does to the merchant.
+STATUS_ACTIONS = {
+    MerchantStatus.ACTIVE: AuditAction.MERCHANT_ACTIVATED,
+    MerchantStatus.INACTIVE: AuditAction.MERCHANT_DEACTIVATED,
+}
 
 
 def _save(merchant: Merchant, **kwargs: Any) -> None:
@@ -31,6 +38,12 @@ def _save(merchant: Merchant, **kwargs: Any) -> None:
 def merchant_create(*, name: str, website: str = "", confirmation_days: int = 30, actor: Actor) -> Merchant:
     merchant = Merchant(name=name.strip(), website=website or "", confirmation_days=confirmation_days)
     _save(merchant, force_insert=True)
+    audit_record(
+        actor=actor,
+        action=AuditAction.MERCHANT_CREATED,
+        obj=merchant,
+        changes=initial_values(merchant, ["name", "website", "status", "confirmation_days"]),
+    )
     record_event("merchant.created", merchant_id=merchant.id, name=merchant.name, actor=actor)
     return merchant
 
@@ -48,8 +61,15 @@ def merchant_update(*, merchant: Merchant, actor: Actor, **changes: Any) -> Merc
         changes["website"] = changes["website"] or ""
     changed = {field: value for field, value in changes.items() if getattr(locked, field) != value}
     if changed:
+        before = {field: getattr(locked, field) for field in changed}
         for field, value in changed.items():
             setattr(locked, field, value)
         _save(locked, update_fields=[*changed, "updated_at"])
+        audit_record(
+            actor=actor,
+            action=STATUS_ACTIONS.get(changed.get("status"), AuditAction.MERCHANT_UPDATED),
+            obj=locked,
+            changes={field: (before[field], value) for field, value in changed.items()},
+        )
         record_event("merchant.updated", merchant_id=locked.id, changed=sorted(changed), actor=actor)
     return locked

@@ -11,20 +11,12 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from clicknback.actors import Actor
+from clicknback.admin import AuditTrailMixin
 from merchants.admin import ServiceBackedAdmin
 from offers.models import Offer, OfferStatus
 from offers.selectors import utc_today
-from offers.services import UPDATABLE_FIELDS, offer_create, offer_terms_errors, offer_update
+from offers.services import TERMS, UPDATABLE_FIELDS, offer_create, offer_terms_errors, offer_update
 
-TERMS = (
-    "cashback_type",
-    "cashback_value",
-    "starts_on",
-    "ends_on",
-    "monthly_cap_per_user",
-    "min_purchase_amount",
-    "max_cashback_per_purchase",
-)
 FIXED_AFTER_CREATION = ("merchant", "cashback_type", "cashback_value", "starts_on")
 
 
@@ -71,7 +63,7 @@ class ValidTodayFilter(admin.SimpleListFilter):
 
 
 @admin.register(Offer)
-class OfferAdmin(ServiceBackedAdmin):
+class OfferAdmin(AuditTrailMixin, ServiceBackedAdmin):
     form = OfferAdminForm
     list_display = (
         "merchant",

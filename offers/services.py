@@ -12,17 +12,30 @@ from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
 from clicknback.actors import Actor
+from clicknback.audit import audit_record, initial_values
 from clicknback.errors import MerchantInactive, OfferOverlap
 from clicknback.events import record_event
 from clicknback.integrity import violated_constraint
+from clicknback.models import AuditAction
 from clicknback.money import decimal_setting, format_money
 from merchants.models import Merchant
 from offers.models import CashbackType, Offer, OfferStatus
 
 OVERLAP_CONSTRAINT = "offer_no_overlapping_active"
+TERMS = (
+    "cashback_type",
+    "cashback_value",
+    "starts_on",
+    "ends_on",
+    "monthly_cap_per_user",
+    "min_purchase_amount",
+    "max_cashback_per_purchase",
+)
 UPDATABLE_FIELDS = frozenset(
     {"status", "ends_on", "monthly_cap_per_user", "min_purchase_amount", "max_cashback_per_purchase"}
 )
+# An update that changes the status is recorded as what it does to the offer.
+STATUS_ACTIONS = {OfferStatus.ACTIVE: AuditAction.OFFER_ACTIVATED, OfferStatus.INACTIVE: AuditAction.OFFER_DEACTIVATED}
 
 MUST_BE_POSITIVE = "Must be greater than 0."
 MUST_NOT_BE_NEGATIVE = "Must be 0 or greater."
@@ -137,6 +150,12 @@ def offer_create(
         raise MerchantInactive(merchant_id=str(merchant.id))
     offer.merchant = merchant
     _save(offer, force_insert=True)
+    audit_record(
+        actor=actor,
+        action=AuditAction.OFFER_CREATED,
+        obj=offer,
+        changes=initial_values(offer, ["merchant_id", *TERMS, "status"]),
+    )
     record_event("offer.created", offer_id=offer.id, merchant_id=merchant.id, actor=actor)
     return offer
 
@@ -154,11 +173,18 @@ def offer_update(*, offer: Offer, actor: Actor, **changes: Any) -> Offer:
     changed = {field: value for field, value in changes.items() if getattr(locked, field) != value}
     if not changed:
         return locked
+    before = {field: getattr(locked, field) for field in changed}
     for field, value in changed.items():
         setattr(locked, field, value)
     found = _terms_errors_of(locked)
     if found:
         raise ValidationError(found)
     _save(locked, update_fields=[*changed, "updated_at"])
+    audit_record(
+        actor=actor,
+        action=STATUS_ACTIONS.get(changed.get("status"), AuditAction.OFFER_UPDATED),
+        obj=locked,
+        changes={field: (before[field], value) for field, value in changed.items()},
+    )
     record_event("offer.updated", offer_id=locked.id, changed=sorted(changed), actor=actor)
     return locked

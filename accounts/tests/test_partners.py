@@ -9,12 +9,15 @@ from accounts.authentication import signature_header
 from accounts.models import Partner
 from accounts.services import partner_create, partner_deactivate, partner_rotate_secret
 from accounts.tests.factories import PartnerFactory
+from clicknback.actors import Actor
 from clicknback.errors import DomainError
 from clicknback.testing import error_code
 
 pytestmark = pytest.mark.django_db
 
 PARTNERS = "/api/v1/partners"
+
+JOB = Actor.job("test")
 
 
 def test_admin_creates_a_partner_and_sees_the_secret_once(admin_client):
@@ -87,13 +90,13 @@ def test_create_partner_command_refuses_a_blank_name():
 
 def test_partner_create_rejects_a_blank_name():
     with pytest.raises(DomainError) as raised:
-        partner_create(name="")
+        partner_create(name="", actor=JOB)
     assert raised.value.details == {"fields": {"name": ["This field may not be blank."]}}
 
 
 def test_rotating_the_secret_invalidates_the_old_one(partner):
     old = partner.secret
-    new = partner_rotate_secret(partner=partner)
+    new = partner_rotate_secret(partner=partner, actor=JOB)
 
     partner.refresh_from_db()
     assert new == partner.secret != old
@@ -101,8 +104,8 @@ def test_rotating_the_secret_invalidates_the_old_one(partner):
 
 
 def test_deactivate_is_idempotent(partner):
-    assert partner_deactivate(partner=partner) is True
-    assert partner_deactivate(partner=partner) is False
+    assert partner_deactivate(partner=partner, actor=JOB) is True
+    assert partner_deactivate(partner=partner, actor=JOB) is False
     partner.refresh_from_db()
     assert partner.active is False
 
@@ -111,7 +114,7 @@ def test_signatures_follow_rotation_and_deactivation(partner, signed_post, signe
     """The services' effects reach the signature check: the old secret and an inactive partner fail."""
     assert signed_post(signed_urls, {}).status_code == 200
     old_secret = partner.secret
-    partner_rotate_secret(partner=partner)
+    partner_rotate_secret(partner=partner, actor=JOB)
 
     body = b"{}"
     with_old_secret = APIClient().post(
@@ -124,7 +127,7 @@ def test_signatures_follow_rotation_and_deactivation(partner, signed_post, signe
     assert error_code(with_old_secret) == "INVALID_SIGNATURE"
     assert signed_post(signed_urls, {}).status_code == 200  # signed with the new secret
 
-    partner_deactivate(partner=partner)
+    partner_deactivate(partner=partner, actor=JOB)
     assert error_code(signed_post(signed_urls, {})) == "INVALID_SIGNATURE"
 
 

@@ -1,0 +1,47 @@
+"""The audit trail's one writer. Services call `audit_record` inside the transaction of the change it
+describes, so a change and its row commit together or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import QuerySet
+
+from clicknback.actors import Actor, ActorKind
+from clicknback.events import json_safe
+from clicknback.models import AuditAction, AuditLogEntry
+
+PEOPLE = (ActorKind.ADMIN, ActorKind.USER)
+
+
+def audit_record(
+    *, actor: Actor, action: AuditAction, obj: models.Model, changes: Mapping[str, tuple[Any, Any]]
+) -> AuditLogEntry:
+    """One row: `actor` did `action` to `obj`, `changes` being `{field: (before, after)}` (no secrets)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record runs inside the transaction of the change it records.")
+    return AuditLogEntry.objects.create(
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        actor_label=actor.label,
+        actor_user_id=actor.id if actor.kind in PEOPLE else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[: AuditLogEntry._meta.get_field("object_repr").max_length],
+        changes={field: [json_safe(before), json_safe(after)] for field, (before, after) in changes.items()},
+    )
+
+
+def initial_values(obj: models.Model, fields: Iterable[str]) -> dict[str, tuple[None, Any]]:
+    """The `changes` of a creation: each field from nothing to its first value."""
+    return {field: (None, getattr(obj, field)) for field in fields}
+
+
+def audit_entries_of(*, model: type[models.Model], object_id: Any) -> QuerySet[AuditLogEntry]:
+    """The audit rows of one object, newest first (index content_type, object_id, -id)."""
+    content_type = ContentType.objects.get_for_model(model)
+    return AuditLogEntry.objects.filter(content_type=content_type, object_id=str(object_id)).order_by("-id")

@@ -1,0 +1,88 @@
+"""The audit trail: one row for every change staff or partners make, written in the change's transaction
+(as Zulip's RealmAuditLog). Rows are facts: PostgreSQL refuses to update or delete them."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from clicknback.actors import ActorKind
+
+
+class AuditAction(models.TextChoices):
+    MERCHANT_CREATED = "merchant.created", "Merchant created"
+    MERCHANT_UPDATED = "merchant.updated", "Merchant updated"
+    MERCHANT_ACTIVATED = "merchant.activated", "Merchant activated"
+    MERCHANT_DEACTIVATED = "merchant.deactivated", "Merchant deactivated"
+    OFFER_CREATED = "offer.created", "Offer created"
+    OFFER_UPDATED = "offer.updated", "Offer updated"
+    OFFER_ACTIVATED = "offer.activated", "Offer activated"
+    OFFER_DEACTIVATED = "offer.deactivated", "Offer deactivated"
+    PARTNER_CREATED = "partner.created", "Partner created"
+    PARTNER_SECRET_ROTATED = "partner.secret_rotated", "Partner secret rotated"
+    PARTNER_DEACTIVATED = "partner.deactivated", "Partner deactivated"
+    USER_GROUPS_CHANGED = "user.groups_changed", "User's staff groups changed"
+    GROUP_PERMISSIONS_CHANGED = "group.permissions_changed", "Staff group's permissions changed"
+
+
+class AppendOnlyError(Exception):
+    """Audit rows are facts: a correction is a new change with its own row, never an edit."""
+
+
+class AuditLogEntryQuerySet(models.QuerySet["AuditLogEntry"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("Audit log entries cannot be updated.")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError("Audit log entries cannot be deleted.")
+
+
+class AuditLogEntry(models.Model):
+    """Who (`actor_*`) did what (`action`) to which object, with each changed field's `[before, after]`."""
+
+    id = models.BigAutoField(primary_key=True)
+    actor_kind = models.CharField(max_length=16, choices=[(kind.value, kind.value) for kind in ActorKind])
+    actor_id = models.CharField(max_length=64, blank=True, default="")
+    actor_label = models.CharField(max_length=254, blank=True, default="")
+    # The staff member or user, when a person acted (partners and jobs have only the kind and label).
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=64, choices=AuditAction.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    # {field: [before, after]} in JSON-safe values (amounts as strings, dates ISO); never a secret.
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = AuditLogEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "audit log entries"
+        indexes = [models.Index(fields=["content_type", "object_id", "-id"], name="audit_entry_by_object")]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=AuditAction.values), name="audit_entry_action_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Audit log entries cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("Audit log entries cannot be deleted.")
+
+    @property
+    def changed_fields(self) -> list[tuple[str, Any, Any]]:
+        """`(field, before, after)` for each changed field, for reading."""
+        return [(field, before, after) for field, (before, after) in self.changes.items()]
