@@ -63,8 +63,9 @@ def _active_partner(key: str) -> Partner | None:
     compiling the queryset cost more CPU than the lookup (`clicknback.rawsql`)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f'SELECT {rawsql.columns(Partner)} FROM "{Partner._meta.db_table}" WHERE "key" = %s AND "active"',  # noqa: S608
-            [key],
+            f"SELECT {rawsql.columns(Partner)} FROM {rawsql.table(Partner)} "  # noqa: S608
+            f"WHERE {rawsql.col(Partner, 'key')} = %(key)s AND {rawsql.col(Partner, 'active')}",
+            {"key": key},
         )
         row = cursor.fetchone()
     return None if row is None else rawsql.from_row(Partner, row)
