@@ -57,15 +57,16 @@ def from_row(model: type[M], row: tuple[Any, ...], start: int = 0) -> M:
     return model.from_db(connection.alias, [f.attname for f in fields], row[start : start + len(fields)])
 
 
-def param(model: type[Model], field: Field) -> str:
+def param(model: type[Model], field: str) -> str:
     """The name of a field's value in `insert`'s parameters: unique across models, so the INSERTs
     of two models can share one statement."""
-    return f"{model._meta.model_name}__{field.attname}"
+    return f"{model._meta.model_name}__{model._meta.get_field(field).attname}"
 
 
 @cache
-def _written(model: type[Model]) -> tuple[Field, ...]:
-    return tuple(f for f in _fields(model) if not getattr(f, "db_returning", False))
+def _written(model: type[Model]) -> tuple[tuple[str, Field], ...]:
+    """(parameter name, field) for each field an INSERT sends, the database-set ones left out."""
+    return tuple((param(model, f.name), f) for f in _fields(model) if not getattr(f, "db_returning", False))
 
 
 @cache
@@ -76,8 +77,8 @@ def _returned(model: type[Model]) -> tuple[Field, ...]:
 @cache
 def insert_sql(model: type[Model]) -> str:
     """The model's INSERT, as Django writes it, returning the primary key and database-set fields."""
-    names = ", ".join(col(model, field.name) for field in _written(model))
-    values = ", ".join(f"%({param(model, field)})s" for field in _written(model))
+    names = ", ".join(col(model, field.name) for _, field in _written(model))
+    values = ", ".join(f"%({name})s" for name, _ in _written(model))
     returning = ", ".join(col(model, field.name) for field in _returned(model))
     return f"INSERT INTO {table(model)} ({names}) VALUES ({values}) RETURNING {returning}"  # noqa: S608
 
@@ -85,7 +86,7 @@ def insert_sql(model: type[Model]) -> str:
 def insert(instance: Model) -> tuple[str, dict[str, Any]]:
     """SQL and parameters inserting `instance` (defaults already set at construction, as for save())."""
     model = type(instance)
-    values = {param(model, f): f.get_db_prep_save(f.pre_save(instance, True), connection) for f in _written(model)}
+    values = {name: f.get_db_prep_save(f.pre_save(instance, True), connection) for name, f in _written(model)}
     return insert_sql(model), values
 
 

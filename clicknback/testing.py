@@ -83,3 +83,10 @@ def production_log_capture(level: int | None = None) -> Iterator[io.StringIO]:
     finally:
         root.removeHandler(handler)
         root.setLevel(previous)
+
+
+def field_values(instance: Any) -> dict[str, Any] | None:
+    """Every concrete field's value (by attname): how a raw query's row is compared with its ORM twin."""
+    if instance is None:
+        return None
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
