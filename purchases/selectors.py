@@ -52,8 +52,8 @@ def offer_for_purchase(*, user_id: uuid.UUID, merchant_id: uuid.UUID, on_date: d
 
     Same rule as `offers.selectors.offer_valid_on` (active offers never overlap, so the newest one
     starting on or before the date is the only candidate), plus the merchant's and user's status.
-    Hand-written SQL (`clicknback.rawsql`): this runs on every ingestion and compiling the
-    equivalent queryset cost more CPU than PostgreSQL spends answering it.
+    Hand-written SQL (`clicknback.rawsql`; it runs on every ingestion, measured in
+    docs/performance.md); `purchases/tests/test_selectors.py` holds it to its ORM twin.
     """
     params = {
         "merchant_id": merchant_id,

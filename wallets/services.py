@@ -37,8 +37,8 @@ UPDATE_BALANCES_SQL = (
 
 
 def _update_from_arrays_sql() -> str:
-    """One UPDATE for many wallets, from one array per column: Django's bulk_update builds a CASE
-    per row and field, far slower."""
+    """One UPDATE for many wallets, from one array per column (Django's bulk_update builds a CASE
+    per row and field)."""
     names = ("id", *_BALANCES)
     arrays = ", ".join(f"%({name})s::{Wallet._meta.get_field(name).db_type(connection)}[]" for name in names)
     values = ", ".join(_wallet(name) for name in names)
@@ -56,7 +56,7 @@ def wallet_lock(*, user_id: uuid.UUID) -> Wallet:
     """Lock the user's wallet row for this transaction, creating it on first use without races.
 
     The lookup and the posting are hand-written SQL (`clicknback.rawsql`): they run on every money
-    movement, and compiling their querysets cost more CPU than PostgreSQL spends on them.
+    movement (docs/performance.md); `wallets/tests/test_services.py` holds them to their ORM twins.
     """
     _require_transaction()
     with connection.cursor() as cursor:
