@@ -5,7 +5,9 @@ records every statement with its parameters (`connection.execute_wrapper`). `pgb
 turns them into a pgbench transaction: the user, merchant and offer become random picks among the
 generated ones (their ids are arithmetic, see `bench.datagen.user_uuid`), the new purchase and
 ledger entry get fresh ids, and the wallet statements use the locked row's values (`\\gset`), so
-the replayed ledger stays consistent and `verify_ledger` still passes after the run.
+the replayed ledger stays consistent and `verify_ledger` still passes after the run. The wallet
+statements are recognised by their SQL and their parameters by name, both taken from the code that
+builds them (`wallets.services`, `clicknback.rawsql`): nothing parses the SQL.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from django.test import Client
 
 from bench import datagen
 from bench.webhooks import signed_headers
+from clicknback import rawsql
+from wallets import services as wallet_services
+from wallets.models import WalletEntry
 
 PGBENCH_CANDIDATES = [
     Path(__file__).resolve().parent.parent
@@ -35,7 +40,7 @@ PGBENCH_CANDIDATES = [
 @dataclass
 class Statement:
     sql: str
-    params: tuple
+    params: tuple | dict[str, Any]
     in_transaction: bool
 
 
@@ -64,7 +69,8 @@ def capture_ingestion(*, user_index: int, merchant_index: int, amount: str = "12
     ).encode()
 
     def record(execute, sql, params, many, context):
-        captured.statements.append(Statement(sql, tuple(params or ()), connection.in_atomic_block))
+        kept = params if isinstance(params, dict) else tuple(params or ())
+        captured.statements.append(Statement(sql, kept, connection.in_atomic_block))
         return execute(sql, params, many, context)
 
     headers = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in signed_headers(body).items()}
@@ -74,22 +80,6 @@ def capture_ingestion(*, user_index: int, merchant_index: int, amount: str = "12
         raise RuntimeError(f"capture ingestion answered {response.status_code}: {response.content[:300]!r}")
     captured.purchase = response.json()
     return captured
-
-
-_INSERT = re.compile(r'^INSERT INTO "(\w+)" \(([^)]*)\) VALUES \(', re.S)
-_UPDATE = re.compile(r'^UPDATE "(\w+)" SET ', re.S)
-
-
-def _columns(sql: str, count: int) -> list[str | None]:
-    """The column each %s of an INSERT ... VALUES or an UPDATE ... SET ... WHERE id stands for."""
-    if match := _INSERT.match(sql):
-        names = [name.strip().strip('"') for name in match.group(2).split(",")]
-        return [f"{match.group(1)}.{names[i % len(names)]}" for i in range(count)]
-    if match := _UPDATE.match(sql):
-        names = re.findall(r'"(\w+)" = %s', sql)
-        if len(names) == count:
-            return [f"{match.group(1)}.{name}" for name in names]
-    return [None] * count
 
 
 def pgbench_script(captured: CapturedIngestion, *, users: int, merchants: int) -> str:
@@ -105,18 +95,23 @@ def pgbench_script(captured: CapturedIngestion, *, users: int, merchants: int) -
         purchase_id: "('bbbbbbbb-0000-4000-8000-' || lpad(:seq::text, 12, '0'))::uuid",
         captured.external_id: "('pgbench-' || :seq)",
     }
-    wallet = {
-        "wallets_wallet.pending": f"(:w_pending + {cashback})",
-        "wallets_wallet.available": ":w_available",
-        "wallets_wallet.paid": ":w_paid",
-        "wallets_wallet.entry_count": "(:w_entry_count + 1)",
-        "wallets_wallet.id": "':w_id'::uuid",
-        "wallets_walletentry.id": "('cccccccc-0000-4000-8000-' || lpad(:seq::text, 12, '0'))::uuid",
-        "wallets_walletentry.wallet_id": "':w_id'::uuid",
-        "wallets_walletentry.sequence": "(:w_entry_count + 1)",
-        "wallets_walletentry.pending_balance": f"(:w_pending + {cashback})",
-        "wallets_walletentry.available_balance": ":w_available",
-        "wallets_walletentry.paid_balance": ":w_paid",
+
+    def entry(field: str) -> str:
+        return rawsql.param(WalletEntry, field)
+
+    new_balances = {"pending": f"(:w_pending + {cashback})", "available": ":w_available", "paid": ":w_paid"}
+    by_statement = {
+        wallet_services.UPDATE_BALANCES_SQL: {
+            **new_balances,
+            "entry_count": "(:w_entry_count + 1)",
+            "id": "':w_id'::uuid",
+        },
+        rawsql.insert_sql(WalletEntry): {
+            entry("id"): "('cccccccc-0000-4000-8000-' || lpad(:seq::text, 12, '0'))::uuid",
+            entry("wallet"): "':w_id'::uuid",
+            entry("sequence"): "(:w_entry_count + 1)",
+            **{entry(f"{bucket}_balance"): value for bucket, value in new_balances.items()},
+        },
     }
     lines = [
         f"\\set uid random(0, {users - 1})",
@@ -130,30 +125,34 @@ def pgbench_script(captured: CapturedIngestion, *, users: int, merchants: int) -
         if not statement.in_transaction and in_transaction:
             lines.append("COMMIT;")
         in_transaction = statement.in_transaction
-        lines.append(_render(statement, by_value, wallet))
+        lines.append(_render(statement, by_value, by_statement.get(statement.sql, {})))
     if in_transaction:
         lines.append("COMMIT;")
     return "\n".join(lines) + "\n"
 
 
-def _render(statement: Statement, by_value: dict[Any, str], wallet: dict[str, str]) -> str:
-    """The statement with its parameters inlined; the ones that vary per transaction as expressions."""
-    columns = _columns(statement.sql, len(statement.params))
+def _render(statement: Statement, by_value: dict[Any, str], by_name: dict[str, str]) -> str:
+    """The statement with its parameters inlined; the ones that vary per transaction as expressions
+    (chosen by parameter name in `by_name`, else by value in `by_value`)."""
+    named = isinstance(statement.params, dict)
+    items = statement.params.items() if named else enumerate(statement.params)
     expressions: dict[str, str] = {}
-    params = []
-    for index, (value, column) in enumerate(zip(statement.params, columns, strict=True)):
-        expression = wallet.get(column or "") or (by_value.get(value) if _hashable(value) else None)
+    inlined: dict[Any, Any] = {}
+    for key, value in items:
+        expression = by_name.get(key) if named else None
+        expression = expression or (by_value.get(value) if _hashable(value) else None)
         if expression is None:
-            params.append(value)
+            inlined[key] = value
         else:
-            marker = f"@@param{index}@@"
+            marker = f"@@param{key}@@"
             expressions[f"'{marker}'"] = expression
-            params.append(marker)
+            inlined[key] = marker
+    params = inlined if named else list(inlined.values())
     sql = connection.ops.compose_sql(statement.sql, params) if params else statement.sql
     for marker, expression in expressions.items():
         sql = sql.replace(marker, expression)
     sql = " ".join(sql.split())
-    if "wallets_wallet" in sql and "FOR UPDATE" in sql and sql.startswith("SELECT"):
+    if statement.sql == wallet_services.LOCK_SQL:
         return f"{sql} \\gset w_"
     return f"{sql};"
 

@@ -92,3 +92,10 @@ def the_audit_row() -> Any:
     rows = list(AuditLogEntry.objects.order_by("id"))
     assert len(rows) == 1, [(row.action, row.changes) for row in rows]
     return rows[0]
+
+
+def field_values(instance: Any) -> dict[str, Any] | None:
+    """Every concrete field's value (by attname): how a raw query's row is compared with its ORM twin."""
+    if instance is None:
+        return None
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}

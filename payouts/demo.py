@@ -43,9 +43,8 @@ def seed(out: TextIO) -> None:
 
 @transaction.atomic(durable=True)
 def _ensure_available(user: User, needed: Decimal) -> None:
-    """Credit the shortfall as settled cashback (pending, then confirmed) through the ledger."""
+    """Credit the shortfall as an adjustment: there is no purchase behind it, so it is no cashback."""
     wallet = wallet_lock(user_id=user.id)
     shortfall = needed - wallet.available
     if shortfall > 0:
-        wallet_post(wallet=wallet, entry_type=EntryType.CASHBACK_PENDING, pending=shortfall)
-        wallet_post(wallet=wallet, entry_type=EntryType.CASHBACK_CONFIRMED, pending=-shortfall, available=shortfall)
+        wallet_post(wallet=wallet, entry_type=EntryType.ADJUSTMENT, available=shortfall)

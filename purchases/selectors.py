@@ -27,15 +27,22 @@ def purchases_visible_to(*, user: User) -> QuerySet[Purchase]:
 
 @cache
 def _offer_for_purchase_sql() -> str:
-    offer, merchant, user = Offer._meta.db_table, Merchant._meta.db_table, User._meta.db_table
-    # Identifiers from the models' metadata, every value a parameter.
+    def o(field: str) -> str:
+        return rawsql.col(Offer, field, alias="o")
+
+    def m(field: str) -> str:
+        return rawsql.col(Merchant, field, alias="m")
+
+    def u(field: str) -> str:
+        return rawsql.col(User, field, alias="u")
+
     return (
         f"SELECT {rawsql.columns(Offer, 'o')}, {rawsql.columns(Merchant, 'm')} "  # noqa: S608
-        f'FROM "{offer}" o INNER JOIN "{merchant}" m ON m."id" = o."merchant_id" '
-        f'WHERE o."merchant_id" = %s AND m."status" = %s AND o."status" = %s '
-        f'AND o."starts_on" <= %s AND o."ends_on" >= %s '
-        f'AND EXISTS (SELECT 1 FROM "{user}" u WHERE u."id" = %s AND u."is_active") '
-        f'ORDER BY o."starts_on" DESC LIMIT 1'
+        f"FROM {rawsql.table(Offer, 'o')} INNER JOIN {rawsql.table(Merchant, 'm')} ON {m('id')} = {o('merchant')} "
+        f"WHERE {o('merchant')} = %(merchant_id)s AND {m('status')} = %(merchant_status)s "
+        f"AND {o('status')} = %(offer_status)s AND {o('starts_on')} <= %(on_date)s AND {o('ends_on')} >= %(on_date)s "
+        f"AND EXISTS (SELECT 1 FROM {rawsql.table(User, 'u')} WHERE {u('id')} = %(user_id)s AND {u('is_active')}) "
+        f"ORDER BY {o('starts_on')} DESC LIMIT 1"
     )
 
 
@@ -45,10 +52,16 @@ def offer_for_purchase(*, user_id: uuid.UUID, merchant_id: uuid.UUID, on_date: d
 
     Same rule as `offers.selectors.offer_valid_on` (active offers never overlap, so the newest one
     starting on or before the date is the only candidate), plus the merchant's and user's status.
-    Hand-written SQL (`clicknback.rawsql`): this runs on every ingestion and compiling the
-    equivalent queryset cost more CPU than PostgreSQL spends answering it.
+    Hand-written SQL (`clicknback.rawsql`; it runs on every ingestion, measured in
+    docs/performance.md); `purchases/tests/test_selectors.py` holds it to its ORM twin.
     """
-    params = [merchant_id, MerchantStatus.ACTIVE.value, OfferStatus.ACTIVE.value, on_date, on_date, user_id]
+    params = {
+        "merchant_id": merchant_id,
+        "merchant_status": MerchantStatus.ACTIVE.value,
+        "offer_status": OfferStatus.ACTIVE.value,
+        "on_date": on_date,
+        "user_id": user_id,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_offer_for_purchase_sql(), params)
         row = cursor.fetchone()
@@ -59,15 +72,19 @@ def offer_for_purchase(*, user_id: uuid.UUID, merchant_id: uuid.UUID, on_date: d
     return offer
 
 
-_USER_PURCHASE_STATS = f"""
-    SELECT COALESCE(SUM("cashback_amount") FILTER (
-               WHERE "purchased_at" >= %s AND "purchased_at" < %s AND "offer_id" = %s AND "status" <> %s
-           ), {ZERO}),
-           COUNT(*) FILTER (WHERE "purchased_at" > %s AND "purchased_at" <= %s)
-    FROM "{Purchase._meta.db_table}"
-    WHERE "user_id" = %s
-      AND (("purchased_at" >= %s AND "purchased_at" < %s) OR ("purchased_at" > %s AND "purchased_at" <= %s))
-"""  # noqa: S608 - the table name from the model, every value a parameter
+@cache
+def _user_purchase_stats_sql() -> str:
+    def p(field: str) -> str:
+        return rawsql.col(Purchase, field)
+
+    in_month = f"{p('purchased_at')} >= %(month_start)s AND {p('purchased_at')} < %(month_end)s"
+    in_window = f"{p('purchased_at')} > %(window_start)s AND {p('purchased_at')} <= %(window_end)s"
+    return (
+        f"SELECT COALESCE(SUM({p('cashback_amount')}) FILTER ("  # noqa: S608
+        f"WHERE {in_month} AND {p('offer')} = %(offer_id)s AND {p('status')} <> %(reversed)s), {ZERO}), "
+        f"COUNT(*) FILTER (WHERE {in_window}) "
+        f"FROM {rawsql.table(Purchase)} WHERE {p('user')} = %(user_id)s AND (({in_month}) OR ({in_window}))"
+    )
 
 
 @dataclass(frozen=True)
@@ -91,8 +108,16 @@ def user_purchase_stats(
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            _USER_PURCHASE_STATS,
-            [*month, offer_id, PurchaseStatus.REVERSED.value, *window, user_id, *month, *window],
+            _user_purchase_stats_sql(),
+            {
+                "user_id": user_id,
+                "offer_id": offer_id,
+                "reversed": PurchaseStatus.REVERSED.value,
+                "month_start": month[0],
+                "month_end": month[1],
+                "window_start": window[0],
+                "window_end": window[1],
+            },
         )
         earned, recent = cursor.fetchone()
     return UserPurchaseStats(earned_from_offer=earned, recent_purchases=recent)

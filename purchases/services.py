@@ -160,9 +160,14 @@ def _insert_with_audit(purchase: Purchase, event: PurchaseEvent) -> None:
     purchase_sql, purchase_params = rawsql.insert(purchase)
     event_sql, event_params = rawsql.insert(event)
     with connection.cursor() as cursor:
-        cursor.execute(f'WITH "new_purchase" AS ({purchase_sql}) {event_sql}', [*purchase_params, *event_params])
-    rawsql.mark_saved(purchase)
-    rawsql.mark_saved(event)
+        cursor.execute(
+            f'WITH "new_purchase" AS ({purchase_sql}), "new_event" AS ({event_sql}) '  # noqa: S608 - from rawsql
+            'SELECT * FROM "new_purchase", "new_event"',
+            purchase_params | event_params,
+        )
+        row = cursor.fetchone()
+    rawsql.mark_saved(purchase, row)
+    rawsql.mark_saved(event, row, rawsql.returned_width(Purchase))
 
 
 def _raise_not_eligible(*, user_id: uuid.UUID, merchant_id: uuid.UUID) -> None:

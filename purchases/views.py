@@ -126,7 +126,7 @@ class PurchaseListView(generics.ListAPIView):
         """ListAPIView's list, rendering each row with `purchase_data` (the serializer's output).
 
         Without any filter parameter the filter set would change nothing, and building and
-        validating it is a tenth of the request's CPU: it runs only when a filter is asked for.
+        validating it is costly (docs/performance.md): it runs only when a filter is asked for.
         """
         queryset = self.get_queryset()
         if not PurchaseFilter.base_filters.keys().isdisjoint(request.query_params.keys()):

@@ -41,6 +41,14 @@ class EntryType(models.TextChoices):
     CASHBACK_REVERSED = "cashback_reversed", "Cashback reversed"
     PAYOUT_REQUESTED = "payout_requested", "Payout requested"
     PAYOUT_FAILED = "payout_failed", "Payout failed"
+    POINTS_REDEEMED = "points_redeemed", "Points redeemed"
+    ADJUSTMENT = "adjustment", "Adjustment"
+
+
+# The document each type of entry comes from: a purchase, a payout, or neither (the database checks it).
+PURCHASE_ENTRY_TYPES = (EntryType.CASHBACK_PENDING, EntryType.CASHBACK_CONFIRMED, EntryType.CASHBACK_REVERSED)
+PAYOUT_ENTRY_TYPES = (EntryType.PAYOUT_REQUESTED, EntryType.PAYOUT_FAILED)
+UNDOCUMENTED_ENTRY_TYPES = (EntryType.POINTS_REDEEMED, EntryType.ADJUSTMENT)
 
 
 class AppendOnlyError(Exception):
@@ -93,7 +101,10 @@ class WalletEntry(models.Model):
             ),
             models.CheckConstraint(condition=Q(type__in=EntryType.values), name="wallet_entry_type_valid"),
             models.CheckConstraint(
-                condition=Q(purchase_id__isnull=True) | Q(payout_id__isnull=True), name="wallet_entry_one_document"
+                condition=Q(type__in=PURCHASE_ENTRY_TYPES, purchase_id__isnull=False, payout_id__isnull=True)
+                | Q(type__in=PAYOUT_ENTRY_TYPES, purchase_id__isnull=True, payout_id__isnull=False)
+                | Q(type__in=UNDOCUMENTED_ENTRY_TYPES, purchase_id__isnull=True, payout_id__isnull=True),
+                name="wallet_entry_document_matches_type",
             ),
             models.CheckConstraint(condition=Q(pending_balance__gte=0), name="wallet_entry_pending_not_negative"),
             models.CheckConstraint(condition=Q(paid_balance__gte=0), name="wallet_entry_paid_not_negative"),

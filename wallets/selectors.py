@@ -6,27 +6,19 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from clicknback import rawsql
 from clicknback.money import ZERO
 from wallets.models import Wallet, WalletEntry
 
-_WALLET_OF_USER = f'SELECT {rawsql.columns(Wallet)} FROM "{Wallet._meta.db_table}" WHERE "user_id" = %s'  # noqa: S608 - from the model
-
 
 def wallet_for_user(*, user_id: uuid.UUID) -> Wallet:
-    """The user's wallet, or an unsaved all-zero one: reading never creates rows.
-
-    Hand-written SQL (`clicknback.rawsql`): both wallet endpoints start here, and compiling the
-    queryset cost more CPU than the indexed lookup.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(_WALLET_OF_USER, [user_id])
-        row = cursor.fetchone()
-    return Wallet(user_id=user_id) if row is None else rawsql.from_row(Wallet, row)
+    """The user's wallet, or an unsaved all-zero one: reading never creates rows."""
+    try:
+        return Wallet.objects.get(user_id=user_id)
+    except Wallet.DoesNotExist:
+        return Wallet(user_id=user_id)
 
 
 def wallet_entries_of(*, wallet: Wallet) -> QuerySet[WalletEntry]:

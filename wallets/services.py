@@ -19,31 +19,48 @@ from clicknback import rawsql
 from clicknback.money import ZERO
 from wallets.models import EntryType, Wallet, WalletEntry
 
-_WALLET = Wallet._meta.db_table
-_LOCK = f'SELECT {rawsql.columns(Wallet)} FROM "{_WALLET}" WHERE "{_WALLET}"."user_id" = %s FOR UPDATE'  # noqa: S608
-# Shaped as Django writes it (bench/ceiling.py replays it with the locked row's values).
-_UPDATE_BALANCES = (
-    f'UPDATE "{_WALLET}" SET "pending" = %s, "available" = %s, "paid" = %s, "entry_count" = %s, '  # noqa: S608
-    f'"updated_at" = %s WHERE "{_WALLET}"."id" = %s'
+
+def _wallet(field: str) -> str:
+    return rawsql.col(Wallet, field)
+
+
+LOCK_SQL = (
+    f"SELECT {rawsql.columns(Wallet)} FROM {rawsql.table(Wallet)} WHERE {_wallet('user')} = %(user_id)s FOR UPDATE"  # noqa: S608
 )
-_UPDATE_FROM_ARRAYS = """
-    UPDATE wallets_wallet AS w
-    SET pending = v.pending, available = v.available, paid = v.paid, entry_count = v.entry_count, updated_at = %s
-    FROM unnest(%s::uuid[], %s::numeric[], %s::numeric[], %s::numeric[], %s::bigint[])
-        AS v(id, pending, available, paid, entry_count)
-    WHERE w.id = v.id
-"""
+_BALANCES = ("pending", "available", "paid", "entry_count")
+# Shaped as save(update_fields=...) writes it (bench/ceiling.py replays it with the locked row's values).
+UPDATE_BALANCES_SQL = (
+    f"UPDATE {rawsql.table(Wallet)} SET "  # noqa: S608
+    + ", ".join(f"{_wallet(name)} = %({name})s" for name in (*_BALANCES, "updated_at"))
+    + f" WHERE {_wallet('id')} = %(id)s"
+)
+
+
+def _update_from_arrays_sql() -> str:
+    """One UPDATE for many wallets, from one array per column (Django's bulk_update builds a CASE
+    per row and field)."""
+    names = ("id", *_BALANCES)
+    arrays = ", ".join(f"%({name})s::{Wallet._meta.get_field(name).db_type(connection)}[]" for name in names)
+    values = ", ".join(_wallet(name) for name in names)
+    sets = ", ".join(f'{_wallet(name)} = "v".{_wallet(name)}' for name in _BALANCES)
+    return (
+        f"UPDATE {rawsql.table(Wallet)} SET {sets}, {_wallet('updated_at')} = %(updated_at)s "  # noqa: S608
+        f'FROM unnest({arrays}) AS "v"({values}) WHERE {rawsql.table(Wallet)}.{_wallet("id")} = "v".{_wallet("id")}'
+    )
+
+
+_UPDATE_FROM_ARRAYS = _update_from_arrays_sql()
 
 
 def wallet_lock(*, user_id: uuid.UUID) -> Wallet:
     """Lock the user's wallet row for this transaction, creating it on first use without races.
 
     The lookup and the posting are hand-written SQL (`clicknback.rawsql`): they run on every money
-    movement, and compiling their querysets cost more CPU than PostgreSQL spends on them.
+    movement (docs/performance.md); `wallets/tests/test_services.py` holds them to their ORM twins.
     """
     _require_transaction()
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK, [user_id])
+        cursor.execute(LOCK_SQL, {"user_id": user_id})
         row = cursor.fetchone()
     wallet = rawsql.from_row(Wallet, row) if row is not None else None
     if wallet is None:
@@ -73,14 +90,11 @@ def wallet_post(
     entry = _apply(posting, now=timezone.now())
     insert_sql, insert_params = rawsql.insert(entry)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _UPDATE_BALANCES,
-            [wallet.pending, wallet.available, wallet.paid, wallet.entry_count, wallet.updated_at, wallet.id],
-        )
+        cursor.execute(UPDATE_BALANCES_SQL, {name: getattr(wallet, name) for name in (*_BALANCES, "updated_at", "id")})
         if cursor.rowcount != 1:  # as save(update_fields=...) would: the wallet must exist
             raise DatabaseError(f"Wallet {wallet.id} was not updated.")
         cursor.execute(insert_sql, insert_params)
-    return rawsql.mark_saved(entry)
+        return rawsql.mark_saved(entry, cursor.fetchone())
 
 
 def wallets_lock(*, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Wallet]:
@@ -127,18 +141,10 @@ def wallet_post_many(*, postings: Sequence[Posting]) -> list[WalletEntry]:
     now = timezone.now()
     entries = [_apply(posting, now=now) for posting in postings]
     wallets = list({id(p.wallet): p.wallet for p in postings}.values())
-    # One UPDATE from arrays: Django's bulk_update builds a CASE per row and field, far slower.
     with connection.cursor() as cursor:
         cursor.execute(
             _UPDATE_FROM_ARRAYS,
-            [
-                now,
-                [w.id for w in wallets],
-                [w.pending for w in wallets],
-                [w.available for w in wallets],
-                [w.paid for w in wallets],
-                [w.entry_count for w in wallets],
-            ],
+            {"updated_at": now} | {name: [getattr(w, name) for w in wallets] for name in ("id", *_BALANCES)},
         )
     return WalletEntry.objects.bulk_create(entries)
 

@@ -6,9 +6,10 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.authentication import sign_payload, signature_header
+from accounts.authentication import _active_partner, sign_payload, signature_header
+from accounts.models import Partner
 from accounts.tests.factories import PartnerFactory
-from clicknback.testing import error_code
+from clicknback.testing import error_code, field_values
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +116,12 @@ def test_the_signature_covers_the_timestamp(signed_urls, partner):
     signature = sign_payload(partner.secret, timestamp, BODY)
     header = f"t={timestamp - 1},v1={signature}"
     _assert_refused(_post(signed_urls, HTTP_X_PARTNER_KEY=partner.key, HTTP_X_SIGNATURE=header))
+
+
+@pytest.mark.django_db
+def test_the_partner_lookup_is_its_orm_twin():
+    """The signature check's hand-written lookup finds what `Partner.objects` finds, for each key."""
+    partners = [PartnerFactory(), PartnerFactory(active=False), PartnerFactory()]
+    for key in [*(p.key for p in partners), "pk_unknown", ""]:
+        twin = Partner.objects.filter(key=key, active=True).first()
+        assert field_values(_active_partner(key)) == field_values(twin), key

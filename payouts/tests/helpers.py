@@ -12,11 +12,11 @@ from wallets.tests.helpers import fund_wallet
 
 
 def give_debt(user, *, earned: Decimal, reversed_: Decimal) -> Wallet:
-    """Confirmed cashback `earned`, then a confirmed purchase reversed for `reversed_`: available may go negative."""
+    """`earned` credited, then `reversed_` taken back (as a late reversal would): available may go negative."""
     fund_wallet(user, earned)
     with transaction.atomic():
         wallet = wallet_lock(user_id=user.id)
-        wallet_post(wallet=wallet, entry_type=EntryType.CASHBACK_REVERSED, available=-reversed_)
+        wallet_post(wallet=wallet, entry_type=EntryType.ADJUSTMENT, available=-reversed_)
     wallet.refresh_from_db()
     return wallet
 

@@ -5,6 +5,7 @@ import pytest
 from accounts import demo as accounts_demo
 from payouts import demo as payouts_demo
 from payouts.models import Payout
+from wallets.models import EntryType, WalletEntry
 from wallets.selectors import ledger_discrepancies
 
 pytestmark = pytest.mark.django_db
@@ -23,3 +24,7 @@ def test_demo_seed_creates_one_payout_per_state_and_is_idempotent():
     seed()
     assert Payout.objects.count() == 3
     assert ledger_discrepancies() == []
+    # The money the demo payouts draw on has no purchase behind it: an adjustment, not cashback.
+    assert set(WalletEntry.objects.filter(purchase_id=None, payout_id=None).values_list("type", flat=True)) == {
+        EntryType.ADJUSTMENT
+    }

@@ -1,5 +1,6 @@
 """Ingestion, the state machine and the wallet moves it makes, against PostgreSQL."""
 
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -171,6 +172,7 @@ def test_wallet_table_row_by_row(ingest, user, admin_actor):
             entry_type=EntryType.PAYOUT_REQUESTED,
             available=D("-10.00"),
             paid=D("10.00"),
+            payout_id=uuid.uuid4(),
         )
     purchase_reverse(purchase_id=first.id, actor=admin_actor)  # confirmed reversed: available -c, below zero
     assert balances(user) == (D("0.00"), D("-10.00"), D("10.00"))

@@ -67,11 +67,11 @@ def test_purchases_per_day_by_status(activity):
 def test_cashback_issued_vs_reversed_per_day(activity):
     today = timezone.now().date()
     values = {s.label: s.values for s in dashboard_data(today=today).cashback_chart.series}
-    # Issued today: 185.00 for the four purchases (the old one's entry is dated today too) and the
-    # 70.00 the payout fixture credited through the ledger.
-    assert values["issued"][-1] == Decimal("255.00") and values["reversed"][-1] == Decimal("20.00")
+    # Issued today: 185.00 for the four purchases (the old one's entry is dated today too); the
+    # 70.00 the payout fixture credited is an adjustment, not cashback.
+    assert values["issued"][-1] == Decimal("185.00") and values["reversed"][-1] == Decimal("20.00")
     shifted = {s.label: s.values for s in dashboard_data(today=today + timedelta(days=1)).cashback_chart.series}
-    assert shifted["issued"][-2:] == [Decimal("255.00"), Decimal("0.00")]
+    assert shifted["issued"][-2:] == [Decimal("185.00"), Decimal("0.00")]
 
 
 def test_payouts_requested_vs_completed_count_on_their_own_days(activity):

@@ -11,10 +11,9 @@ from wallets.services import wallet_lock, wallet_post
 
 
 def fund_wallet(user, available: Decimal) -> Wallet:
-    """Credit `available` through the ledger (pending then confirmed), as a settled purchase would."""
+    """Credit `available` through the ledger, as an adjustment (no purchase behind it)."""
     with transaction.atomic():
         wallet = wallet_lock(user_id=user.id)
-        wallet_post(wallet=wallet, entry_type=EntryType.CASHBACK_PENDING, pending=available)
-        wallet_post(wallet=wallet, entry_type=EntryType.CASHBACK_CONFIRMED, pending=-available, available=available)
+        wallet_post(wallet=wallet, entry_type=EntryType.ADJUSTMENT, available=available)
     wallet.refresh_from_db()
     return wallet

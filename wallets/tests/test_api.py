@@ -1,5 +1,6 @@
 """GET /wallet and GET /wallet/transactions: the user's own balances and ledger."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -84,11 +85,18 @@ def test_wallet_post_many_matches_single_posts(user, other_user):
     with transaction.atomic():
         wallets = wallets_lock(user_ids=[other_user.id, user.id])
         mine, theirs = wallets[user.id], wallets[other_user.id]
+        my_purchase, their_purchase = uuid.uuid4(), uuid.uuid4()
         entries = wallet_post_many(
             postings=[
-                Posting(mine, EntryType.CASHBACK_PENDING, pending=Decimal("5.00")),
-                Posting(theirs, EntryType.CASHBACK_PENDING, pending=Decimal("1.00")),
-                Posting(mine, EntryType.CASHBACK_CONFIRMED, pending=Decimal("-5.00"), available=Decimal("5.00")),
+                Posting(mine, EntryType.CASHBACK_PENDING, pending=Decimal("5.00"), purchase_id=my_purchase),
+                Posting(theirs, EntryType.CASHBACK_PENDING, pending=Decimal("1.00"), purchase_id=their_purchase),
+                Posting(
+                    mine,
+                    EntryType.CASHBACK_CONFIRMED,
+                    pending=Decimal("-5.00"),
+                    available=Decimal("5.00"),
+                    purchase_id=my_purchase,
+                ),
             ]
         )
     assert [(e.sequence, e.pending_balance, e.available_balance) for e in entries] == [

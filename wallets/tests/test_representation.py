@@ -20,7 +20,7 @@ def test_wallet_and_entries_render_as_the_serializers(user, ingest):
     assert wallet_data(wallet) == dict(WalletOutputSerializer(wallet).data)
     assert list(wallet_data(wallet)) == list(WalletOutputSerializer(wallet).data)
     entries = list(WalletEntry.objects.filter(wallet=wallet))
-    assert len(entries) == 3
+    assert len(entries) == 2
     for entry in entries:
         assert wallet_entry_data(entry) == dict(WalletEntryOutputSerializer(entry).data)
         assert list(wallet_entry_data(entry)) == list(WalletEntryOutputSerializer(entry).data)
