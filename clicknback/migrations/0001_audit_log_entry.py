@@ -5,56 +5,103 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-# As for wallet entries: the ORM refuses to update or delete audit rows; this makes PostgreSQL refuse
-# it too, for raw SQL and for anyone with a psql prompt. TRUNCATE (the test suite's reset) still works.
-FORBID = """
-CREATE FUNCTION clicknback_audit_entry_is_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'audit log entries are append-only (% refused)', TG_OP;
-END;
-$$;
-CREATE TRIGGER clicknback_auditlogentry_append_only
-    BEFORE UPDATE OR DELETE ON clicknback_auditlogentry
-    FOR EACH ROW EXECUTE FUNCTION clicknback_audit_entry_is_immutable();
-"""
-
-ALLOW = """
-DROP TRIGGER IF EXISTS clicknback_auditlogentry_append_only ON clicknback_auditlogentry;
-DROP FUNCTION IF EXISTS clicknback_audit_entry_is_immutable();
-"""
+from clicknback.append_only import AppendOnly
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditLogEntry',
+            name="AuditLogEntry",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('actor_kind', models.CharField(choices=[('partner', 'partner'), ('admin', 'admin'), ('user', 'user'), ('job', 'job')], max_length=16)),
-                ('actor_id', models.CharField(blank=True, default='', max_length=64)),
-                ('actor_label', models.CharField(blank=True, default='', max_length=254)),
-                ('action', models.CharField(choices=[('merchant.created', 'Merchant created'), ('merchant.updated', 'Merchant updated'), ('merchant.activated', 'Merchant activated'), ('merchant.deactivated', 'Merchant deactivated'), ('offer.created', 'Offer created'), ('offer.updated', 'Offer updated'), ('offer.activated', 'Offer activated'), ('offer.deactivated', 'Offer deactivated'), ('partner.created', 'Partner created'), ('partner.secret_rotated', 'Partner secret rotated'), ('partner.deactivated', 'Partner deactivated'), ('user.groups_changed', "User's staff groups changed"), ('group.permissions_changed', "Staff group's permissions changed")], max_length=64)),
-                ('object_id', models.CharField(max_length=64)),
-                ('object_repr', models.CharField(max_length=200)),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('actor_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                (
+                    "actor_kind",
+                    models.CharField(
+                        choices=[("partner", "partner"), ("admin", "admin"), ("user", "user"), ("job", "job")],
+                        max_length=16,
+                    ),
+                ),
+                ("actor_id", models.CharField(blank=True, default="", max_length=64)),
+                ("actor_label", models.CharField(blank=True, default="", max_length=254)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("merchant.created", "Merchant created"),
+                            ("merchant.updated", "Merchant updated"),
+                            ("merchant.activated", "Merchant activated"),
+                            ("merchant.deactivated", "Merchant deactivated"),
+                            ("offer.created", "Offer created"),
+                            ("offer.updated", "Offer updated"),
+                            ("offer.activated", "Offer activated"),
+                            ("offer.deactivated", "Offer deactivated"),
+                            ("partner.created", "Partner created"),
+                            ("partner.secret_rotated", "Partner secret rotated"),
+                            ("partner.deactivated", "Partner deactivated"),
+                            ("user.groups_changed", "User's staff groups changed"),
+                            ("group.permissions_changed", "Staff group's permissions changed"),
+                        ],
+                        max_length=64,
+                    ),
+                ),
+                ("object_id", models.CharField(max_length=64)),
+                ("object_repr", models.CharField(max_length=200)),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "actor_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="contenttypes.contenttype"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'audit log entries',
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['content_type', 'object_id', '-id'], name='audit_entry_by_object')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('action__in', ['merchant.created', 'merchant.updated', 'merchant.activated', 'merchant.deactivated', 'offer.created', 'offer.updated', 'offer.activated', 'offer.deactivated', 'partner.created', 'partner.secret_rotated', 'partner.deactivated', 'user.groups_changed', 'group.permissions_changed'])), name='audit_entry_action_valid')],
+                "verbose_name_plural": "audit log entries",
+                "ordering": ["-id"],
+                "indexes": [models.Index(fields=["content_type", "object_id", "-id"], name="audit_entry_by_object")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "action__in",
+                                [
+                                    "merchant.created",
+                                    "merchant.updated",
+                                    "merchant.activated",
+                                    "merchant.deactivated",
+                                    "offer.created",
+                                    "offer.updated",
+                                    "offer.activated",
+                                    "offer.deactivated",
+                                    "partner.created",
+                                    "partner.secret_rotated",
+                                    "partner.deactivated",
+                                    "user.groups_changed",
+                                    "group.permissions_changed",
+                                ],
+                            )
+                        ),
+                        name="audit_entry_action_valid",
+                    )
+                ],
             },
         ),
-        migrations.RunSQL(FORBID, ALLOW),
+        AppendOnly("AuditLogEntry"),
     ]
