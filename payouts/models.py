@@ -77,6 +77,28 @@ class Payout(models.Model):
         return mask_email(self.destination)
 
 
+class PayoutEvent(models.Model):
+    """One change of a payout (requested, completed, failed), who made it and why; written in the
+    transaction of the change."""
+
+    id = models.BigAutoField(primary_key=True)
+    payout = models.ForeignKey(Payout, on_delete=models.PROTECT, related_name="events", db_index=False)
+    from_status = models.CharField(max_length=16, choices=PayoutStatus.choices, blank=True, default="")
+    to_status = models.CharField(max_length=16, choices=PayoutStatus.choices)
+    actor_kind = models.CharField(max_length=16)
+    actor_id = models.CharField(max_length=64, blank=True, default="")
+    actor_label = models.CharField(max_length=254, blank=True, default="")
+    reason = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["payout", "id"]
+        indexes = [models.Index(fields=["payout", "id"], name="payout_event_by_payout")]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status}"
+
+
 class IdempotencyKey(models.Model):
     """The first successful response to a `POST /payouts` carrying an `Idempotency-Key`.
 

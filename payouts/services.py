@@ -19,12 +19,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from clicknback.actors import Actor, ActorKind
+from clicknback.actors import Actor
 from clicknback.errors import (
     BelowMinimumPayout,
     IdempotencyKeyReused,
     InsufficientBalance,
-    InvalidStateTransition,
     NotFound,
 )
 from clicknback.events import record_event
@@ -32,15 +31,9 @@ from clicknback.integrity import violated_constraint
 from clicknback.money import decimal_setting, format_money
 from payouts.models import IdempotencyKey, Payout, PayoutStatus
 from payouts.serializers import payout_json
+from payouts.state_machine import audit_event, payout_transition
 from wallets.models import EntryType
 from wallets.services import wallet_lock, wallet_post
-
-# The payout state machine: the states each state may move to. Anything else is refused.
-PAYOUT_TRANSITIONS: dict[str, frozenset[str]] = {
-    PayoutStatus.REQUESTED: frozenset({PayoutStatus.COMPLETED, PayoutStatus.FAILED}),
-    PayoutStatus.COMPLETED: frozenset(),
-    PayoutStatus.FAILED: frozenset(),
-}
 
 IDEMPOTENCY_KEY_CONSTRAINT = "payout_idempotency_key_unique"
 
@@ -143,6 +136,7 @@ def _payout_create(*, user: User, amount: Decimal, method: str, destination: str
     wallet_post(
         wallet=wallet, entry_type=EntryType.PAYOUT_REQUESTED, available=-amount, paid=amount, payout_id=payout.id
     )
+    audit_event(payout, from_status="", actor=Actor.for_user(user), now=payout.created_at).save()
     record_event(
         "payout.requested",
         payout_id=payout.id,
@@ -160,47 +154,7 @@ def _payout_process(*, payout_id: uuid.UUID, target: str, actor: Actor, reason: 
     payout = Payout.objects.select_for_update().filter(pk=payout_id).first()
     if payout is None:
         raise NotFound("Payout not found.")
-    if payout.status == target:
-        return payout, False
-    if target not in PAYOUT_TRANSITIONS[payout.status]:
-        raise InvalidStateTransition(f"A {payout.status} payout cannot become {target}.", current_status=payout.status)
-    now = timezone.now()
-    changes: dict[str, Any] = {
-        "status": target,
-        "processed_at": now,
-        "processed_by_id": uuid.UUID(actor.id) if actor.kind in (ActorKind.ADMIN, ActorKind.USER) else None,
-    }
-    if target == PayoutStatus.FAILED:
-        changes["failure_reason"] = reason.strip()
-    # Compare-and-set on top of the row lock: only a payout still in the state we read moves.
-    updated = Payout.objects.filter(pk=payout.pk, status=payout.status).update(**changes)
-    if updated != 1:
-        raise InvalidStateTransition("The payout changed meanwhile.", current_status=payout.status)
-    previous = payout.status
-    for field, value in changes.items():
-        setattr(payout, field, value)
-    if target == PayoutStatus.FAILED:
-        wallet = wallet_lock(user_id=payout.user_id)
-        wallet_post(
-            wallet=wallet,
-            entry_type=EntryType.PAYOUT_FAILED,
-            available=payout.amount,
-            paid=-payout.amount,
-            payout_id=payout.id,
-        )
-    record_event(
-        f"payout.{target}",
-        payout_id=payout.id,
-        user_id=payout.user_id,
-        amount=format_money(payout.amount),
-        currency=payout.currency,
-        method=payout.method,
-        destination=payout.masked_destination,
-        previous_status=previous,
-        reason=payout.failure_reason or None,
-        actor=actor,
-    )
-    return payout, True
+    return payout, payout_transition(payout=payout, to_status=target, actor=actor, reason=reason)
 
 
 def _live_key(*, user: User, key: str) -> IdempotencyKey | None:
