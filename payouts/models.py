@@ -1,4 +1,4 @@
-"""Payouts (withdrawals of available cashback) and the idempotency keys of their requests."""
+"""Payouts (withdrawals of available cashback) and their audit trail."""
 
 from __future__ import annotations
 
@@ -97,31 +97,3 @@ class PayoutEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} -> {self.to_status}"
-
-
-class IdempotencyKey(models.Model):
-    """The first successful response to a `POST /payouts` carrying an `Idempotency-Key`.
-
-    The row is inserted first in the payout's own transaction, so a concurrent request with the
-    same key waits on the unique index and then replays the stored response. It commits only
-    together with its payout and response, so a committed row always has a response; a refused
-    request rolls back and leaves the key free for a corrected retry.
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    # sha256 of method, path and canonical JSON body: the same key with another body is refused.
-    fingerprint = models.CharField(max_length=64)
-    payout = models.ForeignKey(Payout, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    # Null only inside the transaction that creates the row, before the response exists.
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    # The rendered JSON text: a replay returns exactly these bytes (jsonb would reorder keys).
-    response_body = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="payout_idempotency_key_unique")]
-        indexes = [models.Index(fields=["created_at"], name="payout_idem_created_idx")]
-
-    def __str__(self) -> str:
-        return f"idempotency key {self.key!r} of {self.user_id}"
