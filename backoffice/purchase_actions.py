@@ -15,9 +15,10 @@ from purchases.services import purchase_clear_flag, purchase_confirm, purchase_r
 
 
 def _rows(queryset: QuerySet[Purchase]) -> QuerySet[Purchase]:
-    """The selected purchases as they were when staff acted: the "before" of each report."""
+    """The selected purchases, to name each in its report; what happened comes from the service,
+    which reads the row under its lock."""
     selected = Purchase.objects.filter(pk__in=queryset.values("pk"))
-    return selected.order_by("created_at", "id").only("id", "external_id", "status", "flagged")
+    return selected.order_by("created_at", "id").only("id", "external_id")
 
 
 def _label(purchase: Purchase) -> str:
@@ -35,10 +36,8 @@ class PurchaseReviewActions(admin.ModelAdmin):
         actor = Actor.for_user(request.user)
 
         def confirm(before: Purchase) -> Outcome:
-            if before.status == PurchaseStatus.CONFIRMED:
-                return already("already confirmed")
-            purchase_confirm(purchase_id=before.pk, actor=actor)
-            return done("confirmed: its cashback is now available")
+            _, changed = purchase_confirm(purchase_id=before.pk, actor=actor)
+            return done("confirmed: its cashback is now available") if changed else already("already confirmed")
 
         report_each(self, request, _rows(queryset), _label, confirm)
 
@@ -62,10 +61,8 @@ class PurchaseReviewActions(admin.ModelAdmin):
         actor = Actor.for_user(request.user)
 
         def reverse(before: Purchase) -> Outcome:
-            if before.status == PurchaseStatus.REVERSED:
-                return already("already reversed")
-            purchase_reverse(purchase_id=before.pk, reason=reason, actor=actor)
-            return done("reversed: its cashback was taken back")
+            _, changed = purchase_reverse(purchase_id=before.pk, reason=reason, actor=actor)
+            return done("reversed: its cashback was taken back") if changed else already("already reversed")
 
         report_each(self, request, _rows(queryset), _label, reverse)
         return None
@@ -77,10 +74,10 @@ class PurchaseReviewActions(admin.ModelAdmin):
         actor = Actor.for_user(request.user)
 
         def clear(before: Purchase) -> Outcome:
-            if not before.flagged:
+            after, changed = purchase_clear_flag(purchase_id=before.pk, actor=actor)
+            if not changed:
                 return already("not flagged (already cleared)")
-            after = purchase_clear_flag(purchase_id=before.pk, actor=actor)
-            if after.status == PurchaseStatus.CONFIRMED and before.status != PurchaseStatus.CONFIRMED:
+            if after.status == PurchaseStatus.CONFIRMED:  # a flagged purchase is never confirmed: this call did it
                 return done("flag cleared and confirmed, since the partner had already settled it")
             if after.status == PurchaseStatus.PENDING:
                 return done("flag cleared: it will be confirmed when due")

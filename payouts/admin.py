@@ -16,7 +16,7 @@ from backoffice.actions import Outcome, already, done, reason_page, report_each
 from backoffice.groups import PROCESS_PAYOUT
 from clicknback.actors import Actor
 from clicknback.admin_mixins import ReadOnlyAdminMixin
-from payouts.models import Payout
+from payouts.models import Payout, PayoutEvent
 from payouts.services import payout_complete, payout_fail
 from wallets.selectors import wallet_for_user
 
@@ -35,6 +35,18 @@ def shared_destination_users() -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(others, output_field=IntegerField()), Value(0))
+
+
+class PayoutEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The audit history: requested, then completed or failed, who did it and why."""
+
+    model = PayoutEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "from_status", "to_status", "actor_kind", "actor_label", "reason"]
+    readonly_fields = fields
+    ordering = ["id"]
+    verbose_name_plural = "history"
 
 
 class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -56,6 +68,7 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("user__email",)
     ordering = ("-created_at", "-id")
     actions = ("complete_payouts", "fail_payouts")
+    inlines = [PayoutEventInline]
     # Staff sending the money need the full destination on the detail page; lists show it masked.
     fields = (
         "id",

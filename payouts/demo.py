@@ -33,7 +33,7 @@ def seed(out: TextIO) -> None:
     _ensure_available(user, sum((amount for _, amount, _, _ in missing), Decimal("0.00")))
     actor = Actor.for_user(admin)
     for status, amount, method, destination in missing:
-        payout_id = payout_request(user=user, amount=amount, method=method, destination=destination).payout_id
+        payout_id = payout_request(user=user, amount=amount, method=method, destination=destination).id
         if status == PayoutStatus.FAILED:
             payout_fail(payout_id=payout_id, reason="The PayPal account is closed.", actor=actor)
         elif status == PayoutStatus.COMPLETED:

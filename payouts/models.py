@@ -1,4 +1,4 @@
-"""Payouts (withdrawals of available cashback) and the idempotency keys of their requests."""
+"""Payouts (withdrawals of available cashback) and their audit trail."""
 
 from __future__ import annotations
 
@@ -77,29 +77,23 @@ class Payout(models.Model):
         return mask_email(self.destination)
 
 
-class IdempotencyKey(models.Model):
-    """The first successful response to a `POST /payouts` carrying an `Idempotency-Key`.
+class PayoutEvent(models.Model):
+    """One change of a payout (requested, completed, failed), who made it and why; written in the
+    transaction of the change."""
 
-    The row is inserted first in the payout's own transaction, so a concurrent request with the
-    same key waits on the unique index and then replays the stored response. It commits only
-    together with its payout and response, so a committed row always has a response; a refused
-    request rolls back and leaves the key free for a corrected retry.
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    # sha256 of method, path and canonical JSON body: the same key with another body is refused.
-    fingerprint = models.CharField(max_length=64)
-    payout = models.ForeignKey(Payout, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    # Null only inside the transaction that creates the row, before the response exists.
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    # The rendered JSON text: a replay returns exactly these bytes (jsonb would reorder keys).
-    response_body = models.TextField(blank=True, default="")
+    id = models.BigAutoField(primary_key=True)
+    payout = models.ForeignKey(Payout, on_delete=models.PROTECT, related_name="events", db_index=False)
+    from_status = models.CharField(max_length=16, choices=PayoutStatus.choices, blank=True, default="")
+    to_status = models.CharField(max_length=16, choices=PayoutStatus.choices)
+    actor_kind = models.CharField(max_length=16)
+    actor_id = models.CharField(max_length=64, blank=True, default="")
+    actor_label = models.CharField(max_length=254, blank=True, default="")
+    reason = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="payout_idempotency_key_unique")]
-        indexes = [models.Index(fields=["created_at"], name="payout_idem_created_idx")]
+        ordering = ["payout", "id"]
+        indexes = [models.Index(fields=["payout", "id"], name="payout_event_by_payout")]
 
     def __str__(self) -> str:
-        return f"idempotency key {self.key!r} of {self.user_id}"
+        return f"{self.from_status or '-'} -> {self.to_status}"

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
-from rest_framework.renderers import JSONRenderer
 
 from clicknback.money import MoneyField
 from payouts.destinations import validate_iban, validate_paypal_email
@@ -59,8 +58,3 @@ class PayoutPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = PayoutOutputSerializer(many=True)
-
-
-def payout_json(payout: Payout) -> str:
-    """The response body of one payout, rendered once so an idempotent replay can repeat it exactly."""
-    return JSONRenderer().render(PayoutOutputSerializer(payout).data).decode()

@@ -1,4 +1,5 @@
-"""Every write to payouts. Money entry points are `transaction.atomic(durable=True)`.
+"""Every write to payouts. Money entry points are `transaction.atomic(durable=True)`; the one
+step that joins its caller's transaction (`payout_create`) says so and checks it.
 
 Lock order: the payout row first (complete/fail), the wallet row last. The balance is checked
 only after the wallet row is locked, so concurrent requests can never overdraw it.
@@ -6,104 +7,31 @@ only after the wallet row is locked, so concurrent requests can never overdraw i
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from accounts.models import User
-from clicknback.actors import Actor, ActorKind
-from clicknback.errors import (
-    BelowMinimumPayout,
-    IdempotencyKeyReused,
-    InsufficientBalance,
-    InvalidStateTransition,
-    NotFound,
-)
+from clicknback.actors import Actor
+from clicknback.errors import BelowMinimumPayout, InsufficientBalance, NotFound
 from clicknback.events import record_event
-from clicknback.integrity import violated_constraint
 from clicknback.money import decimal_setting, format_money
-from payouts.models import IdempotencyKey, Payout, PayoutStatus
-from payouts.serializers import payout_json
+from payouts.models import Payout, PayoutStatus
+from payouts.state_machine import audit_event, payout_transition
 from wallets.models import EntryType
 from wallets.services import wallet_lock, wallet_post
 
-# The payout state machine: the states each state may move to. Anything else is refused.
-PAYOUT_TRANSITIONS: dict[str, frozenset[str]] = {
-    PayoutStatus.REQUESTED: frozenset({PayoutStatus.COMPLETED, PayoutStatus.FAILED}),
-    PayoutStatus.COMPLETED: frozenset(),
-    PayoutStatus.FAILED: frozenset(),
-}
 
-IDEMPOTENCY_KEY_CONSTRAINT = "payout_idempotency_key_unique"
+def payout_request(*, user: User, amount: Decimal, method: str, destination: str) -> Payout:
+    """Move `amount` from available to paid and record the payout, in a transaction of its own.
 
-
-@dataclass(frozen=True)
-class PayoutRequestResult:
-    """The response to give: the first one, replayed byte for byte when `replayed`."""
-
-    payout_id: uuid.UUID
-    status_code: int
-    body: str
-    replayed: bool
-
-
-def request_fingerprint(*, method: str, path: str, body: Any) -> str:
-    """sha256 of method, path (trailing slash ignored) and the body as canonical JSON."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{method.upper()}\n{path.rstrip('/')}\n{canonical}".encode()).hexdigest()
-
-
-def payout_request(
-    *,
-    user: User,
-    amount: Decimal,
-    method: str,
-    destination: str,
-    idempotency_key: str | None = None,
-    fingerprint: str | None = None,
-) -> PayoutRequestResult:
-    """Move `amount` from available to paid and record the payout, at most once per idempotency key.
-
-    With a key, the key row is inserted first in the same transaction: a concurrent request with
-    the same key waits on the unique index, fails once this commits, and replays the stored
-    response. A refused request (below minimum, insufficient balance) rolls back with its key row,
-    so the key stays free for a corrected retry; only success is remembered.
+    `POST /payouts` runs `payout_create` instead, inside the transaction that also stores its
+    Idempotency-Key (`clicknback.idempotency`).
     """
-    if idempotency_key is None:
-        with transaction.atomic(durable=True):
-            payout = _payout_create(user=user, amount=amount, method=method, destination=destination)
-            return PayoutRequestResult(payout.id, 201, payout_json(payout), replayed=False)
-
-    if fingerprint is None:
-        body = {"amount": format_money(amount), "method": method, "destination": destination}
-        fingerprint = request_fingerprint(method="POST", path="/payouts", body=body)
-    # Two rounds at most: if our insert loses the race, the winner has committed and is replayed.
-    for _ in range(2):
-        stored = _live_key(user=user, key=idempotency_key)
-        if stored is not None:
-            return _replay(stored, fingerprint=fingerprint)
-        try:
-            with transaction.atomic(durable=True):
-                IdempotencyKey.objects.filter(user=user, key=idempotency_key, created_at__lt=_key_cutoff()).delete()
-                record = IdempotencyKey.objects.create(user=user, key=idempotency_key, fingerprint=fingerprint)
-                payout = _payout_create(user=user, amount=amount, method=method, destination=destination)
-                record.payout = payout
-                record.response_status = 201
-                record.response_body = payout_json(payout)
-                record.save(update_fields=["payout", "response_status", "response_body"])
-                return PayoutRequestResult(payout.id, record.response_status, record.response_body, replayed=False)
-        except IntegrityError as exc:
-            if violated_constraint(exc) != IDEMPOTENCY_KEY_CONSTRAINT:
-                raise
-    raise RuntimeError("The idempotency key row vanished between conflict and replay.")
+    with transaction.atomic(durable=True):
+        return payout_create(user=user, amount=amount, method=method, destination=destination)
 
 
 def payout_complete(*, payout_id: uuid.UUID, actor: Actor) -> tuple[Payout, bool]:
@@ -118,16 +46,10 @@ def payout_fail(*, payout_id: uuid.UUID, reason: str, actor: Actor) -> tuple[Pay
         return _payout_process(payout_id=payout_id, target=PayoutStatus.FAILED, actor=actor, reason=reason)
 
 
-def idempotency_keys_purge(*, now: datetime | None = None) -> int:
-    """Delete keys older than IDEMPOTENCY_KEY_TTL (they are already ignored); returns how many."""
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=_key_cutoff(now)).delete()
-    return deleted
-
-
-# --- steps that join the caller's transaction (the demo seed runs them inside its own) ---------
-
-
-def _payout_create(*, user: User, amount: Decimal, method: str, destination: str) -> Payout:
+def payout_create(*, user: User, amount: Decimal, method: str, destination: str) -> Payout:
+    """The payout request as a step of the caller's transaction (an idempotent request's)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("payout_create runs inside the caller's transaction.")
     minimum = decimal_setting("MIN_PAYOUT_AMOUNT")
     if amount < minimum:
         raise BelowMinimumPayout(
@@ -143,6 +65,7 @@ def _payout_create(*, user: User, amount: Decimal, method: str, destination: str
     wallet_post(
         wallet=wallet, entry_type=EntryType.PAYOUT_REQUESTED, available=-amount, paid=amount, payout_id=payout.id
     )
+    audit_event(payout, from_status="", actor=Actor.for_user(user), now=payout.created_at).save()
     record_event(
         "payout.requested",
         payout_id=payout.id,
@@ -160,58 +83,4 @@ def _payout_process(*, payout_id: uuid.UUID, target: str, actor: Actor, reason: 
     payout = Payout.objects.select_for_update().filter(pk=payout_id).first()
     if payout is None:
         raise NotFound("Payout not found.")
-    if payout.status == target:
-        return payout, False
-    if target not in PAYOUT_TRANSITIONS[payout.status]:
-        raise InvalidStateTransition(f"A {payout.status} payout cannot become {target}.", current_status=payout.status)
-    now = timezone.now()
-    changes: dict[str, Any] = {
-        "status": target,
-        "processed_at": now,
-        "processed_by_id": uuid.UUID(actor.id) if actor.kind in (ActorKind.ADMIN, ActorKind.USER) else None,
-    }
-    if target == PayoutStatus.FAILED:
-        changes["failure_reason"] = reason.strip()
-    # Compare-and-set on top of the row lock: only a payout still in the state we read moves.
-    updated = Payout.objects.filter(pk=payout.pk, status=payout.status).update(**changes)
-    if updated != 1:
-        raise InvalidStateTransition("The payout changed meanwhile.", current_status=payout.status)
-    previous = payout.status
-    for field, value in changes.items():
-        setattr(payout, field, value)
-    if target == PayoutStatus.FAILED:
-        wallet = wallet_lock(user_id=payout.user_id)
-        wallet_post(
-            wallet=wallet,
-            entry_type=EntryType.PAYOUT_FAILED,
-            available=payout.amount,
-            paid=-payout.amount,
-            payout_id=payout.id,
-        )
-    record_event(
-        f"payout.{target}",
-        payout_id=payout.id,
-        user_id=payout.user_id,
-        amount=format_money(payout.amount),
-        currency=payout.currency,
-        method=payout.method,
-        destination=payout.masked_destination,
-        previous_status=previous,
-        reason=payout.failure_reason or None,
-        actor=actor,
-    )
-    return payout, True
-
-
-def _live_key(*, user: User, key: str) -> IdempotencyKey | None:
-    return IdempotencyKey.objects.filter(user=user, key=key, created_at__gte=_key_cutoff()).first()
-
-
-def _replay(stored: IdempotencyKey, *, fingerprint: str) -> PayoutRequestResult:
-    if stored.fingerprint != fingerprint:
-        raise IdempotencyKeyReused()
-    return PayoutRequestResult(stored.payout_id, stored.response_status, stored.response_body, replayed=True)
-
-
-def _key_cutoff(now: datetime | None = None) -> datetime:
-    return (now or timezone.now()) - settings.IDEMPOTENCY_KEY_TTL
+    return payout, payout_transition(payout=payout, to_status=target, actor=actor, reason=reason)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import uuid
+from typing import Any
 
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsRegularUser, admin_with_permission
 from backoffice.groups import PROCESS_PAYOUT
 from clicknback.actors import Actor
+from clicknback.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clicknback.openapi import errors
 from clicknback.pagination import LimitOffsetPagination
 from payouts.models import PayoutStatus
@@ -27,36 +26,14 @@ from payouts.serializers import (
     PayoutPageSerializer,
     PayoutRequestInputSerializer,
 )
-from payouts.services import payout_complete, payout_fail, payout_request, request_fingerprint
+from payouts.services import payout_complete, payout_create, payout_fail
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-_IDEMPOTENCY_KEY_SHAPE = re.compile(r"^[\x21-\x7e]{1,255}$")
-
-_idempotency_parameter = OpenApiParameter(
-    IDEMPOTENCY_HEADER,
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description=(
-        "Optional, per user, kept 24 hours (1-255 printable ASCII characters). A retry with the same key "
-        "and body returns the first response and moves no money; the same key with another body is "
-        "409 IDEMPOTENCY_KEY_REUSED. Only a 201 is remembered: after an error the key is still free."
-    ),
-)
 _list_parameters = [
     OpenApiParameter("status", OpenApiTypes.STR, enum=PayoutStatus.values),
     OpenApiParameter("user_id", OpenApiTypes.UUID, description="Admins only; ignored for users."),
     OpenApiParameter("limit", OpenApiTypes.INT, description="Default 20, at most 100."),
     OpenApiParameter("offset", OpenApiTypes.INT),
 ]
-
-
-def _idempotency_key(request: Request) -> str | None:
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is None:
-        return None
-    if not _IDEMPOTENCY_KEY_SHAPE.match(key):
-        raise ValidationError({IDEMPOTENCY_HEADER: ["Use 1 to 255 printable ASCII characters."]})
-    return key
 
 
 CanProcessPayouts = admin_with_permission(PROCESS_PAYOUT)
@@ -81,7 +58,7 @@ class PayoutListCreateView(APIView):
     @extend_schema(
         operation_id="payouts_request",
         request=PayoutRequestInputSerializer,
-        parameters=[_idempotency_parameter],
+        parameters=[IDEMPOTENCY_PARAMETER],
         responses={
             201: PayoutOutputSerializer,
             **errors(
@@ -92,20 +69,10 @@ class PayoutListCreateView(APIView):
         },
         description="Withdraw available cashback. Only the user role may; the wallet row is locked.",
     )
-    def post(self, request: Request) -> HttpResponse:
-        key = _idempotency_key(request)
-        data = PayoutRequestInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        result = payout_request(
-            user=request.user,
-            **data.validated_data,
-            idempotency_key=key,
-            fingerprint=request_fingerprint(method=request.method, path=request.path, body=request.data),
-        )
-        response = HttpResponse(result.body, status=result.status_code, content_type="application/json")
-        if result.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
+    @idempotent(PayoutRequestInputSerializer)
+    def post(self, request: Request, *, data: dict[str, Any]) -> Response:
+        payout = payout_create(user=request.user, **data)
+        return Response(PayoutOutputSerializer(payout).data, status=201)
 
 
 class PayoutDetailView(APIView):

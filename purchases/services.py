@@ -191,8 +191,9 @@ def purchase_confirm(
     purchase_id: uuid.UUID | None = None,
     external_id: str | None = None,
     partner: Partner | None = None,
-) -> Purchase:
-    """Confirm a pending purchase: its cashback moves from pending to available.
+) -> tuple[Purchase, bool]:
+    """Confirm a pending purchase: its cashback moves from pending to available. Returns the
+    purchase and whether this call changed it.
 
     Repeating it is a no-op; confirming a reversed purchase is `InvalidStateTransition`. A flagged
     purchase is confirmed only by staff (which clears the flag); anyone else's confirmation is
@@ -200,20 +201,20 @@ def purchase_confirm(
     """
     with transaction.atomic(durable=True):
         purchase = _lock_purchase(purchase_id=purchase_id, external_id=external_id, partner=partner)
-        _confirm_locked(purchase, actor=actor)
-    return purchase
+        return purchase, _confirm_locked(purchase, actor=actor)
 
 
-def _confirm_locked(purchase: Purchase, *, actor: Actor) -> None:
+def _confirm_locked(purchase: Purchase, *, actor: Actor) -> bool:
     if purchase.flagged and purchase.status == PurchaseStatus.PENDING and actor.kind != ActorKind.ADMIN:
-        if not purchase.settlement_requested:
-            purchase.settlement_requested = True
-            purchase.save(update_fields=["settlement_requested"])
-            audit_event(
-                purchase, action=PurchaseAction.SETTLEMENT_REQUESTED, from_status=purchase.status, actor=actor
-            ).save()
-        return
-    purchase_transition(purchase=purchase, to_status=PurchaseStatus.CONFIRMED, actor=actor)
+        if purchase.settlement_requested:
+            return False
+        purchase.settlement_requested = True
+        purchase.save(update_fields=["settlement_requested"])
+        audit_event(
+            purchase, action=PurchaseAction.SETTLEMENT_REQUESTED, from_status=purchase.status, actor=actor
+        ).save()
+        return True
+    return purchase_transition(purchase=purchase, to_status=PurchaseStatus.CONFIRMED, actor=actor)
 
 
 def purchase_reverse(
@@ -223,28 +224,30 @@ def purchase_reverse(
     purchase_id: uuid.UUID | None = None,
     external_id: str | None = None,
     partner: Partner | None = None,
-) -> Purchase:
+) -> tuple[Purchase, bool]:
     """Reverse a purchase: its cashback leaves the bucket it is in (pending, or available, which
-    may go below zero). Repeating it is a no-op."""
+    may go below zero). Returns the purchase and whether this call changed it; repeating it is a
+    no-op."""
     with transaction.atomic(durable=True):
         purchase = _lock_purchase(purchase_id=purchase_id, external_id=external_id, partner=partner)
-        purchase_transition(purchase=purchase, to_status=PurchaseStatus.REVERSED, actor=actor, reason=reason)
-    return purchase
+        changed = purchase_transition(purchase=purchase, to_status=PurchaseStatus.REVERSED, actor=actor, reason=reason)
+    return purchase, changed
 
 
-def purchase_clear_flag(*, purchase_id: uuid.UUID, actor: Actor) -> Purchase:
+def purchase_clear_flag(*, purchase_id: uuid.UUID, actor: Actor) -> tuple[Purchase, bool]:
     """Staff reviewed a flagged purchase: clear the flag, and confirm it at once if the partner
-    already asked to settle it. Clearing an unflagged purchase is a no-op."""
+    already asked to settle it. Returns the purchase and whether this call changed it; clearing
+    an unflagged purchase is a no-op."""
     with transaction.atomic(durable=True):
         purchase = _lock_purchase(purchase_id=purchase_id)
         if not purchase.flagged:
-            return purchase
+            return purchase, False
         purchase.flagged = False
         purchase.save(update_fields=["flagged"])
         audit_event(purchase, action=PurchaseAction.FLAG_CLEARED, from_status=purchase.status, actor=actor).save()
         if purchase.settlement_requested and purchase.status == PurchaseStatus.PENDING:
             purchase_transition(purchase=purchase, to_status=PurchaseStatus.CONFIRMED, actor=actor)
-    return purchase
+    return purchase, True
 
 
 def _lock_purchase(

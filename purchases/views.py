@@ -107,9 +107,9 @@ class PurchaseWebhookView(APIView):
             )
             return Response(purchase_data(purchase), status=status.HTTP_201_CREATED)
         if data["event"] == EVENT_CONFIRMED:
-            purchase = purchase_confirm(external_id=data["external_id"], partner=partner, actor=actor)
+            purchase, _ = purchase_confirm(external_id=data["external_id"], partner=partner, actor=actor)
         else:
-            purchase = purchase_reverse(
+            purchase, _ = purchase_reverse(
                 external_id=data["external_id"], partner=partner, reason=data.get("reason", ""), actor=actor
             )
         return Response(purchase_data(purchase))
@@ -173,7 +173,7 @@ class PurchaseConfirmView(APIView):
         responses={200: PurchaseOutputSerializer, **errors(403, 404, e409="INVALID_STATE_TRANSITION")},
     )
     def post(self, request: Request, purchase_id: uuid.UUID) -> Response:
-        purchase = purchase_confirm(purchase_id=purchase_id, actor=Actor.for_user(request.user))
+        purchase, _ = purchase_confirm(purchase_id=purchase_id, actor=Actor.for_user(request.user))
         return Response(purchase_data(purchase))
 
 
@@ -192,7 +192,7 @@ class PurchaseReverseView(APIView):
     def post(self, request: Request, purchase_id: uuid.UUID) -> Response:
         serializer = ReverseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        purchase = purchase_reverse(
+        purchase, _ = purchase_reverse(
             purchase_id=purchase_id, reason=serializer.validated_data["reason"], actor=Actor.for_user(request.user)
         )
         return Response(purchase_data(purchase))

@@ -18,7 +18,6 @@ def make_payout() -> Callable[..., Payout]:
     """Request a payout through the service (the wallet must hold the amount)."""
 
     def make(user: User, amount: str = "20.00", method: str = PayoutMethod.BANK_TRANSFER, destination: str = IBAN):
-        result = payout_request(user=user, amount=Decimal(amount), method=method, destination=destination)
-        return Payout.objects.get(pk=result.payout_id)
+        return payout_request(user=user, amount=Decimal(amount), method=method, destination=destination)
 
     return make

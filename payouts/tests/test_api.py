@@ -145,6 +145,30 @@ def test_key_reused_with_another_body_is_409(user, user_client):
     assert Payout.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    "retry",
+    [
+        {**BODY, "amount": 20},  # a JSON number for the same amount
+        {**BODY, "amount": "20"},
+        {**BODY, "destination": "DE89370400440532013000"},  # the same IBAN, normalised
+    ],
+)
+def test_the_same_request_written_otherwise_replays(user, user_client, retry):
+    """The fingerprint is the parsed, normalised request, not the bytes sent."""
+    fund_wallet(user, Decimal("50.00"))
+    first = post(user_client, key="abc-1")
+    second = post(user_client, retry, key="abc-1")
+    assert (second.status_code, second.content) == (201, first.content)
+    assert Payout.objects.count() == 1 and available(user) == Decimal("30.00")
+
+
+def test_the_trailing_slash_is_the_same_route(user, user_client):
+    fund_wallet(user, Decimal("50.00"))
+    first = post(user_client, key="abc-1")
+    assert post(user_client, key="abc-1", path=f"{URL}/").content == first.content
+    assert Payout.objects.count() == 1
+
+
 def test_a_refused_request_leaves_the_key_free_for_a_corrected_retry(user, user_client):
     fund_wallet(user, Decimal("50.00"))
     assert post(user_client, {**BODY, "amount": "60.00"}, key="abc-1").status_code == 409

@@ -1,24 +1,18 @@
-import io
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
-from django.utils import timezone
 
 from clicknback.actors import Actor
 from clicknback.errors import (
     BelowMinimumPayout,
-    IdempotencyKeyReused,
     InsufficientBalance,
     InvalidStateTransition,
     NotFound,
 )
-from payouts.models import IdempotencyKey, Payout, PayoutMethod, PayoutStatus
+from payouts.models import Payout, PayoutMethod, PayoutStatus
 from payouts.services import (
-    idempotency_keys_purge,
     payout_complete,
     payout_fail,
     payout_request,
@@ -40,13 +34,11 @@ def request(user, amount="20.00", **kwargs):
 
 def test_request_moves_available_to_paid(user):
     fund_wallet(user, Decimal("50.00"))
-    result = request(user, "20.00")
-    payout = Payout.objects.get(pk=result.payout_id)
+    payout = request(user, "20.00")
     assert (payout.status, payout.amount, payout.currency) == (PayoutStatus.REQUESTED, Decimal("20.00"), "EUR")
     wallet = Wallet.objects.get(user=user)
     assert (wallet.available, wallet.paid) == (Decimal("30.00"), Decimal("20.00"))
     assert payout_entries(payout.id) == [EntryType.PAYOUT_REQUESTED]
-    assert result.status_code == 201 and not result.replayed
     assert ledger_discrepancies() == []
 
 
@@ -158,71 +150,3 @@ def test_events_carry_only_the_masked_destination(
         logged = str(vars(record))
         assert "DE89 **** **** 3000" in logged and IBAN not in logged
     assert "Bounced" in str(vars(caplog.records[1]))
-
-
-# --- idempotency ---------------------------------------------------------------------------
-
-
-def test_same_key_same_request_replays_and_moves_no_money(user):
-    fund_wallet(user, Decimal("50.00"))
-    first = request(user, "20.00", idempotency_key="k1")
-    second = request(user, "20.00", idempotency_key="k1")
-    assert second.replayed and not first.replayed
-    assert (second.status_code, second.body, second.payout_id) == (first.status_code, first.body, first.payout_id)
-    assert Payout.objects.count() == 1
-    assert available(user) == Decimal("30.00")
-
-
-def test_same_key_other_request_is_refused(user):
-    fund_wallet(user, Decimal("50.00"))
-    request(user, "20.00", idempotency_key="k1")
-    with pytest.raises(IdempotencyKeyReused):
-        request(user, "21.00", idempotency_key="k1")
-    assert Payout.objects.count() == 1
-
-
-def test_keys_are_per_user(user, other_user):
-    fund_wallet(user, Decimal("50.00"))
-    fund_wallet(other_user, Decimal("50.00"))
-    request(user, "20.00", idempotency_key="shared")
-    request(other_user, "20.00", idempotency_key="shared")
-    assert Payout.objects.count() == 2
-
-
-def test_a_refused_request_does_not_consume_its_key(user):
-    fund_wallet(user, Decimal("15.00"))
-    with pytest.raises(InsufficientBalance):
-        request(user, "20.00", idempotency_key="k1")
-    assert not IdempotencyKey.objects.exists()
-    fund_wallet(user, Decimal("5.00"))
-    retried = request(user, "20.00", idempotency_key="k1")
-    assert not retried.replayed and Payout.objects.filter(pk=retried.payout_id).exists()
-
-
-def test_expired_key_is_replaced(user):
-    fund_wallet(user, Decimal("50.00"))
-    first = request(user, "20.00", idempotency_key="k1")
-    IdempotencyKey.objects.update(created_at=timezone.now() - settings.IDEMPOTENCY_KEY_TTL - timedelta(seconds=1))
-    second = request(user, "25.00", idempotency_key="k1")
-    assert not second.replayed and second.payout_id != first.payout_id
-    assert IdempotencyKey.objects.get().payout_id == second.payout_id
-    assert available(user) == Decimal("5.00")
-
-
-def test_purge_deletes_only_expired_keys(user):
-    fund_wallet(user, Decimal("50.00"))
-    request(user, "10.00", idempotency_key="old")
-    request(user, "10.00", idempotency_key="fresh")
-    IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
-    assert idempotency_keys_purge() == 1
-    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["fresh"]
-    assert Payout.objects.count() == 2  # purging a key never touches its payout
-
-
-def test_purge_command(user):
-    fund_wallet(user, Decimal("50.00"))
-    request(user, "10.00", idempotency_key="old")
-    IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(days=2))
-    out = io.StringIO()
-    call_command("purge_idempotency_keys", stdout=out)
-    assert out.getvalue().startswith("1 expired") and not IdempotencyKey.objects.exists()

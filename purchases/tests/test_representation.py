@@ -22,8 +22,8 @@ def test_every_state_renders_as_the_serializer(ingest, admin_user):
     admin = Actor.for_user(admin_user)
     pending = ingest("12.34", purchased_at=datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC))
     flagged = ingest("5000.00")  # at the review threshold: flagged with a reason
-    confirmed = purchase_confirm(purchase_id=ingest("99.99").id, actor=admin)
-    reversed_ = purchase_reverse(purchase_id=ingest("10.00").id, reason="chargeback", actor=admin)
+    confirmed, _ = purchase_confirm(purchase_id=ingest("99.99").id, actor=admin)
+    reversed_, _ = purchase_reverse(purchase_id=ingest("10.00").id, reason="chargeback", actor=admin)
     assert flagged.flagged and flagged.flag_reasons
     for purchase in (pending, flagged, confirmed, reversed_):
         fast, slow = _both(purchase.id)
@@ -35,5 +35,5 @@ def test_every_state_renders_as_the_serializer(ingest, admin_user):
 def test_the_objects_services_return_render_the_same(ingest, admin_user):
     """The webhook renders the in-memory purchase the service returns, not a re-read one."""
     admin = Actor.for_user(admin_user)
-    for purchase in (ingest("42.00"), purchase_confirm(purchase_id=ingest("7.00").id, actor=admin)):
+    for purchase in (ingest("42.00"), purchase_confirm(purchase_id=ingest("7.00").id, actor=admin)[0]):
         assert purchase_data(purchase) == dict(PurchaseOutputSerializer(purchase).data)

@@ -182,10 +182,10 @@ def test_wallet_table_row_by_row(ingest, user, admin_actor):
 
 
 def test_each_transition_sets_status_timestamps_and_audit(ingest, admin_actor):
-    confirmed = purchase_confirm(purchase_id=ingest().id, actor=admin_actor)
+    confirmed, _ = purchase_confirm(purchase_id=ingest().id, actor=admin_actor)
     assert (confirmed.status, confirmed.cashback_status) == ("confirmed", "available")
     assert confirmed.confirmed_at is not None and confirmed.reversed_at is None
-    reversed_ = purchase_reverse(purchase_id=confirmed.id, reason="Returned", actor=admin_actor)
+    reversed_, _ = purchase_reverse(purchase_id=confirmed.id, reason="Returned", actor=admin_actor)
     assert (reversed_.status, reversed_.cashback_status, reversed_.reversal_reason) == (
         "reversed",
         "reversed",
@@ -202,7 +202,7 @@ def test_each_transition_sets_status_timestamps_and_audit(ingest, admin_actor):
 
 
 def test_confirming_a_reversed_purchase_is_refused(ingest, admin_actor):
-    purchase = purchase_reverse(purchase_id=ingest().id, actor=admin_actor)
+    purchase, _ = purchase_reverse(purchase_id=ingest().id, actor=admin_actor)
     with pytest.raises(InvalidStateTransition) as info:
         purchase_confirm(purchase_id=purchase.id, actor=admin_actor)
     assert info.value.details == {"current_status": "reversed"}
@@ -211,10 +211,21 @@ def test_confirming_a_reversed_purchase_is_refused(ingest, admin_actor):
 
 @pytest.mark.parametrize("action", [purchase_confirm, purchase_reverse])
 def test_repeating_a_done_transition_changes_nothing(ingest, user, admin_actor, action):
-    purchase = action(purchase_id=ingest().id, actor=admin_actor)
+    purchase, changed = action(purchase_id=ingest().id, actor=admin_actor)
     before = (balances(user), WalletEntry.objects.count(), PurchaseEvent.objects.count(), purchase.status)
-    again = action(purchase_id=purchase.id, actor=admin_actor)
+    again, changed_again = action(purchase_id=purchase.id, actor=admin_actor)
     assert (balances(user), WalletEntry.objects.count(), PurchaseEvent.objects.count(), again.status) == before
+    assert (changed, changed_again) == (True, False)
+
+
+def test_clearing_a_flag_says_whether_it_changed_anything(ingest, partner, admin_actor):
+    purchase = ingest("2000.00")
+    partner_actor = Actor.for_partner(partner)
+    remembered = purchase_confirm(external_id=purchase.external_id, partner=partner, actor=partner_actor)[1]
+    remembered_again = purchase_confirm(external_id=purchase.external_id, partner=partner, actor=partner_actor)[1]
+    cleared = purchase_clear_flag(purchase_id=purchase.id, actor=admin_actor)[1]
+    cleared_again = purchase_clear_flag(purchase_id=purchase.id, actor=admin_actor)[1]
+    assert (remembered, remembered_again, cleared, cleared_again) == (True, False, True, False)
 
 
 def test_database_refuses_inconsistent_status_pairs(ingest):
@@ -249,10 +260,10 @@ def test_velocity_over_the_limit_is_flagged(ingest, settings):
 
 def test_partner_confirm_of_flagged_purchase_is_remembered_and_clear_flag_confirms(ingest, partner, user, admin_actor):
     purchase = ingest("2000.00")
-    held = purchase_confirm(external_id=purchase.external_id, partner=partner, actor=Actor.for_partner(partner))
+    held, _ = purchase_confirm(external_id=purchase.external_id, partner=partner, actor=Actor.for_partner(partner))
     assert (held.status, held.flagged, held.settlement_requested) == ("pending", True, True)
     assert balances(user) == (D("200.00"), D("0.00"), D("0.00"))
-    cleared = purchase_clear_flag(purchase_id=purchase.id, actor=admin_actor)
+    cleared, _ = purchase_clear_flag(purchase_id=purchase.id, actor=admin_actor)
     assert (cleared.status, cleared.flagged, cleared.flag_reasons) == ("confirmed", False, ["high_amount"])
     assert balances(user) == (D("0.00"), D("200.00"), D("0.00"))
     actions = list(PurchaseEvent.objects.filter(purchase=purchase).values_list("action", flat=True))
@@ -261,18 +272,18 @@ def test_partner_confirm_of_flagged_purchase_is_remembered_and_clear_flag_confir
 
 def test_clearing_a_flag_without_settlement_leaves_it_pending_for_the_job(ingest, admin_actor):
     purchase = ingest("2000.00")
-    cleared = purchase_clear_flag(purchase_id=purchase.id, actor=admin_actor)
+    cleared, _ = purchase_clear_flag(purchase_id=purchase.id, actor=admin_actor)
     assert (cleared.status, cleared.flagged) == ("pending", False)
 
 
 def test_admin_confirm_of_flagged_purchase_confirms_and_clears(ingest, admin_actor):
-    confirmed = purchase_confirm(purchase_id=ingest("2000.00").id, actor=admin_actor)
+    confirmed, _ = purchase_confirm(purchase_id=ingest("2000.00").id, actor=admin_actor)
     assert (confirmed.status, confirmed.flagged) == ("confirmed", False)
 
 
 def test_flagged_purchase_can_be_reversed(ingest, partner):
     purchase = ingest("2000.00")
-    reversed_ = purchase_reverse(external_id=purchase.external_id, partner=partner, actor=Actor.for_partner(partner))
+    reversed_, _ = purchase_reverse(external_id=purchase.external_id, partner=partner, actor=Actor.for_partner(partner))
     assert reversed_.status == "reversed"
 
 

@@ -125,8 +125,7 @@ def make_payout() -> Callable[..., Payout]:
 
     def make(user: User, amount: str = "20.00", destination: str = IBAN) -> Payout:
         fund_wallet(user, Decimal(amount))
-        result = payout_request(user=user, amount=Decimal(amount), method="bank_transfer", destination=destination)
-        return Payout.objects.get(pk=result.payout_id)
+        return payout_request(user=user, amount=Decimal(amount), method="bank_transfer", destination=destination)
 
     return make
 

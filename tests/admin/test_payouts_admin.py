@@ -137,3 +137,11 @@ def test_nobody_edits_or_deletes_a_payout(as_superuser, user, make_payout):
     assert detail.status_code == 200 and b'name="_save"' not in detail.content
     assert as_superuser.get(f"{ALL}add/").status_code == 403
     assert as_superuser.get(f"{ALL}{payout.pk}/delete/").status_code == 403
+
+
+def test_detail_shows_the_payout_history_read_only(as_finance, finance, user, make_payout):
+    payout = make_payout(user)
+    as_finance.action(QUEUE, "fail_payouts", [payout], apply="1", reason="IBAN closed")
+    html = as_finance.get(f"{ALL}{payout.pk}/change/").content.decode()
+    assert "History" in html and finance.email in html and "IBAN closed" in html
+    assert 'name="events-TOTAL_FORMS"' in html and 'name="events-0-reason"' not in html

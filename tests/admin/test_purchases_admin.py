@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clicknback.actors import Actor
+from clicknback.testing import run_at_once
 from purchases.models import PurchaseStatus
-from purchases.services import purchase_reverse
+from purchases.services import purchase_confirm, purchase_reverse
 from tests.admin.conftest import changelist, messages_of
 from wallets.models import Wallet
 
@@ -98,3 +99,20 @@ def test_finance_cannot_confirm_or_reverse(as_finance, ingest):
     as_finance.post(PURCHASES, {"action": "confirm_purchases", "_selected_action": [str(purchase.pk)]})
     purchase.refresh_from_db()
     assert purchase.status == PurchaseStatus.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_purchase_confirmed_by_someone_else_just_before_the_lock_is_reported_already_done(as_support, ingest):
+    """The report comes from the locked row the service read, not from the list page's stale copy."""
+    purchase = ingest("100.00")
+    raced: list[bool] = []
+
+    def someone_else_confirms_first(execute, sql, params, many, context):
+        if "FOR UPDATE" in sql and not raced:
+            raced.append(True)  # on another connection, committed before our lock is taken
+            run_at_once([lambda: purchase_confirm(purchase_id=purchase.id, actor=Actor.job("test"))])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(someone_else_confirms_first):
+        response = as_support.action(PURCHASES, "confirm_purchases", [purchase])
+    assert raced and messages_of(response) == [("info", f"Purchase {purchase.external_id}: already confirmed")]

@@ -78,7 +78,7 @@ def owned(user, partner):
     )
     fund_wallet(user, Decimal("50.00"))
     payout = payout_request(user=user, amount=Decimal("20.00"), method="bank_transfer", destination=IBAN)
-    return {"purchase": purchase, "payout_id": payout.payout_id, "offer": offer}
+    return {"purchase": purchase, "payout_id": payout.id, "offer": offer}
 
 
 # --- another user's resources -----------------------------------------------------------------

@@ -130,7 +130,7 @@ def world(in_process_requests: None) -> dict[str, Any]:
             "merchant_id": str(offer.merchant_id),
             "offer_id": str(offer.id),
             "purchase_id": str(purchase.id),
-            "payout_id": str(payout.payout_id),
+            "payout_id": str(payout.id),
         },
     }
 

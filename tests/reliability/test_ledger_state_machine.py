@@ -40,10 +40,11 @@ from clicknback.errors import (
     InsufficientBalance,
     InvalidStateTransition,
 )
+from clicknback.models import IdempotencyKey
 from clicknback.money import ZERO
 from merchants.models import Merchant
 from offers.models import CashbackType, Offer
-from payouts.models import IdempotencyKey, Payout
+from payouts.models import Payout, PayoutEvent
 from payouts.services import payout_complete, payout_fail, payout_request
 from purchases.models import Purchase, PurchaseEvent, PurchaseStatus
 from purchases.services import (
@@ -68,7 +69,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 CENT = Decimal("0.01")
 MONEY_TABLES = [
     model._meta.db_table
-    for model in (WalletEntry, Wallet, PurchaseEvent, Purchase, IdempotencyKey, Payout, Offer, Merchant)
+    for model in (WalletEntry, Wallet, PurchaseEvent, Purchase, IdempotencyKey, PayoutEvent, Payout, Offer, Merchant)
 ]
 amounts = st.one_of(
     st.sampled_from([Decimal("0.05"), Decimal("33.33"), Decimal("150.00"), Decimal("1000.00")]),
@@ -300,11 +301,11 @@ class LedgerMachine(RuleBasedStateMachine):
             with pytest.raises(InsufficientBalance):
                 payout_request(**call)
             return multiple()
-        result = payout_request(**call)
+        payout = payout_request(**call)
         balance[1] -= amount
         balance[2] += amount
-        self.model_payouts[result.payout_id] = ModelPayout(result.payout_id, user, amount)
-        return result.payout_id
+        self.model_payouts[payout.id] = ModelPayout(payout.id, user, amount)
+        return payout.id
 
     @rule(payout_id=payouts)
     def complete_payout(self, payout_id: object) -> None:

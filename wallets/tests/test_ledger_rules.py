@@ -8,6 +8,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 
 from clicknback import rawsql
+from payouts.models import PayoutEvent
+from payouts.services import payout_request
 from purchases.models import PurchaseEvent
 from wallets.models import PAYOUT_ENTRY_TYPES, PURCHASE_ENTRY_TYPES, EntryType, Wallet, WalletEntry
 from wallets.tests.helpers import fund_wallet
@@ -38,7 +40,13 @@ def purchase_event(ingest) -> PurchaseEvent:
     return ingest().events.get()
 
 
-@pytest.mark.parametrize("fixture", ["entry", "purchase_event"])
+@pytest.fixture
+def payout_event(user) -> PayoutEvent:
+    fund_wallet(user, Decimal("10.00"))
+    return payout_request(user=user, amount=Decimal("10.00"), method="paypal", destination="a@example.com").events.get()
+
+
+@pytest.mark.parametrize("fixture", ["entry", "purchase_event", "payout_event"])
 def test_append_only_tables_refuse_update_and_delete(request, fixture):
     row: Model = request.getfixturevalue(fixture)
     table = rawsql.table(type(row))

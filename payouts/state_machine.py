@@ -1,0 +1,104 @@
+"""The payout state machine: which transitions exist and what each one does to the wallet.
+
+    requested ──complete──> completed   (the money stays paid)
+        └───────fail──────> failed      (the amount goes back to available)
+
+One table says which moves are allowed; `payout_transition` is the one function that applies a
+move to a locked payout, with its ledger entry and its audit row, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from clicknback.actors import Actor, ActorKind
+from clicknback.errors import InvalidStateTransition
+from clicknback.events import record_event
+from clicknback.money import format_money
+from payouts.models import Payout, PayoutEvent, PayoutStatus
+from wallets.models import EntryType
+from wallets.services import wallet_lock, wallet_post
+
+R, C, F = PayoutStatus.REQUESTED, PayoutStatus.COMPLETED, PayoutStatus.FAILED
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    R: frozenset({C, F}),
+    C: frozenset(),
+    F: frozenset(),
+}
+
+
+def check_transition(payout: Payout, to_status: str) -> bool:
+    """Whether moving `payout` to `to_status` changes anything (False: it is already there).
+
+    Raises `InvalidStateTransition` (409, details.current_status) for a move the table forbids.
+    """
+    current = payout.status
+    if current == to_status:
+        return False
+    if to_status not in ALLOWED_TRANSITIONS[current]:
+        raise InvalidStateTransition(f"A {current} payout cannot become {to_status}.", current_status=current)
+    return True
+
+
+def audit_event(
+    payout: Payout, *, from_status: str, actor: Actor, reason: str = "", now: datetime | None = None
+) -> PayoutEvent:
+    """An unsaved audit row for the change of `payout` into its current status."""
+    return PayoutEvent(
+        payout=payout,
+        from_status=from_status,
+        to_status=payout.status,
+        actor_kind=str(actor.kind),
+        actor_id=actor.id,
+        actor_label=actor.label[:254],
+        reason=reason[:500],
+        created_at=now or timezone.now(),
+    )
+
+
+def payout_transition(*, payout: Payout, to_status: str, actor: Actor, reason: str = "") -> bool:
+    """Move a payout locked by the caller (select_for_update) to `to_status`; False if it was there.
+
+    Runs inside the caller's transaction: saves the payout, locks the wallet (after the payout)
+    and gives a failed payout's amount back to available, and writes the audit row.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("payout_transition runs inside the caller's transaction.")
+    if not check_transition(payout, to_status):
+        return False
+    previous = payout.status
+    payout.status = to_status
+    payout.processed_at = timezone.now()
+    payout.processed_by_id = uuid.UUID(actor.id) if actor.kind in (ActorKind.ADMIN, ActorKind.USER) else None
+    fields = ["status", "processed_at", "processed_by"]
+    if to_status == F:
+        payout.failure_reason = reason.strip()
+        fields.append("failure_reason")
+    payout.save(update_fields=fields)
+    if to_status == F:
+        wallet_post(
+            wallet=wallet_lock(user_id=payout.user_id),
+            entry_type=EntryType.PAYOUT_FAILED,
+            available=payout.amount,
+            paid=-payout.amount,
+            payout_id=payout.id,
+        )
+    audit_event(payout, from_status=previous, actor=actor, reason=payout.failure_reason, now=payout.processed_at).save()
+    record_event(
+        f"payout.{to_status}",
+        payout_id=payout.id,
+        user_id=payout.user_id,
+        amount=format_money(payout.amount),
+        currency=payout.currency,
+        method=payout.method,
+        destination=payout.masked_destination,
+        previous_status=previous,
+        reason=payout.failure_reason or None,
+        actor=actor,
+    )
+    return True
