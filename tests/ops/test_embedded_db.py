@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -45,13 +46,19 @@ def embedded_env(data_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One data folder for the module (initdb once); a server a failed test left running is stopped."""
-    path = tmp_path_factory.mktemp("embedded") / "pgdata"
-    yield path
-    if (path / "postmaster.pid").exists():
-        with suppress(ProcessLookupError):
-            os.kill(int((path / "postmaster.pid").read_text().split()[0]), signal.SIGINT)  # a fast shutdown
+def data_dir() -> Iterator[Path]:
+    """One data folder for the module (initdb once); a server a failed test left running is stopped.
+
+    Not under pytest's tmp folder: as root the server runs as another user, which must traverse the
+    folder's parents, and every pytest session starting on the machine makes those private again.
+    """
+    with tempfile.TemporaryDirectory(prefix="clicknback-embedded-") as parent:
+        path = Path(parent) / "pgdata"
+        yield path
+        if (path / "postmaster.pid").exists():
+            with suppress(ProcessLookupError):
+                os.kill(int((path / "postmaster.pid").read_text().split()[0]), signal.SIGINT)  # a fast shutdown
+            wait_for(lambda: not (path / "postmaster.pid").exists(), "the leftover server has stopped")
 
 
 @pytest.fixture
