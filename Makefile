@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench
+.PHONY: install run stop test lint bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,13 @@ run: install
 	@echo "  API docs:  http://127.0.0.1:8000/api/docs"
 	@echo "  Admin:     http://127.0.0.1:8000/admin/   (demo credentials printed above)"
 	@echo ""
+	@echo "  Ctrl-C stops the server and the embedded PostgreSQL; if one was left running: make stop"
+	@echo ""
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## Stop the embedded PostgreSQL (.pgdata/) if it is still running, whatever still uses it.
+stop:
+	$(BIN)/python -m clicknback.embedded_db stop
 
 ## The whole test suite.
 test: install

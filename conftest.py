@@ -15,6 +15,9 @@ from accounts.models import Partner, User
 from accounts.tests.factories import AdminFactory, PartnerFactory, UserFactory
 from clicknback.testing import bearer_client
 
+# `@pytest.mark.requires_server(...)`: skipped on a bare machine, required in CI.
+pytest_plugins = ["tests.required_servers"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:

