@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -153,9 +154,18 @@ def assert_nothing_half_stored() -> None:
 
 
 @pytest.fixture
-def throwaway_database(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """A PostgreSQL of this test only (embedded binaries, Unix socket), migrated, stoppable."""
-    server = get_server(tmp_path / "pgdata", cleanup_mode="delete")
+def throwaway_database() -> Iterator[dict[str, Any]]:
+    """A PostgreSQL of this test only (embedded binaries, Unix socket), migrated, stoppable.
+
+    Not under pytest's tmp folder: as root the server runs as another user, which must traverse the
+    folder's parents, and every pytest session starting on the machine makes those private again.
+    """
+    with tempfile.TemporaryDirectory(prefix="clicknback-faults-") as parent:
+        yield from _throwaway_database(Path(parent) / "pgdata")
+
+
+def _throwaway_database(pgdata: Path) -> Iterator[dict[str, Any]]:
+    server = get_server(pgdata, cleanup_mode="delete")
     try:
         info = server.get_postmaster_info()
         socket_dir, port = str(info.socket_dir), str(info.port)
