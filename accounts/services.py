@@ -136,8 +136,8 @@ def _password_set(*, user: User, password: str, event: str) -> None:
     before carry the old password's digest, so they are refused from now on too."""
     user.set_password(password)
     user.save(update_fields=["password"])
-    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
-    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True)
+    live = OutstandingToken.objects.filter(user=user, blacklistedtoken=None)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in live], ignore_conflicts=True)
     record_event(event, user_id=user.pk)
 
 

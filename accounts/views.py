@@ -151,8 +151,7 @@ class PasswordResetView(PublicAPIView):
             ),
             **errors(429),
         },
-        description="Rate limited per client IP and per email (`PASSWORD_RESET_RATE_LIMIT`): `429` with "
-        "`Retry-After`.",
+        description="Rate limited per client IP and per email (`PASSWORD_RESET_RATE_LIMIT`): `429` with `Retry-After`.",
     )
     def post(self, request: Request) -> Response:
         rate = settings.PASSWORD_RESET_RATE_LIMIT
