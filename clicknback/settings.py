@@ -94,8 +94,11 @@ CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "60"))
 DATABASES = {"default": database_config(CONN_MAX_AGE)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- cache (rate limits live here) ----------------------------------------------------------
+# --- cache and rate limits ------------------------------------------------------------------
+# Rate-limit counters live in Redis when REDIS_URL is set, otherwise in PostgreSQL: either way
+# every process shares them (clicknback.ratelimit).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+RATE_LIMIT_STORE = "redis" if REDIS_URL else "postgresql"
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     # A hung Redis fails a request in a second or two instead of holding a worker.
