@@ -22,7 +22,7 @@ from clicknback.models import RateLimitCounter
 # Atomic under concurrency (the row is locked by the upsert), one round trip.
 _COUNT_HIT = f"""
     INSERT INTO "{RateLimitCounter._meta.db_table}" AS counter ("key", "hits", "window_ends_at")
-    VALUES (%(key)s, 1, statement_timestamp() + make_interval(secs => %(period)s))
+    VALUES (%s, 1, statement_timestamp() + make_interval(secs => %s))
     ON CONFLICT ("key") DO UPDATE SET
         "hits" = CASE WHEN counter."window_ends_at" <= statement_timestamp() THEN 1 ELSE counter."hits" + 1 END,
         "window_ends_at" = CASE WHEN counter."window_ends_at" <= statement_timestamp()
@@ -34,7 +34,7 @@ _COUNT_HIT = f"""
 def _count_hit_in_postgresql(counter_key: str, period: int) -> tuple[int, int]:
     """(hits in the current window, including this one; seconds until the window ends)."""
     with connection.cursor() as cursor:
-        cursor.execute(_COUNT_HIT, {"key": counter_key, "period": period})
+        cursor.execute(_COUNT_HIT, [counter_key, period])
         return cursor.fetchone()
 
 
