@@ -30,7 +30,17 @@ _PARTNER_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
 
 
 class BearerTokenAuthentication(JWTAuthentication):
-    """simplejwt's access-token check; every failure it raises is answered `401 TOKEN_INVALID`."""
+    """simplejwt's access-token check; every failure it raises is answered `401 TOKEN_INVALID`.
+
+    Tokens issued before the account's last password change are refused (`CHECK_REVOKE_TOKEN`).
+    """
+
+    def get_raw_token(self, header: bytes) -> bytes | None:
+        """simplejwt's, with the scheme matched case-insensitively (RFC 9110: `bearer` is `Bearer`)."""
+        parts = header.split()
+        if parts and parts[0].lower() == b"bearer":
+            parts[0] = b"Bearer"
+        return super().get_raw_token(b" ".join(parts))
 
 
 def sign_payload(secret: str, timestamp: int, body: bytes) -> str:

@@ -17,6 +17,25 @@ class LoginInputSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=256, write_only=True, trim_whitespace=False)
 
 
+def _password_field() -> serializers.CharField:
+    return serializers.CharField(max_length=256, write_only=True, trim_whitespace=False)
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    old_password = _password_field()
+    new_password = _password_field()
+
+
+class PasswordResetInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmInputSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64, help_text="The `uid` of the emailed link.")
+    token = serializers.CharField(max_length=128, help_text="The `token` of the emailed link.")
+    new_password = _password_field()
+
+
 class RefreshInputSerializer(serializers.Serializer):
     refresh = serializers.CharField(max_length=4096)
 

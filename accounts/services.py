@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.models import Partner, User, new_partner_secret
 from accounts.selectors import user_get_by_email
@@ -22,6 +30,8 @@ from clicknback.audit import audit_record, initial_values
 from clicknback.errors import DomainError, EmailAlreadyRegistered, InvalidCredentials, TokenInvalid
 from clicknback.events import record_event
 from clicknback.models import AuditAction
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,15 +46,20 @@ def _invalid_field(field: str, messages: list[str]) -> DomainError:
     return DomainError(f"Invalid input: {field}: {messages[0]}", fields={field: messages})
 
 
+def _password_validate(*, field: str, password: str, user: User) -> None:
+    """Django's password validators (the similarity one compares with `user.email`), as a 400 on `field`."""
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise _invalid_field(field, list(exc.messages)) from exc
+
+
 def user_register(*, email: str, password: str) -> User:
     """Create a `user`-role account. The case-insensitive unique index decides whether the email is
     taken, so two concurrent registrations of one email cannot both succeed."""
     email = email.strip().lower()
-    try:
-        # A transient instance carrying the email, so the similarity validator can compare.
-        validate_password(password, user=User(email=email))
-    except DjangoValidationError as exc:
-        raise _invalid_field("password", list(exc.messages)) from exc
+    # A transient instance carrying the email, so the similarity validator can compare.
+    _password_validate(field="password", password=password, user=User(email=email))
     try:
         with transaction.atomic():
             user = User.objects.create_user(email, password)
@@ -79,7 +94,7 @@ def user_login(*, email: str, password: str) -> TokenPair:
     return token_pair_issue(user=user_authenticate(email=email, password=password))
 
 
-def _refresh_token_consume(raw: str) -> OutstandingToken:
+def _refresh_token_consume(raw: str) -> tuple[ClickNBackRefreshToken, OutstandingToken]:
     """Verify a refresh token and blacklist it, so it works exactly once.
 
     The outstanding-token row is locked before the blacklist is checked: of two concurrent uses of
@@ -95,15 +110,22 @@ def _refresh_token_consume(raw: str) -> OutstandingToken:
     if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
         raise TokenInvalid()
     BlacklistedToken.objects.create(token=outstanding)
-    return outstanding
+    return token, outstanding
+
+
+def _issued_for_current_password(token: ClickNBackRefreshToken, user: User) -> bool:
+    """The token carries a digest of the password hash it was issued under (`CHECK_REVOKE_TOKEN`)."""
+    return token.get(jwt_settings.REVOKE_TOKEN_CLAIM) == get_md5_hash_password(user.password)
 
 
 @transaction.atomic
 def token_refresh(*, refresh: str) -> TokenPair:
     """Rotation: the old refresh token is revoked and a new pair issued, with the current role.
-    An account deactivated since the login cannot refresh."""
-    user = _refresh_token_consume(refresh).user
-    if user is None or not user.is_active:
+    An account deactivated, or whose password changed, since the login cannot refresh (the
+    password check also covers a refresh racing the change's revocation of every token)."""
+    token, outstanding = _refresh_token_consume(refresh)
+    user = outstanding.user
+    if user is None or not user.is_active or not _issued_for_current_password(token, user):
         raise TokenInvalid()
     return token_pair_issue(user=user)
 
@@ -112,6 +134,66 @@ def token_refresh(*, refresh: str) -> TokenPair:
 def token_revoke(*, refresh: str) -> None:
     """Logout: the refresh token can no longer be used (access tokens expire on their own)."""
     _refresh_token_consume(refresh)
+
+
+def _password_set(*, user: User, password: str, event: str) -> None:
+    """Store the new password and revoke every refresh token of the account. Access tokens issued
+    before carry the old password's digest, so they are refused from now on too."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    live = OutstandingToken.objects.filter(user=user, blacklistedtoken=None)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in live], ignore_conflicts=True)
+    record_event(event, user_id=user.pk)
+
+
+def password_change(*, user: User, old_password: str, new_password: str) -> None:
+    if not user.check_password(old_password):
+        raise _invalid_field("old_password", ["The password is incorrect."])
+    _password_validate(field="new_password", password=new_password, user=user)
+    with transaction.atomic(durable=True):
+        _password_set(user=user, password=new_password, event="user.password_changed")
+
+
+def password_reset_request(*, email: str) -> None:
+    """Mail a one-time reset link to the active account with this email; nothing for any other
+    email, and no error either way, so the answer does not reveal which emails have accounts."""
+    user = user_get_by_email(email=email)
+    if user is None or not user.is_active:
+        return
+    link = settings.PASSWORD_RESET_URL.format(
+        uid=urlsafe_base64_encode(force_bytes(user.pk)), token=default_token_generator.make_token(user)
+    )
+    body = (
+        "Someone asked to reset the password of your ClickNBack account.\n\n"
+        f"To choose a new password, open this link (it works once):\n{link}\n\n"
+        "If it was not you, ignore this email: your password stays as it is."
+    )
+    try:
+        send_mail("Reset your ClickNBack password", body, None, [user.email])
+    except OSError:  # smtplib's errors included: the caller's answer must not differ for this email
+        logger.exception("The password reset email could not be sent.")
+
+
+def _reset_link_user_id(uid: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(urlsafe_base64_decode(uid).decode())
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> None:
+    """Set the password from a reset link. The account row is locked while the token is checked, so
+    of two concurrent uses of one link the second sees the new password and is refused."""
+    invalid_link = _invalid_field("token", ["The reset link is invalid or has already been used."])
+    user_id = _reset_link_user_id(uid)
+    if user_id is None:
+        raise invalid_link
+    with transaction.atomic(durable=True):
+        user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
+        if user is None or not default_token_generator.check_token(user, token):
+            raise invalid_link
+        _password_validate(field="new_password", password=new_password, user=user)
+        _password_set(user=user, password=new_password, event="user.password_reset")
 
 
 def partner_create(*, name: str, actor: Actor) -> Partner:

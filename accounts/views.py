@@ -15,6 +15,9 @@ from accounts.permissions import IsAdmin
 from accounts.selectors import partner_list
 from accounts.services import (
     partner_create,
+    password_change,
+    password_reset_confirm,
+    password_reset_request,
     token_refresh,
     token_revoke,
     user_login,
@@ -33,14 +36,21 @@ class PublicAPIView(APIView):
     permission_classes = [AllowAny]
 
 
+def _token_pair_response(pair) -> Response:
+    """Tokens are credentials: no cache on the way may keep a copy."""
+    return Response(s.TokenPairOutputSerializer(pair).data, headers={"Cache-Control": "no-store"})
+
+
 class RegisterView(PublicAPIView):
     @extend_schema(
         tags=["accounts"],
         operation_id="auth_register",
         request=s.RegisterInputSerializer,
-        responses={201: s.AccountOutputSerializer, **errors(e409="EMAIL_ALREADY_REGISTERED")},
+        responses={201: s.AccountOutputSerializer, **errors(429, e409="EMAIL_ALREADY_REGISTERED")},
+        description="Rate limited per client IP (`REGISTER_RATE_LIMIT`): `429` with `Retry-After`.",
     )
     def post(self, request: Request) -> Response:
+        enforce_rate_limit(request, group="register-ip", key=client_ip(request), rate=settings.REGISTER_RATE_LIMIT)
         data = s.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = user_register(**data.validated_data)
@@ -65,8 +75,7 @@ class LoginView(PublicAPIView):
         data.is_valid(raise_exception=True)
         email = data.validated_data["email"].lower()
         enforce_rate_limit(request, group="login-email", key=email, rate=rate)
-        pair = user_login(email=email, password=data.validated_data["password"])
-        return Response(s.TokenPairOutputSerializer(pair).data)
+        return _token_pair_response(user_login(email=email, password=data.validated_data["password"]))
 
 
 class RefreshView(PublicAPIView):
@@ -83,7 +92,7 @@ class RefreshView(PublicAPIView):
     def post(self, request: Request) -> Response:
         data = s.RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(s.TokenPairOutputSerializer(token_refresh(**data.validated_data)).data)
+        return _token_pair_response(token_refresh(**data.validated_data))
 
 
 class LogoutView(PublicAPIView):
@@ -100,6 +109,79 @@ class LogoutView(PublicAPIView):
         data = s.RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token_revoke(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["accounts"],
+        operation_id="auth_password_change",
+        request=s.PasswordChangeInputSerializer,
+        responses={
+            204: OpenApiResponse(
+                description="Changed. Every refresh token of the account is revoked and every access token "
+                "issued before (this request's included) answers `401 TOKEN_INVALID`: log in again."
+            ),
+            **errors(429),
+        },
+        description="`400` on `old_password` when it is wrong, on `new_password` when it is weak. Attempts are "
+        "rate limited per account (`LOGIN_RATE_LIMIT`): `429` with `Retry-After`.",
+    )
+    def post(self, request: Request) -> Response:
+        enforce_rate_limit(
+            request, group="password-change-user", key=str(request.user.pk), rate=settings.LOGIN_RATE_LIMIT
+        )
+        data = s.PasswordChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_change(user=request.user, **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(PublicAPIView):
+    @extend_schema(
+        tags=["accounts"],
+        operation_id="auth_password_reset",
+        request=s.PasswordResetInputSerializer,
+        responses={
+            202: OpenApiResponse(
+                description="Accepted, whether or not the email has an account: if it has an active one, an "
+                "email with a one-time link (`uid` and `token`) is on its way."
+            ),
+            **errors(429),
+        },
+        description="Rate limited per client IP and per email (`PASSWORD_RESET_RATE_LIMIT`): `429` with `Retry-After`.",
+    )
+    def post(self, request: Request) -> Response:
+        rate = settings.PASSWORD_RESET_RATE_LIMIT
+        enforce_rate_limit(request, group="password-reset-ip", key=client_ip(request), rate=rate)
+        data = s.PasswordResetInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        email = data.validated_data["email"].lower()
+        enforce_rate_limit(request, group="password-reset-email", key=email, rate=rate)
+        password_reset_request(email=email)
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(PublicAPIView):
+    @extend_schema(
+        tags=["accounts"],
+        operation_id="auth_password_reset_confirm",
+        request=s.PasswordResetConfirmInputSerializer,
+        responses={
+            204: OpenApiResponse(
+                description="The password is set; every token issued before is revoked. The link is used up."
+            ),
+            **errors(),
+        },
+        description="`400 VALIDATION_ERROR` on `token` for a bad, expired or used link, on `new_password` for a "
+        "weak password.",
+    )
+    def post(self, request: Request) -> Response:
+        data = s.PasswordResetConfirmInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        password_reset_confirm(**data.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

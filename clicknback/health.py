@@ -71,4 +71,6 @@ class ReadyView(APIView):
             except Exception as exc:
                 checks[name] = f"error: {exc.__class__.__name__}"
         ready = all(result == "ok" for result in checks.values())
+        # Not a check: which store counts the rate limits (see clicknback.ratelimit).
+        checks["rate_limit_store"] = settings.RATE_LIMIT_STORE
         return Response({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)

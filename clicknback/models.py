@@ -1,6 +1,6 @@
 """Models every app shares: the audit trail (one row for every change staff or partners make, written
-in the change's transaction, as Zulip's RealmAuditLog; PostgreSQL refuses to update or delete its rows)
-and the stored responses of idempotent requests."""
+in the change's transaction, as Zulip's RealmAuditLog; PostgreSQL refuses to update or delete its rows),
+the stored responses of idempotent requests, and the rate-limit counters kept in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -115,3 +115,16 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"idempotency key {self.key!r} of {self.user_id}"
+
+
+class RateLimitCounter(models.Model):
+    """Hits of one rate-limit key in its current window, when the counters live in PostgreSQL (no
+    `REDIS_URL`): one row per `group:key`, shared by every process. `clicknback.ratelimit` reads
+    and writes it with one statement; rows whose window ended are reused or purged."""
+
+    key = models.TextField(primary_key=True)
+    hits = models.PositiveIntegerField()
+    window_ends_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"

@@ -1,25 +1,75 @@
-"""Rate limits over django-ratelimit's counters (in the cache: Redis when configured, shared by
-every worker). Rates are written `N/s`, `N/m`, `N/h` or `N/d`."""
+"""Rate limits, shared by every process that serves the API. Rates are written `N/s`, `N/m`, `N/h`
+or `N/d`.
+
+The counters live in Redis when `REDIS_URL` is set (django-ratelimit's, in the cache), otherwise
+in PostgreSQL (`RateLimitCounter`, one statement per hit): never in one process's memory, where
+`-w 4` would allow four times the rate. `settings.RATE_LIMIT_STORE` names the store in use.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core import checks
+from django.db import connection
 from django.http import HttpRequest
-from django_ratelimit.core import get_usage
+from django.utils import timezone
+from django_ratelimit.core import _split_rate, get_usage
 
 from clicknback.errors import RateLimited
+from clicknback.models import RateLimitCounter
+
+# One hit: a new key, or a key whose window ended, starts a window with 1 hit; otherwise +1.
+# Atomic under concurrency (the row is locked by the upsert), one round trip.
+_COUNT_HIT = f"""
+    INSERT INTO "{RateLimitCounter._meta.db_table}" AS counter ("key", "hits", "window_ends_at")
+    VALUES (%s, 1, statement_timestamp() + make_interval(secs => %s))
+    ON CONFLICT ("key") DO UPDATE SET
+        "hits" = CASE WHEN counter."window_ends_at" <= statement_timestamp() THEN 1 ELSE counter."hits" + 1 END,
+        "window_ends_at" = CASE WHEN counter."window_ends_at" <= statement_timestamp()
+            THEN EXCLUDED."window_ends_at" ELSE counter."window_ends_at" END
+    RETURNING "hits", ceil(extract(epoch FROM "window_ends_at" - statement_timestamp()))::integer
+"""  # noqa: S608 - the table name is ours, every value a parameter
+
+
+def _count_hit_in_postgresql(counter_key: str, period: int) -> tuple[int, int]:
+    """(hits in the current window, including this one; seconds until the window ends)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_HIT, [counter_key, period])
+        return cursor.fetchone()
 
 
 def enforce_rate_limit(request: HttpRequest, *, group: str, key: str, rate: str) -> None:
     """Count one hit for `key` in `group`; raise `RateLimited` (429, Retry-After) past `rate`."""
     if not settings.RATELIMIT_ENABLE:
         return
-    usage = get_usage(request, group=group, key=lambda _group, _request: key, rate=rate, increment=True)
-    if usage is not None and usage["should_limit"]:
-        raise RateLimited(retry_after=usage["time_left"])
+    if settings.RATE_LIMIT_STORE == "redis":
+        usage = get_usage(request, group=group, key=lambda _group, _request: key, rate=rate, increment=True)
+        if usage is not None and usage["should_limit"]:
+            raise RateLimited(retry_after=usage["time_left"])
+        return
+    limit, period = _split_rate(rate)
+    hits, seconds_left = _count_hit_in_postgresql(f"{group}:{key}", period)
+    if hits > limit:
+        raise RateLimited(retry_after=seconds_left)
+
+
+def rate_limit_counters_purge() -> int:
+    """Delete the PostgreSQL counters whose window ended (a daily job); returns how many."""
+    deleted, _ = RateLimitCounter.objects.filter(window_ends_at__lte=timezone.now()).delete()
+    return deleted
 
 
 def client_ip(request: HttpRequest) -> str:
     """The peer address. Behind a load balancer, enable the PROXY protocol in gunicorn so this is the
     client's address, not the balancer's (docs/deployment.md)."""
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def check_rate_limit_store(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """`check --deploy` says where the rate limits are counted."""
+    where = {
+        "redis": "in Redis (REDIS_URL)",
+        "postgresql": "in PostgreSQL (no REDIS_URL): one extra statement per rate-limited request",
+    }[settings.RATE_LIMIT_STORE]
+    return [checks.Info(f"Rate limits are counted {where}, shared by every process.", id="clicknback.I001")]

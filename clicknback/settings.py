@@ -94,8 +94,11 @@ CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "60"))
 DATABASES = {"default": database_config(CONN_MAX_AGE)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- cache (rate limits live here) ----------------------------------------------------------
+# --- cache and rate limits ------------------------------------------------------------------
+# Rate-limit counters live in Redis when REDIS_URL is set, otherwise in PostgreSQL: either way
+# every process shares them (clicknback.ratelimit).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+RATE_LIMIT_STORE = "redis" if REDIS_URL else "postgresql"
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     # A hung Redis fails a request in a second or two instead of holding a worker.
@@ -122,6 +125,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The password-reset email: its link is this template with the `uid` and `token` filled in.
+PASSWORD_RESET_URL = os.environ.get(
+    "PASSWORD_RESET_URL", "http://localhost:8000/reset-password?uid={uid}&token={token}"
+)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ClickNBack <no-reply@localhost>")
+
 ACCESS_TOKEN_MINUTES = int(os.environ.get("ACCESS_TOKEN_MINUTES", "15"))
 REFRESH_TOKEN_DAYS = int(os.environ.get("REFRESH_TOKEN_DAYS", "7"))
 SIMPLE_JWT = {
@@ -132,7 +147,9 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": False,
     "ALGORITHM": "HS256",
     "SIGNING_KEY": SECRET_KEY,
-    "AUTH_HEADER_TYPES": ("Bearer",),
+    "AUTH_HEADER_TYPES": ("Bearer",),  # matched case-insensitively (accounts.authentication)
+    # Tokens carry a digest of the password hash: a password change or reset voids every earlier one.
+    "CHECK_REVOKE_TOKEN": True,
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
 }
@@ -144,6 +161,9 @@ MIN_PAYOUT_AMOUNT = env_decimal("MIN_PAYOUT_AMOUNT", "10.00")
 FRAUD_VELOCITY_LIMIT = os.environ.get("FRAUD_VELOCITY_LIMIT", "10/h")
 FRAUD_REVIEW_AMOUNT = env_decimal("FRAUD_REVIEW_AMOUNT", "1000.00")
 LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/m")
+ADMIN_LOGIN_RATE_LIMIT = os.environ.get("ADMIN_LOGIN_RATE_LIMIT", "10/m")
+REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10/h")
+PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5/h")
 WEBHOOK_RATE_LIMIT = os.environ.get("WEBHOOK_RATE_LIMIT", "1200/m")
 WEBHOOK_SIGNATURE_TOLERANCE_SECONDS = 300
 WEBHOOK_MAX_BODY_BYTES = 64 * 1024

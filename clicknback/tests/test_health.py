@@ -16,7 +16,7 @@ def test_live(api_client, path):
 def test_ready_checks_the_database(api_client):
     response = api_client.get("/health/ready")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "rate_limit_store": "postgresql"}}
 
 
 def test_ready_is_503_with_the_failing_check_when_the_database_is_down(api_client, monkeypatch):
@@ -26,7 +26,10 @@ def test_ready_is_503_with_the_failing_check_when_the_database_is_down(api_clien
     monkeypatch.setitem(health.READINESS_CHECKS, "database", database_down)
     response = api_client.get("/health/ready")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "checks": {"database": "error: OperationalError"}}
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "error: OperationalError", "rate_limit_store": "postgresql"},
+    }
     assert "could not connect" not in response.content.decode()
 
 

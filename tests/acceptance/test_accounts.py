@@ -181,3 +181,75 @@ def test_an_admin_is_made_with_createsuperuser(monkeypatch, api_client):
     call_command("createsuperuser", "--noinput", "--email", "boss@example.com", verbosity=0)
     access = login(api_client, "boss@example.com").json()["access"]
     assert bearer(access).get(f"{API}/me").json()["role"] == "admin"
+
+
+NEW_PASSWORD = "a-Brand-new-passphrase-7"
+
+
+def test_password_change_answers_204_and_voids_every_earlier_token(api_client):
+    register(api_client)
+    pair = login(api_client, "new@example.com").json()
+    response = bearer(pair["access"]).post(
+        f"{API}/auth/password/change", {"old_password": PASSWORD, "new_password": NEW_PASSWORD}, format="json"
+    )
+    assert response.status_code == 204
+    me = bearer(pair["access"]).get(f"{API}/me")
+    assert me.status_code == 401 and code(me) == "TOKEN_INVALID"
+    refresh = api_client.post(f"{API}/auth/refresh", {"refresh": pair["refresh"]}, format="json")
+    assert refresh.status_code == 401 and code(refresh) == "TOKEN_INVALID"
+    assert login(api_client, "new@example.com", NEW_PASSWORD).status_code == 200
+
+
+def test_password_reset_is_202_always_and_mails_a_one_time_link(api_client):
+    import re
+
+    from django.core import mail
+
+    register(api_client)
+    assert (
+        api_client.post(f"{API}/auth/password/reset", {"email": "nobody@example.com"}, format="json").status_code == 202
+    )
+    assert mail.outbox == []
+    assert api_client.post(f"{API}/auth/password/reset", {"email": "NEW@example.com"}, format="json").status_code == 202
+    [message] = mail.outbox
+    uid, token = re.search(r"uid=([\w-]+)&token=([\w-]+)", message.body).groups()
+    confirm = {"uid": uid, "token": token, "new_password": NEW_PASSWORD}
+
+    assert api_client.post(f"{API}/auth/password/reset/confirm", confirm, format="json").status_code == 204
+    assert login(api_client, "new@example.com", NEW_PASSWORD).status_code == 200
+    again = api_client.post(f"{API}/auth/password/reset/confirm", confirm, format="json")
+    assert again.status_code == 400 and list(fields(again)) == ["token"]
+
+
+def test_token_responses_carry_cache_control_no_store(api_client):
+    register(api_client)
+    response = login(api_client, "new@example.com")
+    assert response["Cache-Control"] == "no-store"
+    refreshed = api_client.post(f"{API}/auth/refresh", {"refresh": response.json()["refresh"]}, format="json")
+    assert refreshed["Cache-Control"] == "no-store"
+
+
+@override_settings(REGISTER_RATE_LIMIT="2/h", PASSWORD_RESET_RATE_LIMIT="2/h", ADMIN_LOGIN_RATE_LIMIT="2/h")
+def test_registration_password_reset_and_back_office_login_are_rate_limited(api_client):
+    from django.test import Client
+
+    for n in range(2):
+        register(api_client, f"r{n}@example.com")
+    assert code(register(api_client, "r9@example.com")) == "RATE_LIMITED"
+    for _ in range(2):
+        api_client.post(f"{API}/auth/password/reset", {"email": "x@example.com"}, format="json")
+    assert code(api_client.post(f"{API}/auth/password/reset", {"email": "x@example.com"}, format="json")) == (
+        "RATE_LIMITED"
+    )
+    back_office = Client()
+    for _ in range(2):
+        back_office.post("/admin/login/", {"username": "boss@example.com", "password": "wrong-1"})
+    assert back_office.post("/admin/login/", {"username": "boss@example.com", "password": "x"}).status_code == 429
+
+
+def test_the_bearer_scheme_is_case_insensitive(api_client):
+    register(api_client)
+    access = login(api_client, "new@example.com").json()["access"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"bearer {access}")
+    assert client.get(f"{API}/me").status_code == 200

@@ -79,4 +79,7 @@ def test_ready_checks_redis_when_configured(redis_env):
         status, _, body = request(server.url + "/health/ready")
 
     assert status == 200
-    assert json.loads(body) == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+    assert json.loads(body) == {
+        "status": "ok",
+        "checks": {"database": "ok", "redis": "ok", "rate_limit_store": "redis"},
+    }
