@@ -12,8 +12,8 @@ from django.template.response import TemplateResponse
 
 from accounts.models import Partner, User
 from accounts.services import partner_create, partner_deactivate, partner_rotate_secret
-from backoffice.actions import Outcome, already, done, report_each
 from clicknback.actors import Actor
+from clicknback.admin_tools import Outcome, already, done, report_each
 
 
 class _LowercaseEmailMixin:

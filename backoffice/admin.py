@@ -10,13 +10,12 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from backoffice.actions import QueueActionsMixin
 from backoffice.models import FlaggedPurchase, RequestedPayout
-from backoffice.purchase_actions import PurchaseReviewActions
-from clicknback.admin_mixins import ReadOnlyAdminMixin
+from clicknback.admin_tools import QueueActionsMixin, ReadOnlyAdminMixin
 from clicknback.money import ZERO
 from payouts.admin import PayoutAdmin
 from payouts.models import PayoutStatus
+from purchases.admin import PurchaseReviewActions
 from purchases.models import FlagReason, Purchase, PurchaseStatus
 
 RECENT_PURCHASES = 20
