@@ -94,10 +94,12 @@ class PartnerAdmin(admin.ModelAdmin):
         created = partner_create(name=obj.name, actor=Actor.for_user(request.user))
         obj.pk = created.pk
         obj.refresh_from_db()
-        self._issued_secret = created.secret
+        # On the request, not on `self`: one ModelAdmin serves every request, on every thread.
+        request.issued_partner_secret = created.secret
 
     def response_add(self, request: HttpRequest, obj: Partner, post_url_continue: str | None = None) -> HttpResponse:
-        return secret_page(request, title=f"Partner {obj.name} created", issued=[(obj, self._issued_secret)])
+        issued = [(obj, request.issued_partner_secret)]
+        return secret_page(request, title=f"Partner {obj.name} created", issued=issued)
 
     @admin.action(
         description="Rotate the secret of the selected partners (shows the new secrets once)", permissions=["change"]
