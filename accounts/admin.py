@@ -14,9 +14,9 @@ from django.template.response import TemplateResponse
 
 from accounts.models import Partner, User
 from accounts.services import partner_create, partner_deactivate, partner_rotate_secret, user_groups_set
-from backoffice.actions import Outcome, already, done, report_each
 from clicknback.actors import Actor
 from clicknback.admin import AuditTrailMixin
+from clicknback.admin_tools import Outcome, already, done, report_each
 
 
 class _LowercaseEmailMixin:
@@ -104,10 +104,12 @@ class PartnerAdmin(AuditTrailMixin, admin.ModelAdmin):
         created = partner_create(name=obj.name, actor=Actor.for_user(request.user))
         obj.pk = created.pk
         obj.refresh_from_db()
-        self._issued_secret = created.secret
+        # On the request, not on `self`: one ModelAdmin serves every request, on every thread.
+        request.issued_partner_secret = created.secret
 
     def response_add(self, request: HttpRequest, obj: Partner, post_url_continue: str | None = None) -> HttpResponse:
-        return secret_page(request, title=f"Partner {obj.name} created", issued=[(obj, self._issued_secret)])
+        issued = [(obj, request.issued_partner_secret)]
+        return secret_page(request, title=f"Partner {obj.name} created", issued=issued)
 
     @admin.action(
         description="Rotate the secret of the selected partners (shows the new secrets once)", permissions=["change"]

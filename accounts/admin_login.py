@@ -46,3 +46,7 @@ def admin_login(request: HttpRequest, extra_context: dict | None = None) -> Http
         response.status_code = 429
         response["Retry-After"] = str(form.retry_after)
     return response
+
+
+# Every way into the admin's login view (its own URL included) uses the throttled form.
+admin.site.login_form = ThrottledAdminAuthenticationForm

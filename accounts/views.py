@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import serializers as s
-from accounts.permissions import IsAdmin
+from accounts.permissions import PartnerPermissions
 from accounts.selectors import partner_list
 from accounts.services import (
     partner_create,
@@ -194,7 +194,7 @@ class MeView(APIView):
 
 
 class PartnerListCreateView(APIView):
-    permission_classes = [IsAdmin]
+    permission_classes = [PartnerPermissions]
     pagination_class = LimitOffsetPagination  # so the schema documents the paginated list
 
     @extend_schema(

@@ -15,15 +15,14 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from accounts.services import group_permissions_set
-from backoffice.actions import QueueActionsMixin
 from backoffice.models import FlaggedPurchase, RequestedPayout
-from backoffice.purchase_actions import PurchaseReviewActions
 from clicknback.actors import Actor
 from clicknback.admin import AuditTrailMixin
-from clicknback.admin_mixins import ReadOnlyAdminMixin
+from clicknback.admin_tools import QueueActionsMixin, ReadOnlyAdminMixin
 from clicknback.money import ZERO
 from payouts.admin import PayoutAdmin
 from payouts.models import PayoutStatus
+from purchases.admin import PurchaseReviewActions
 from purchases.models import FlagReason, Purchase, PurchaseStatus
 
 RECENT_PURCHASES = 20

@@ -12,15 +12,15 @@ from typing import Any
 from django.apps import apps as global_apps
 from django.db.models import Q
 
+from payouts.permissions import PROCESS_PAYOUT
+from purchases.permissions import REVIEW_PURCHASE
+
 SUPPORT = "support"
 FINANCE = "finance"
 
 # Apps whose every model staff may look at (not auth internals, sessions or token blacklists);
 # `clicknback` holds the audit trail.
 VIEWABLE_APPS = ("clicknback", "accounts", "merchants", "offers", "purchases", "wallets", "payouts", "backoffice")
-
-REVIEW_PURCHASE = "backoffice.review_purchase"
-PROCESS_PAYOUT = "backoffice.process_payout"
 
 GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
     SUPPORT: (REVIEW_PURCHASE,),

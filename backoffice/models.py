@@ -16,8 +16,6 @@ class FlaggedPurchase(Purchase):
         proxy = True
         verbose_name = "flagged purchase"
         verbose_name_plural = "fraud review queue"
-        # Clearing, confirming or reversing a purchase by hand (support and superusers).
-        permissions = [("review_purchase", "Can clear, confirm or reverse purchases")]
 
 
 class RequestedPayout(Payout):
@@ -27,5 +25,3 @@ class RequestedPayout(Payout):
         proxy = True
         verbose_name = "requested payout"
         verbose_name_plural = "payout queue"
-        # Completing or failing a payout moves money out: finance and superusers only.
-        permissions = [("process_payout", "Can complete or fail payouts")]

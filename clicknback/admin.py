@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from clicknback.admin_mixins import ReadOnlyAdminMixin
+from clicknback.admin_tools import ReadOnlyAdminMixin
 from clicknback.audit import audit_entries_of
 from clicknback.models import AuditLogEntry
 

@@ -3,7 +3,6 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerView
 
-from accounts.admin_login import ThrottledAdminAuthenticationForm, admin_login
 from clicknback.health import LiveView, ReadyView
 from clicknback.metrics import MetricsView
 from clicknback.openapi import SchemaView
@@ -18,10 +17,8 @@ api_v1 = [
     path("", include("payouts.urls")),
 ]
 
-admin.site.login_form = ThrottledAdminAuthenticationForm
-
 urlpatterns = [
-    path("admin/login/", admin_login, name="admin-login"),  # before the site's own, which it wraps
+    path("admin/login/", include("accounts.admin_urls")),  # before the site's own, which it wraps
     path("admin/", admin.site.urls),
     # Staff type the address by hand; the API has no redirects, the back-office may.
     path("admin", RedirectView.as_view(url="/admin/", permanent=False)),

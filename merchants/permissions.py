@@ -1,12 +1,10 @@
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+"""The permissions of the merchant screens, which the API asks for too."""
 
+from accounts.permissions import staff_permission_required
 
-class ReadSignedInWriteAdmin(BasePermission):
-    """Catalogue endpoints: any signed-in account reads; only admins write (others: 403 PERMISSION_DENIED)."""
+VIEW_MERCHANT = "merchants.view_merchant"  # inactive merchants and the status filter
+ADD_MERCHANT = "merchants.add_merchant"
+CHANGE_MERCHANT = "merchants.change_merchant"
 
-    message = "Only admins may do this."
-
-    def has_permission(self, request, view) -> bool:
-        if not (request.user and request.user.is_authenticated):
-            return False
-        return request.method in SAFE_METHODS or request.user.is_staff
+# Any signed-in account reads the catalogue; writing it needs the screen's permission.
+MerchantPermissions = staff_permission_required(POST=ADD_MERCHANT, PATCH=CHANGE_MERCHANT)

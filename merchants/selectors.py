@@ -1,4 +1,5 @@
-"""Reads over merchants. Users only ever see active merchants; admins see all."""
+"""Reads over merchants. Staff with the merchant screen's view permission see all; everyone else
+(users, and staff without it) only active merchants."""
 
 from __future__ import annotations
 
@@ -9,20 +10,22 @@ from typing import Any
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
+from accounts.permissions import staff_may
 from clicknback.errors import NotFound
 from clicknback.filtering import filter_queryset
 from merchants.filters import MerchantFilter
 from merchants.models import Merchant, MerchantStatus
+from merchants.permissions import VIEW_MERCHANT
 
 
 def merchants_visible_to(user: Any) -> QuerySet[Merchant]:
     merchants = Merchant.objects.all()
-    return merchants if user.is_staff else merchants.filter(status=MerchantStatus.ACTIVE)
+    return merchants if staff_may(user, VIEW_MERCHANT) else merchants.filter(status=MerchantStatus.ACTIVE)
 
 
 def merchant_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[Merchant]:
     """Ordered by name, ignoring case; `search` for everyone, `status` for admins only (ignored for users)."""
-    data = {key: value for key, value in (filters or {}).items() if user.is_staff or key != "status"}
+    data = {key: value for key, value in (filters or {}).items() if key != "status" or staff_may(user, VIEW_MERCHANT)}
     return filter_queryset(MerchantFilter, data, merchants_visible_to(user)).order_by(Lower("name"), "id")
 
 

@@ -12,7 +12,7 @@ from clicknback.actors import Actor
 from clicknback.openapi import errors
 from clicknback.pagination import LimitOffsetPagination
 from merchants.models import MerchantStatus
-from merchants.permissions import ReadSignedInWriteAdmin
+from merchants.permissions import MerchantPermissions
 from merchants.selectors import merchant_get, merchant_list
 from merchants.serializers import (
     MerchantCreateInputSerializer,
@@ -25,14 +25,19 @@ TAGS = ["merchants"]
 
 
 class MerchantListCreateView(APIView):
-    permission_classes = [ReadSignedInWriteAdmin]
+    permission_classes = [MerchantPermissions]
     pagination_class = LimitOffsetPagination
 
     @extend_schema(
         tags=TAGS,
         parameters=[
             OpenApiParameter("search", str, description="Part of the name (case-insensitive)."),
-            OpenApiParameter("status", str, enum=MerchantStatus.values, description="Admins only; ignored for users."),
+            OpenApiParameter(
+                "status",
+                str,
+                enum=MerchantStatus.values,
+                description="Staff with the view permission only; ignored for others.",
+            ),
         ],
         responses={200: MerchantOutputSerializer(many=True), **errors()},
     )
@@ -55,7 +60,7 @@ class MerchantListCreateView(APIView):
 
 
 class MerchantDetailView(APIView):
-    permission_classes = [ReadSignedInWriteAdmin]
+    permission_classes = [MerchantPermissions]
 
     @extend_schema(
         tags=TAGS,

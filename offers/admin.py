@@ -7,12 +7,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from clicknback.actors import Actor
 from clicknback.admin import AuditTrailMixin
-from merchants.admin import ServiceBackedAdmin
+from clicknback.admin_tools import ServiceBackedAdmin
+from merchants.admin import MerchantAdmin
+from merchants.models import Merchant
 from offers.models import Offer, OfferStatus
 from offers.selectors import utc_today
 from offers.services import TERMS, UPDATABLE_FIELDS, offer_create, offer_terms_errors, offer_update
@@ -119,3 +121,41 @@ class OfferAdmin(AuditTrailMixin, ServiceBackedAdmin):
             lambda offer, actor: offer_update(offer=offer, status=status, actor=actor),
             f"offer(s) set to {status}",
         )
+
+
+class OfferInline(admin.TabularInline):
+    """The merchant's offers, read-only here: offers are changed on their own page, through the service."""
+
+    model = Offer
+    fields = ("cashback_type", "cashback_value", "starts_on", "ends_on", "status", "created_at")
+    readonly_fields = fields
+    ordering = ("-starts_on",)
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class MerchantWithOffersAdmin(MerchantAdmin):
+    """The merchant screen with the merchant's offers: a count in the list, the offers on its page.
+    Registered here in place of the plain one, because offers depend on merchants, never the reverse."""
+
+    list_display = ("name", "status", "confirmation_days", "website", "active_offers", "created_at")
+    inlines = (*MerchantAdmin.inlines, OfferInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Merchant]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_active_offers=Count("offers", filter=Q(offers__status=OfferStatus.ACTIVE)))
+        )
+
+    @admin.display(description="active offers", ordering="_active_offers")
+    def active_offers(self, merchant: Merchant) -> int:
+        return merchant._active_offers
+
+
+admin.site.unregister(Merchant)
+admin.site.register(Merchant, MerchantWithOffersAdmin)

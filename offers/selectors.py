@@ -1,4 +1,5 @@
-"""Reads over offers. Users see only active offers of active merchants; admins see all."""
+"""Reads over offers. Staff with the offer screen's view permission see all; everyone else (users, and
+staff without it) only active offers of active merchants."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.permissions import staff_may
 from clicknback.errors import NotFound
 from clicknback.filtering import filter_queryset
 from merchants.models import MerchantStatus
 from offers.filters import OfferFilter
 from offers.models import Offer, OfferStatus
+from offers.permissions import VIEW_OFFER
 
 NEWEST_FIRST = ("-created_at", "-id")
 
@@ -31,12 +34,12 @@ def _live_offers() -> QuerySet[Offer]:
 
 
 def offers_visible_to(user: Any) -> QuerySet[Offer]:
-    return Offer.objects.select_related("merchant") if user.is_staff else _live_offers()
+    return Offer.objects.select_related("merchant") if staff_may(user, VIEW_OFFER) else _live_offers()
 
 
 def offer_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[Offer]:
     """Newest first; `merchant_id` and `active_on` for everyone, `status` only for admins (ignored for users)."""
-    data = {key: value for key, value in (filters or {}).items() if user.is_staff or key != "status"}
+    data = {key: value for key, value in (filters or {}).items() if key != "status" or staff_may(user, VIEW_OFFER)}
     return filter_queryset(OfferFilter, data, offers_visible_to(user)).order_by(*NEWEST_FIRST)
 
 

@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 from clicknback.actors import Actor
 from clicknback.openapi import errors
 from clicknback.pagination import LimitOffsetPagination
-from merchants.permissions import ReadSignedInWriteAdmin
 from offers.models import Offer, OfferStatus
+from offers.permissions import OfferPermissions
 from offers.selectors import offer_get, offer_list, offer_list_active
 from offers.serializers import OfferCreateInputSerializer, OfferOutputSerializer, OfferUpdateInputSerializer
 from offers.services import offer_create, offer_update
@@ -32,14 +32,19 @@ class OfferListMixin:
 
 
 class OfferListCreateView(OfferListMixin, APIView):
-    permission_classes = [ReadSignedInWriteAdmin]
+    permission_classes = [OfferPermissions]
 
     @extend_schema(
         tags=TAGS,
         parameters=[
             OpenApiParameter("merchant_id", OpenApiTypes.UUID),
             OpenApiParameter("active_on", OpenApiTypes.DATE, description="Offers whose window contains this date."),
-            OpenApiParameter("status", str, enum=OfferStatus.values, description="Admins only; ignored for users."),
+            OpenApiParameter(
+                "status",
+                str,
+                enum=OfferStatus.values,
+                description="Staff with the view permission only; ignored for others.",
+            ),
         ],
         responses={200: OfferOutputSerializer(many=True), **errors()},
     )
@@ -69,7 +74,7 @@ class OfferActiveListView(OfferListMixin, APIView):
 
 
 class OfferDetailView(APIView):
-    permission_classes = [ReadSignedInWriteAdmin]
+    permission_classes = [OfferPermissions]
 
     @extend_schema(tags=TAGS, responses={200: OfferOutputSerializer, **errors(404)})
     def get(self, request: Request, offer_id: uuid.UUID) -> Response:

@@ -12,11 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
-from backoffice.actions import Outcome, already, done, reason_page, report_each
-from backoffice.groups import PROCESS_PAYOUT
 from clicknback.actors import Actor
-from clicknback.admin_mixins import ReadOnlyAdminMixin
+from clicknback.admin_tools import Outcome, ReadOnlyAdminMixin, already, done, reason_page, report_each
 from payouts.models import Payout, PayoutEvent
+from payouts.permissions import PROCESS_PAYOUT
 from payouts.services import payout_complete, payout_fail
 from wallets.selectors import wallet_for_user
 

@@ -45,6 +45,8 @@ class Payout(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Completing or failing a payout moves money out: finance and superusers only.
+        permissions = [("process_payout", "Can complete or fail payouts")]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="payout_user_created_idx"),
             models.Index(fields=["status", "created_at"], name="payout_status_created_idx"),

@@ -12,13 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsRegularUser, admin_with_permission
-from backoffice.groups import PROCESS_PAYOUT
+from accounts.permissions import IsRegularUser
 from clicknback.actors import Actor
 from clicknback.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clicknback.openapi import errors
 from clicknback.pagination import LimitOffsetPagination
 from payouts.models import PayoutStatus
+from payouts.permissions import CanProcessPayouts
 from payouts.selectors import payout_get, payout_list
 from payouts.serializers import (
     PayoutFailInputSerializer,
@@ -30,13 +30,14 @@ from payouts.services import payout_complete, payout_create, payout_fail
 
 _list_parameters = [
     OpenApiParameter("status", OpenApiTypes.STR, enum=PayoutStatus.values),
-    OpenApiParameter("user_id", OpenApiTypes.UUID, description="Admins only; ignored for users."),
+    OpenApiParameter(
+        "user_id", OpenApiTypes.UUID, description="Staff with the view permission only; ignored for others."
+    ),
     OpenApiParameter("limit", OpenApiTypes.INT, description="Default 20, at most 100."),
     OpenApiParameter("offset", OpenApiTypes.INT),
 ]
 
 
-CanProcessPayouts = admin_with_permission(PROCESS_PAYOUT)
 
 
 class PayoutListCreateView(APIView):
@@ -47,7 +48,9 @@ class PayoutListCreateView(APIView):
         operation_id="payouts_list",
         parameters=_list_parameters,
         responses={200: PayoutPageSerializer, **errors(403)},
-        description="Newest first. Users see their own payouts; admins see all and may filter by user_id.",
+        description="Newest first. Users see their own payouts; staff with the view permission of the payout screen "
+        "(superusers, support, finance) see all and may filter by user_id. Staff without it are served as a user: "
+        "they see nothing.",
     )
     def get(self, request: Request) -> Response:
         payouts = payout_list(viewer=request.user, filters=request.query_params)
@@ -79,7 +82,7 @@ class PayoutDetailView(APIView):
     @extend_schema(
         operation_id="payouts_retrieve",
         responses={200: PayoutOutputSerializer, **errors(404)},
-        description="The owner or an admin; anyone else gets 404.",
+        description="The owner or staff with the view permission of the payout screen; anyone else gets 404.",
     )
     def get(self, request: Request, payout_id: uuid.UUID) -> Response:
         return Response(PayoutOutputSerializer(payout_get(viewer=request.user, payout_id=payout_id)).data)
@@ -97,7 +100,7 @@ class PayoutCompleteView(APIView):
         },
         description=(
             "requested -> completed. Repeating it answers 200 with nothing changed; a failed payout is 409. "
-            "Admins only; staff who are not superusers need the finance group."
+            "Needs the process permission (superusers, finance); anyone else gets 403."
         ),
     )
     def post(self, request: Request, payout_id: uuid.UUID) -> Response:
@@ -117,8 +120,8 @@ class PayoutFailView(APIView):
         },
         description=(
             "requested -> failed: the amount goes back to available, once. Repeating it answers 200 with "
-            "nothing changed; a completed payout is 409. Admins only; staff who are not superusers need the "
-            "finance group."
+            "nothing changed; a completed payout is 409. Needs the process permission (superusers, finance); "
+            "anyone else gets 403."
         ),
     )
     def post(self, request: Request, payout_id: uuid.UUID) -> Response:

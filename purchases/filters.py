@@ -1,4 +1,5 @@
-"""Query filters of GET /purchases. Users may filter only by status; the rest are for admins."""
+"""Query filters of GET /purchases. Users may filter only by status; the rest are for staff who may
+view every purchase."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import django_filters
 from django.db.models import QuerySet
 
+from accounts.permissions import staff_may
 from purchases.models import Purchase, PurchaseStatus
+from purchases.permissions import VIEW_PURCHASE
 
 USER_FILTERS = {"status"}
 
@@ -28,7 +31,7 @@ class PurchaseFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if not (self.request and self.request.user.is_staff):
+        if not (self.request and staff_may(self.request.user, VIEW_PURCHASE)):
             for name in set(self.filters) - USER_FILTERS:
                 del self.filters[name]
 

@@ -76,6 +76,8 @@ class Purchase(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Clearing a flag, confirming or reversing a purchase by hand (support and superusers).
+        permissions = [("review_purchase", "Can clear, confirm or reverse purchases")]
         constraints = [
             models.UniqueConstraint(fields=["external_id"], name="purchase_external_id_unique"),
             models.CheckConstraint(condition=Q(status__in=PurchaseStatus.values), name="purchase_status_valid"),

@@ -12,17 +12,20 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.models import User
+from accounts.permissions import staff_may
 from clicknback import rawsql
 from clicknback.money import ZERO
 from merchants.models import Merchant, MerchantStatus
 from offers.models import Offer, OfferStatus
 from purchases.models import Purchase, PurchaseStatus
+from purchases.permissions import VIEW_PURCHASE
 
 
 def purchases_visible_to(*, user: User) -> QuerySet[Purchase]:
-    """Admins see every purchase, users their own; newest first, merchant joined for its name."""
+    """Staff with the purchase screen's view permission see every purchase; everyone else their own
+    (a staff account has none). Newest first, merchant joined for its name."""
     queryset = Purchase.objects.select_related("merchant").order_by("-created_at", "-id")
-    return queryset if user.is_staff else queryset.filter(user_id=user.pk)
+    return queryset if staff_may(user, VIEW_PURCHASE) else queryset.filter(user_id=user.pk)
 
 
 @cache

@@ -12,13 +12,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import PartnerSignatureAuthentication
-from accounts.permissions import IsPartner, admin_with_permission
-from backoffice.groups import REVIEW_PURCHASE
+from accounts.permissions import IsPartner
 from clicknback.actors import Actor
 from clicknback.errors import NotFound
 from clicknback.openapi import errors
 from clicknback.ratelimit import enforce_rate_limit
 from purchases.filters import PurchaseFilter
+from purchases.permissions import CanReviewPurchases
 from purchases.selectors import purchases_visible_to
 from purchases.serializers import (
     EVENT_CONFIRMED,
@@ -40,9 +40,6 @@ _WEBHOOK_DESCRIPTION = """Partners report purchases here, signed (`X-Partner-Key
 
 A repeated transition answers 200 with nothing changed. A flagged purchase stays `pending` on
 `purchase.confirmed` until staff clear the flag."""
-
-
-CanReviewPurchases = admin_with_permission(REVIEW_PURCHASE)
 
 
 class PurchaseWebhookView(APIView):
@@ -137,8 +134,9 @@ class PurchaseListView(generics.ListAPIView):
     @extend_schema(
         tags=["purchases"],
         summary="List purchases",
-        description="Users see their own purchases and may filter by `status`; admins see all and may "
-        "use every filter. Newest first.",
+        description="Users see their own purchases and may filter by `status`; staff with the view permission "
+        "of the purchase screen (superusers, support, finance) see all and may use every filter. Staff without it "
+        "are served as a user: they see nothing (a staff account has no purchases). Newest first.",
         responses={200: PurchaseOutputSerializer(many=True), **errors()},
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
@@ -149,7 +147,7 @@ class PurchaseDetailView(APIView):
     @extend_schema(
         tags=["purchases"],
         summary="One purchase",
-        description="The owner or an admin; anyone else gets 404.",
+        description="The owner or staff with the view permission of the purchase screen; anyone else gets 404.",
         responses={200: PurchaseOutputSerializer, **errors(404)},
     )
     def get(self, request: Request, purchase_id: uuid.UUID) -> Response:
@@ -167,7 +165,7 @@ class PurchaseConfirmView(APIView):
         summary="Confirm a purchase (admin)",
         description=(
             "As the `purchase.confirmed` event; a flagged purchase is confirmed and its flag cleared. "
-            "Admins only; staff who are not superusers need the support group."
+            "Needs the review permission (superusers, support); anyone else gets 403."
         ),
         request=None,
         responses={200: PurchaseOutputSerializer, **errors(403, 404, e409="INVALID_STATE_TRANSITION")},
@@ -184,7 +182,7 @@ class PurchaseReverseView(APIView):
         tags=["purchases"],
         summary="Reverse a purchase (admin)",
         description=(
-            "As the `purchase.reversed` event. Admins only; staff who are not superusers need the support group."
+            "As the `purchase.reversed` event. Needs the review permission (superusers, support); anyone else gets 403."
         ),
         request=ReverseInputSerializer,
         responses={200: PurchaseOutputSerializer, **errors(403, 404)},

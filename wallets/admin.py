@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from clicknback.admin_mixins import ReadOnlyAdminMixin
+from clicknback.admin_tools import ReadOnlyAdminMixin
 from wallets.models import Wallet, WalletEntry
 
 

@@ -4,6 +4,7 @@ per row; nothing else ever displays the secret."""
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin
 from django.test import Client
 
 from accounts.authentication import signature_header
@@ -82,3 +83,23 @@ def test_partner_list_query_count_is_fixed(as_superuser, django_assert_num_queri
     PartnerFactory.create_batch(10)
     with django_assert_num_queries(len(few.captured_queries)):
         as_superuser.get(PARTNERS)
+
+
+def test_two_admins_creating_partners_at_once_each_see_only_their_own_secret(superuser, rf):
+    """One PartnerAdmin serves every request (threads included): the new secret travels with the
+    request that created it, never on the shared instance."""
+    partner_admin = admin.site._registry[Partner]
+    first, second = rf.post(f"{PARTNERS}add/"), rf.post(f"{PARTNERS}add/")
+    first.user = second.user = superuser
+    awin, cj = Partner(name="Awin"), Partner(name="CJ")
+
+    partner_admin.save_model(first, awin, form=None, change=False)
+    partner_admin.save_model(second, cj, form=None, change=False)
+    shown_first = partner_admin.response_add(first, awin).context_data["issued"]
+    shown_second = partner_admin.response_add(second, cj).context_data["issued"]
+
+    awin.refresh_from_db()
+    cj.refresh_from_db()
+    assert shown_first == [(awin, awin.secret)]
+    assert shown_second == [(cj, cj.secret)]
+    assert awin.secret not in vars(partner_admin).values()

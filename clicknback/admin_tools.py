@@ -1,5 +1,6 @@
-"""Admin actions that call the same services as the API, one row at a time, and say per row
-what happened: done, already done, or refused and why. A refusal is a message, never a 500."""
+"""The building blocks every app's admin module shares: screens whose writes are service calls,
+read-only screens for records only services change, and actions that report per row what happened
+(done, already done, or refused and why; a refusal is a message, never a 500)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 
+from clicknback.actors import Actor
 from clicknback.errors import DomainError
 
 
@@ -99,3 +101,50 @@ class QueueActionsMixin:
         for obj in self.model._base_manager.filter(pk__in=gone):
             self.message_user(request, f"{obj}: no longer in this queue, nothing done", messages.WARNING)
         return response
+
+
+class ServiceBackedAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose writes are service calls. A refusal that only the database could see (a race the
+    form's validation could not catch) becomes an error message instead of a 500."""
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            self.message_user(request, self.describe_refusal(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def describe_refusal(self, exc: DomainError) -> str:
+        details = ", ".join(f"{key}: {value}" for key, value in exc.details.items())
+        return f"{exc.message} ({details})" if details else exc.message
+
+    def apply_to_each(
+        self, request: HttpRequest, objects: Iterable[Any], change: Callable[[Any, Actor], Any], done: str
+    ) -> None:
+        """Run `change(obj, actor)` on each object in its own transaction; report successes and refusals."""
+        actor = Actor.for_user(request.user)
+        succeeded = 0
+        for obj in objects:
+            try:
+                change(obj, actor)
+                succeeded += 1
+            except DomainError as exc:
+                self.message_user(request, f"{obj}: {self.describe_refusal(exc)}", messages.ERROR)
+        if succeeded:
+            self.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+
+
+class ReadOnlyAdminMixin:
+    """For records only services may change (money documents, the ledger, their history): the
+    admin shows them and runs actions that call the services, but never adds, edits or deletes."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
