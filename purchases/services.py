@@ -21,6 +21,7 @@ from accounts.models import Partner, User
 from clicknback import rawsql
 from clicknback.actors import Actor, ActorKind
 from clicknback.errors import (
+    AmountTooLarge,
     DuplicatePurchase,
     MerchantNotEligible,
     NotFound,
@@ -30,7 +31,7 @@ from clicknback.errors import (
 )
 from clicknback.events import record_event
 from clicknback.integrity import violated_constraint
-from clicknback.money import decimal_setting
+from clicknback.money import decimal_setting, format_money
 from merchants.models import Merchant, MerchantStatus
 from purchases.cashback import CashbackTerms, cashback_for
 from purchases.fraud import fraud_flags, parse_rate
@@ -73,6 +74,7 @@ def purchase_ingest(
         raise ValidationError({"purchased_at": ["Must not be in the future."]})
     if currency.upper() != settings.PLATFORM_CURRENCY:
         raise UnsupportedCurrency(f"Only {settings.PLATFORM_CURRENCY} is supported.", currency=currency)
+    _check_amount(amount)
     try:
         with transaction.atomic(durable=True):
             purchase = _ingest(
@@ -90,6 +92,14 @@ def purchase_ingest(
         existing = Purchase.objects.filter(external_id=external_id).values_list("id", flat=True).first()
         raise DuplicatePurchase(purchase_id=str(existing)) from exc
     return purchase
+
+
+def _check_amount(amount: Decimal) -> None:
+    maximum = decimal_setting("MAX_PURCHASE_AMOUNT")
+    if amount > maximum:
+        raise AmountTooLarge(
+            f"The largest purchase accepted is {format_money(maximum)}.", max_purchase_amount=format_money(maximum)
+        )
 
 
 def _ingest(

@@ -63,7 +63,10 @@ class PurchaseWebhookView(APIView):
                 429,
                 e401="INVALID_SIGNATURE",
                 e409="DUPLICATE_PURCHASE, INVALID_STATE_TRANSITION",
-                e422="USER_NOT_ELIGIBLE, MERCHANT_NOT_ELIGIBLE, OFFER_NOT_AVAILABLE, UNSUPPORTED_CURRENCY",
+                e422=(
+                    "USER_NOT_ELIGIBLE, MERCHANT_NOT_ELIGIBLE, OFFER_NOT_AVAILABLE, UNSUPPORTED_CURRENCY, "
+                    "AMOUNT_TOO_LARGE"
+                ),
             ),
         },
         examples=[
