@@ -38,7 +38,9 @@ def seed(out: TextIO) -> None:
     admin = User.objects.get(email__iexact=DEMO_ADMIN[0])
     partner = Partner.objects.get(name=DEMO_PARTNER_NAME)
     known = set(
-        Purchase.objects.filter(external_id__in=[p[0] for p in DEMO_PURCHASES]).values_list("external_id", flat=True)
+        Purchase.objects.filter(partner=partner, external_id__in=[p[0] for p in DEMO_PURCHASES]).values_list(
+            "external_id", flat=True
+        )
     )
     missing = [p for p in DEMO_PURCHASES if p[0] not in known]
     if not missing:

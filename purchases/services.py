@@ -48,7 +48,7 @@ from purchases.state_machine import (
 from wallets.models import EntryType
 from wallets.services import wallet_lock, wallet_post, wallet_post_many, wallets_lock
 
-EXTERNAL_ID_CONSTRAINT = "purchase_external_id_unique"
+EXTERNAL_ID_CONSTRAINT = "purchase_partner_external_id_unique"
 
 
 def purchase_ingest(
@@ -64,9 +64,10 @@ def purchase_ingest(
 ) -> Purchase:
     """Store a reported purchase and put its cashback in the user's pending balance.
 
-    Refusals store nothing. A known `external_id` is `DuplicatePurchase` (with the existing id)
-    whatever the timing: the unique constraint decides, and its violation is caught once the
-    transaction has rolled back, so concurrent duplicates never surface as a 500.
+    Refusals store nothing. An `external_id` this partner already reported is `DuplicatePurchase`
+    (with the partner's existing id) whatever the timing: the unique (external_id, partner)
+    constraint decides, and its violation is caught once the transaction has rolled back, so
+    concurrent duplicates never surface as a 500. Other partners' ids are none of its business.
     """
     now = timezone.now()
     purchased_at = purchased_at or now
@@ -89,7 +90,7 @@ def purchase_ingest(
     except IntegrityError as exc:
         if violated_constraint(exc) != EXTERNAL_ID_CONSTRAINT:
             raise
-        existing = Purchase.objects.filter(external_id=external_id).values_list("id", flat=True).first()
+        existing = Purchase.objects.filter(partner=partner, external_id=external_id).values_list("id", flat=True).get()
         raise DuplicatePurchase(purchase_id=str(existing)) from exc
     return purchase
 
@@ -255,14 +256,15 @@ def purchase_clear_flag(*, purchase_id: uuid.UUID, actor: Actor) -> Purchase:
 def _lock_purchase(
     *, purchase_id: uuid.UUID | None = None, external_id: str | None = None, partner: Partner | None = None
 ) -> Purchase:
-    """Lock one purchase row (not its merchant). A partner only reaches its own purchases."""
+    """Lock one purchase row (not its merchant). A partner only reaches its own purchases; an
+    external id names a purchase only together with its partner (unique per partner)."""
     queryset = Purchase.objects.select_for_update(of=("self",)).select_related("merchant")
     if purchase_id is not None:
         queryset = queryset.filter(pk=purchase_id)
-    elif external_id is not None:
+    elif external_id is not None and partner is not None:
         queryset = queryset.filter(external_id=external_id)
     else:
-        raise TypeError("purchase_id or external_id is required.")
+        raise TypeError("purchase_id, or external_id with its partner, is required.")
     if partner is not None:
         queryset = queryset.filter(partner=partner)
     purchase = queryset.first()
