@@ -29,7 +29,7 @@ DEMO_PURCHASES = [
     ("demo-order-1003", Decimal("45.00"), 10, ["reverse"]),
     ("demo-order-1004", Decimal("60.00"), 40, ["confirm", "reverse"]),
     ("demo-order-1005", Decimal("1500.00"), 1, ["partner_confirm"]),  # flagged, awaiting staff review
-    ("demo-order-1006", Decimal("30.00"), 20, []),  # due: confirm_due_purchases will confirm it
+    ("demo-order-1006", Decimal("30.00"), 20, []),  # due: confirmed MIN_PENDING_HOURS after seeding
 ]
 
 

@@ -275,19 +275,21 @@ def _lock_purchase(
 
 def purchases_confirm_due(*, actor: Actor, batch_size: int = 500, now: datetime | None = None) -> int:
     """Confirm one batch of due purchases (pending, unflagged, `purchased_at + confirmation_days`
-    passed); return how many. Several copies run at once: each skips rows another has locked.
+    passed, reported at least MIN_PENDING_HOURS ago); return how many. Several copies run at
+    once: each skips rows another has locked.
 
     One transaction per batch, a fixed number of queries whatever its size: lock the purchases,
     lock their wallets in `user_id` order, one UPDATE, one audit INSERT, the ledger in two queries.
     """
     now = now or timezone.now()
+    reported_by = now - timedelta(hours=int(settings.MIN_PENDING_HOURS))
     due_at = ExpressionWrapper(
         F("purchased_at") + F("merchant__confirmation_days") * Value(timedelta(days=1)), output_field=DateTimeField()
     )
     with transaction.atomic(durable=True):
         batch = list(
             Purchase.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=PurchaseStatus.PENDING, flagged=False, purchased_at__lte=now)
+            .filter(status=PurchaseStatus.PENDING, flagged=False, purchased_at__lte=now, created_at__lte=reported_by)
             .alias(due_at=due_at)
             .filter(due_at__lte=now)
             .order_by("purchased_at")
