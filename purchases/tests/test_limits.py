@@ -43,3 +43,46 @@ def test_a_wallet_driven_past_its_range_is_422_not_500(signed_post, created_payl
     assert error_code(fifth) == "AMOUNT_TOO_LARGE"
     assert Purchase.objects.count() == 4 and WalletEntry.objects.count() == 4
     assert Wallet.objects.values().get(user=user) == before
+
+
+# --- dates: 2000-01-01 to 2100-12-31 (UTC), everywhere ---------------------------------------
+
+DATE_RANGE = "Must be between 2000-01-01 and 2100-12-31."
+
+
+@pytest.mark.parametrize(
+    "purchased_at",
+    ["0001-01-01T00:30:00Z", "0001-01-01T00:30:00+01:00", "1999-12-31T23:59:59Z", "2000-01-01T00:30:00+01:00"],
+)
+def test_purchased_at_before_2000_is_400_and_stores_nothing(signed_post, created_payload, purchased_at):
+    response = signed_post(WEBHOOK, created_payload(purchased_at=purchased_at))
+    assert response.status_code == 400, response.json()
+    assert error_code(response) == "VALIDATION_ERROR"
+    assert "purchased_at" in response.json()["error"]["details"]["fields"]
+    assert Purchase.objects.count() == 0
+
+
+def test_purchased_at_names_the_supported_range(signed_post, created_payload):
+    response = signed_post(WEBHOOK, created_payload(purchased_at="0001-01-01T00:30:00Z"))
+    assert response.json()["error"]["details"]["fields"] == {"purchased_at": [DATE_RANGE]}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"purchased_from": "0001-01-01"},
+        {"purchased_from": "1999-12-31"},
+        {"purchased_to": "2101-01-01"},
+        {"purchased_to": "9999-12-31"},
+    ],
+)
+def test_purchase_date_filters_out_of_range_are_400(admin_client, params):
+    response = admin_client.get("/api/v1/purchases", params)
+    assert response.status_code == 400
+    assert response.json()["error"]["details"]["fields"] == {name: [DATE_RANGE] for name in params}
+
+
+def test_purchase_date_filters_take_the_edges_of_the_range(admin_client, ingest):
+    purchase = ingest()
+    response = admin_client.get("/api/v1/purchases", {"purchased_from": "2000-01-01", "purchased_to": "2100-12-31"})
+    assert [item["id"] for item in response.json()["results"]] == [str(purchase.id)]
