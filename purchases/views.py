@@ -16,6 +16,7 @@ from accounts.permissions import IsPartner, admin_with_permission
 from backoffice.groups import REVIEW_PURCHASE
 from clicknback.actors import Actor
 from clicknback.errors import NotFound
+from clicknback.metrics import count_rejected_purchase
 from clicknback.openapi import errors
 from clicknback.ratelimit import enforce_rate_limit
 from purchases.filters import PurchaseFilter
@@ -43,6 +44,8 @@ A repeated transition answers 200 with nothing changed. A flagged purchase stays
 
 
 CanReviewPurchases = admin_with_permission(REVIEW_PURCHASE)
+# Answers to an authenticated partner that refuse its event (401 and 429 are not about the event).
+REJECTION_STATUSES = frozenset({400, 404, 409, 422})
 
 
 class PurchaseWebhookView(APIView):
@@ -90,6 +93,13 @@ class PurchaseWebhookView(APIView):
             ),
         ],
     )
+    def handle_exception(self, exc: Exception) -> Response:
+        """Count each refused event by the code its answer carries."""
+        response = super().handle_exception(exc)
+        if response.status_code in REJECTION_STATUSES:
+            count_rejected_purchase(code=response.data["error"]["code"])
+        return response
+
     def post(self, request: Request) -> Response:
         partner = request.auth
         enforce_rate_limit(request, group="webhook-purchases", key=partner.key, rate=settings.WEBHOOK_RATE_LIMIT)
