@@ -93,13 +93,6 @@ class PurchaseWebhookView(APIView):
             ),
         ],
     )
-    def handle_exception(self, exc: Exception) -> Response:
-        """Count each refused event by the code its answer carries."""
-        response = super().handle_exception(exc)
-        if response.status_code in REJECTION_STATUSES:
-            count_rejected_purchase(code=response.data["error"]["code"])
-        return response
-
     def post(self, request: Request) -> Response:
         partner = request.auth
         enforce_rate_limit(request, group="webhook-purchases", key=partner.key, rate=settings.WEBHOOK_RATE_LIMIT)
@@ -126,6 +119,13 @@ class PurchaseWebhookView(APIView):
                 external_id=data["external_id"], partner=partner, reason=data.get("reason", ""), actor=actor
             )
         return Response(purchase_data(purchase))
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Count each refused event by the code its answer carries."""
+        response = super().handle_exception(exc)
+        if response.status_code in REJECTION_STATUSES:
+            count_rejected_purchase(code=response.data["error"]["code"])
+        return response
 
 
 class PurchaseListView(generics.ListAPIView):
