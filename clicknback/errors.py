@@ -83,6 +83,8 @@ UnsupportedCurrency = _error("UnsupportedCurrency", 422, "UNSUPPORTED_CURRENCY",
 BelowMinimumPayout = _error(
     "BelowMinimumPayout", 422, "BELOW_MINIMUM_PAYOUT", "The amount is below the minimum payout."
 )
+# A purchase above MAX_PURCHASE_AMOUNT, or any movement that would take a wallet out of its range.
+AmountTooLarge = _error("AmountTooLarge", 422, "AMOUNT_TOO_LARGE", "The amount is too large.")
 
 
 class InvalidSignature(drf.AuthenticationFailed):

@@ -9,9 +9,8 @@ fields counted here are the contract between the services and the dashboards:
 
 | event                | counted as                                                                  |
 |----------------------|-----------------------------------------------------------------------------|
-| `purchase.created`   | purchases_ingested{merchant_id, outcome="accepted" or "flagged" (`flagged`)} |
-|                      | and cashback_amount{state="pending"} += `cashback_amount`                   |
-| `purchase.rejected`  | purchases_ingested{merchant_id, outcome="rejected"}                         |
+| `purchase.created`   | purchases_ingested{merchant_id, outcome="accepted" or "flagged" (`flagged`), |
+|                      | code=""} and cashback_amount{state="pending"} += `cashback_amount`          |
 | `purchase.confirmed` | cashback_amount{state="available"} += `cashback_amount`                     |
 | `purchase.reversed`  | cashback_amount{state="reversed"} += `cashback_amount`                      |
 | `payout.requested`   | payouts{state="requested"} += 1, payout_amount{state="requested"} += `amount` |
@@ -19,6 +18,8 @@ fields counted here are the contract between the services and the dashboards:
 | `payout.failed`      | the same with state="failed"                                                |
 
 Every event, named above or not, is also counted in `clicknback_events_total{event}`.
+A refused webhook event (nothing committed, so no event) is counted by the webhook view with
+`count_rejected_purchase`: purchases_ingested{merchant_id="", outcome="rejected", code=<error code>}.
 The counters above count what the web workers did; the job worker (`confirm_due_purchases`) runs
 in another process, so the system's totals are also read from the database at scrape time:
 `clicknback_fraud_review_queue_size` (pending, flagged purchases), `clicknback_cashback_held{state}`
@@ -72,8 +73,8 @@ HTTP_LATENCY = Histogram(
 EVENTS = Counter("clicknback_events", "Committed financial events, by name.", ["event"])
 PURCHASES_INGESTED = Counter(
     "clicknback_purchases_ingested",
-    "Purchases reported by partners, by merchant and outcome.",
-    ["merchant_id", "outcome"],
+    "Purchases reported by partners, by merchant and outcome (and the error code of a rejection).",
+    ["merchant_id", "outcome", "code"],
 )
 CASHBACK_AMOUNT = Counter(
     "clicknback_cashback_amount", "Cashback moved into each state, in the platform currency.", ["state"]
@@ -102,6 +103,12 @@ def count_db_connection_error() -> None:
     DB_CONNECTION_ERRORS.inc()
 
 
+def count_rejected_purchase(*, code: str) -> None:
+    """A refused partner event, by error code. Not by merchant: a refused report's merchant id is
+    whatever the sender wrote, and every distinct label value would be a new series."""
+    PURCHASES_INGESTED.labels(merchant_id="", outcome="rejected", code=code).inc()
+
+
 def _amount(value: Any) -> float:
     try:
         return float(Decimal(str(value)))
@@ -114,9 +121,7 @@ def count_event(event: str, fields: Mapping[str, Any]) -> None:
     EVENTS.labels(event=event).inc()
     if event == "purchase.created":
         outcome = "flagged" if str(fields.get("flagged")).lower() in {"true", "1"} else "accepted"
-        PURCHASES_INGESTED.labels(merchant_id=str(fields.get("merchant_id") or ""), outcome=outcome).inc()
-    elif event == "purchase.rejected":
-        PURCHASES_INGESTED.labels(merchant_id=str(fields.get("merchant_id") or ""), outcome="rejected").inc()
+        PURCHASES_INGESTED.labels(merchant_id=str(fields.get("merchant_id") or ""), outcome=outcome, code="").inc()
     if event in CASHBACK_STATE_BY_EVENT and fields.get("cashback_amount") is not None:
         CASHBACK_AMOUNT.labels(state=CASHBACK_STATE_BY_EVENT[event]).inc(_amount(fields["cashback_amount"]))
     if event in PAYOUT_STATE_BY_EVENT:

@@ -160,6 +160,11 @@ MAX_CASHBACK_PERCENT = env_decimal("MAX_CASHBACK_PERCENT", "20.00")
 MIN_PAYOUT_AMOUNT = env_decimal("MIN_PAYOUT_AMOUNT", "10.00")
 FRAUD_VELOCITY_LIMIT = os.environ.get("FRAUD_VELOCITY_LIMIT", "10/h")
 FRAUD_REVIEW_AMOUNT = env_decimal("FRAUD_REVIEW_AMOUNT", "1000.00")
+# The largest purchase a partner may report; above it, 422 AMOUNT_TOO_LARGE.
+MAX_PURCHASE_AMOUNT = env_decimal("MAX_PURCHASE_AMOUNT", "100000.00")
+# A purchase is never confirmed by the job sooner than this after it was reported, however old
+# its date: a backdated report still leaves staff time to review it.
+MIN_PENDING_HOURS = int(os.environ.get("MIN_PENDING_HOURS", "24"))
 LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/m")
 ADMIN_LOGIN_RATE_LIMIT = os.environ.get("ADMIN_LOGIN_RATE_LIMIT", "10/m")
 REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10/h")

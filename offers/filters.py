@@ -1,12 +1,13 @@
 from django.db.models import QuerySet
-from django_filters import ChoiceFilter, DateFilter, FilterSet, UUIDFilter
+from django_filters import ChoiceFilter, FilterSet, UUIDFilter
 
+from clicknback.dates import SupportedDateFilter
 from offers.models import Offer, OfferStatus
 
 
 class OfferFilter(FilterSet):
     merchant_id = UUIDFilter(field_name="merchant_id")
-    active_on = DateFilter(method="filter_active_on", input_formats=["%Y-%m-%d"])
+    active_on = SupportedDateFilter(method="filter_active_on", input_formats=["%Y-%m-%d"])
     status = ChoiceFilter(choices=OfferStatus.choices)
 
     class Meta:

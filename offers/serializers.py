@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from clicknback.dates import SupportedDateField
 from clicknback.money import MoneyField
 from offers.models import CashbackType, OfferStatus
 
@@ -28,8 +29,8 @@ class OfferCreateInputSerializer(serializers.Serializer):
     merchant_id = serializers.UUIDField()
     cashback_type = serializers.ChoiceField(choices=CashbackType.choices)
     cashback_value = MoneyField(help_text="A percentage (11.00 for 11 %) or an amount, by cashback_type.")
-    starts_on = serializers.DateField()
-    ends_on = serializers.DateField(help_text="Inclusive; on or after starts_on.")
+    starts_on = SupportedDateField()
+    ends_on = SupportedDateField(help_text="Inclusive; on or after starts_on.")
     monthly_cap_per_user = MoneyField(required=False, allow_null=True)
     min_purchase_amount = MoneyField(allow_zero=True, required=False, allow_null=True)
     max_cashback_per_purchase = MoneyField(required=False, allow_null=True)
@@ -37,7 +38,7 @@ class OfferCreateInputSerializer(serializers.Serializer):
 
 class OfferUpdateInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=OfferStatus.choices, required=False)
-    ends_on = serializers.DateField(required=False, help_text="Inclusive; on or after the offer's starts_on.")
+    ends_on = SupportedDateField(required=False, help_text="Inclusive; on or after the offer's starts_on.")
     monthly_cap_per_user = MoneyField(required=False, allow_null=True)
     min_purchase_amount = MoneyField(allow_zero=True, required=False, allow_null=True)
     max_cashback_per_purchase = MoneyField(required=False, allow_null=True)

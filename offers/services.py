@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 
 from clicknback.actors import Actor
 from clicknback.audit import audit_record, initial_values
+from clicknback.dates import DATE_RANGE_MESSAGE, is_supported_date
 from clicknback.errors import MerchantInactive, OfferOverlap
 from clicknback.events import record_event
 from clicknback.integrity import violated_constraint
@@ -64,6 +65,9 @@ def offer_terms_errors(
         found["cashback_value"] = [f"A percent cashback must be at most {format_money(maximum)}."]
     if ends_on < starts_on:
         found["ends_on"] = [ENDS_BEFORE_START]
+    for field, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if not is_supported_date(day):
+            found[field] = [DATE_RANGE_MESSAGE]
     for field, value in (
         ("monthly_cap_per_user", monthly_cap_per_user),
         ("max_cashback_per_purchase", max_cashback_per_purchase),

@@ -29,7 +29,7 @@ DEMO_PURCHASES = [
     ("demo-order-1003", Decimal("45.00"), 10, ["reverse"]),
     ("demo-order-1004", Decimal("60.00"), 40, ["confirm", "reverse"]),
     ("demo-order-1005", Decimal("1500.00"), 1, ["partner_confirm"]),  # flagged, awaiting staff review
-    ("demo-order-1006", Decimal("30.00"), 20, []),  # due: confirm_due_purchases will confirm it
+    ("demo-order-1006", Decimal("30.00"), 20, []),  # due: confirmed MIN_PENDING_HOURS after seeding
 ]
 
 
@@ -38,7 +38,9 @@ def seed(out: TextIO) -> None:
     admin = User.objects.get(email__iexact=DEMO_ADMIN[0])
     partner = Partner.objects.get(name=DEMO_PARTNER_NAME)
     known = set(
-        Purchase.objects.filter(external_id__in=[p[0] for p in DEMO_PURCHASES]).values_list("external_id", flat=True)
+        Purchase.objects.filter(partner=partner, external_id__in=[p[0] for p in DEMO_PURCHASES]).values_list(
+            "external_id", flat=True
+        )
     )
     missing = [p for p in DEMO_PURCHASES if p[0] not in known]
     if not missing:

@@ -9,6 +9,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from accounts.permissions import staff_may
+from clicknback.dates import SupportedDateFilter
 from purchases.models import Purchase, PurchaseStatus
 from purchases.permissions import VIEW_PURCHASE
 
@@ -22,8 +23,8 @@ class PurchaseFilter(django_filters.FilterSet):
     flagged = django_filters.TypedChoiceFilter(
         choices=[("true", "true"), ("false", "false")], coerce=lambda value: value == "true", help_text="Admins only."
     )
-    purchased_from = django_filters.DateFilter(method="filter_from", help_text="Admins only; inclusive (UTC date).")
-    purchased_to = django_filters.DateFilter(method="filter_to", help_text="Admins only; inclusive (UTC date).")
+    purchased_from = SupportedDateFilter(method="filter_from", help_text="Admins only; inclusive (UTC date).")
+    purchased_to = SupportedDateFilter(method="filter_to", help_text="Admins only; inclusive (UTC date).")
 
     class Meta:
         model = Purchase
@@ -40,8 +41,6 @@ class PurchaseFilter(django_filters.FilterSet):
         return queryset.filter(purchased_at__gte=_utc_midnight(value))
 
     def filter_to(self, queryset: QuerySet[Purchase], name: str, value: date) -> QuerySet[Purchase]:
-        if value == date.max:
-            return queryset
         return queryset.filter(purchased_at__lt=_utc_midnight(value + timedelta(days=1)))
 
 

@@ -51,7 +51,8 @@ _REVERSED = Q(status=PurchaseStatus.REVERSED, cashback_status=CashbackStatus.REV
 
 class Purchase(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # The partner's own id for the purchase; unique in the database, so no purchase is rewarded twice.
+    # The partner's own id for the purchase; unique per partner in the database, so no purchase is
+    # rewarded twice, and two networks with the same order-id scheme never collide.
     external_id = models.CharField(max_length=128)
     partner = models.ForeignKey("accounts.Partner", on_delete=models.PROTECT, related_name="purchases")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="purchases")
@@ -79,7 +80,8 @@ class Purchase(models.Model):
         # Clearing a flag, confirming or reversing a purchase by hand (support and superusers).
         permissions = [("review_purchase", "Can clear, confirm or reverse purchases")]
         constraints = [
-            models.UniqueConstraint(fields=["external_id"], name="purchase_external_id_unique"),
+            # external_id first: its index also serves the back-office's search by external id alone.
+            models.UniqueConstraint(fields=["external_id", "partner"], name="purchase_partner_external_id_unique"),
             models.CheckConstraint(condition=Q(status__in=PurchaseStatus.values), name="purchase_status_valid"),
             models.CheckConstraint(
                 condition=Q(cashback_status__in=CashbackStatus.values), name="purchase_cashback_status_valid"

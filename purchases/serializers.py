@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from clicknback.dates import SupportedDateTimeField
 from clicknback.money import MoneyField
 from clicknback.representation import datetime_text, money_text, optional, uuid_text
 from purchases.models import Purchase
@@ -88,8 +89,8 @@ class WebhookInputSerializer(serializers.Serializer):
     currency = serializers.CharField(
         required=False, max_length=16, help_text="purchase.created only; must be the platform currency."
     )
-    purchased_at = serializers.DateTimeField(
-        required=False, help_text="purchase.created only; default now; not in the future."
+    purchased_at = SupportedDateTimeField(
+        required=False, help_text="purchase.created only; default now; not in the future; from 2000-01-01."
     )
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=500, help_text="purchase.reversed only."

@@ -21,6 +21,7 @@ from accounts.models import Partner, User
 from clicknback import rawsql
 from clicknback.actors import Actor, ActorKind
 from clicknback.errors import (
+    AmountTooLarge,
     DuplicatePurchase,
     MerchantNotEligible,
     NotFound,
@@ -30,7 +31,7 @@ from clicknback.errors import (
 )
 from clicknback.events import record_event
 from clicknback.integrity import violated_constraint
-from clicknback.money import decimal_setting
+from clicknback.money import decimal_setting, format_money
 from merchants.models import Merchant, MerchantStatus
 from purchases.cashback import CashbackTerms, cashback_for
 from purchases.fraud import fraud_flags, parse_rate
@@ -47,7 +48,7 @@ from purchases.state_machine import (
 from wallets.models import EntryType
 from wallets.services import wallet_lock, wallet_post, wallet_post_many, wallets_lock
 
-EXTERNAL_ID_CONSTRAINT = "purchase_external_id_unique"
+EXTERNAL_ID_CONSTRAINT = "purchase_partner_external_id_unique"
 
 
 def purchase_ingest(
@@ -63,9 +64,10 @@ def purchase_ingest(
 ) -> Purchase:
     """Store a reported purchase and put its cashback in the user's pending balance.
 
-    Refusals store nothing. A known `external_id` is `DuplicatePurchase` (with the existing id)
-    whatever the timing: the unique constraint decides, and its violation is caught once the
-    transaction has rolled back, so concurrent duplicates never surface as a 500.
+    Refusals store nothing. An `external_id` this partner already reported is `DuplicatePurchase`
+    (with the partner's existing id) whatever the timing: the unique (external_id, partner)
+    constraint decides, and its violation is caught once the transaction has rolled back, so
+    concurrent duplicates never surface as a 500. Other partners' ids are none of its business.
     """
     now = timezone.now()
     purchased_at = purchased_at or now
@@ -73,6 +75,7 @@ def purchase_ingest(
         raise ValidationError({"purchased_at": ["Must not be in the future."]})
     if currency.upper() != settings.PLATFORM_CURRENCY:
         raise UnsupportedCurrency(f"Only {settings.PLATFORM_CURRENCY} is supported.", currency=currency)
+    _check_amount(amount)
     try:
         with transaction.atomic(durable=True):
             purchase = _ingest(
@@ -87,9 +90,17 @@ def purchase_ingest(
     except IntegrityError as exc:
         if violated_constraint(exc) != EXTERNAL_ID_CONSTRAINT:
             raise
-        existing = Purchase.objects.filter(external_id=external_id).values_list("id", flat=True).first()
+        existing = Purchase.objects.filter(partner=partner, external_id=external_id).values_list("id", flat=True).get()
         raise DuplicatePurchase(purchase_id=str(existing)) from exc
     return purchase
+
+
+def _check_amount(amount: Decimal) -> None:
+    maximum = decimal_setting("MAX_PURCHASE_AMOUNT")
+    if amount > maximum:
+        raise AmountTooLarge(
+            f"The largest purchase accepted is {format_money(maximum)}.", max_purchase_amount=format_money(maximum)
+        )
 
 
 def _ingest(
@@ -253,14 +264,15 @@ def purchase_clear_flag(*, purchase_id: uuid.UUID, actor: Actor) -> tuple[Purcha
 def _lock_purchase(
     *, purchase_id: uuid.UUID | None = None, external_id: str | None = None, partner: Partner | None = None
 ) -> Purchase:
-    """Lock one purchase row (not its merchant). A partner only reaches its own purchases."""
+    """Lock one purchase row (not its merchant). A partner only reaches its own purchases; an
+    external id names a purchase only together with its partner (unique per partner)."""
     queryset = Purchase.objects.select_for_update(of=("self",)).select_related("merchant")
     if purchase_id is not None:
         queryset = queryset.filter(pk=purchase_id)
-    elif external_id is not None:
+    elif external_id is not None and partner is not None:
         queryset = queryset.filter(external_id=external_id)
     else:
-        raise TypeError("purchase_id or external_id is required.")
+        raise TypeError("purchase_id, or external_id with its partner, is required.")
     if partner is not None:
         queryset = queryset.filter(partner=partner)
     purchase = queryset.first()
@@ -271,19 +283,21 @@ def _lock_purchase(
 
 def purchases_confirm_due(*, actor: Actor, batch_size: int = 500, now: datetime | None = None) -> int:
     """Confirm one batch of due purchases (pending, unflagged, `purchased_at + confirmation_days`
-    passed); return how many. Several copies run at once: each skips rows another has locked.
+    passed, reported at least MIN_PENDING_HOURS ago); return how many. Several copies run at
+    once: each skips rows another has locked.
 
     One transaction per batch, a fixed number of queries whatever its size: lock the purchases,
     lock their wallets in `user_id` order, one UPDATE, one audit INSERT, the ledger in two queries.
     """
     now = now or timezone.now()
+    reported_by = now - timedelta(hours=int(settings.MIN_PENDING_HOURS))
     due_at = ExpressionWrapper(
         F("purchased_at") + F("merchant__confirmation_days") * Value(timedelta(days=1)), output_field=DateTimeField()
     )
     with transaction.atomic(durable=True):
         batch = list(
             Purchase.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=PurchaseStatus.PENDING, flagged=False, purchased_at__lte=now)
+            .filter(status=PurchaseStatus.PENDING, flagged=False, purchased_at__lte=now, created_at__lte=reported_by)
             .alias(due_at=due_at)
             .filter(due_at__lte=now)
             .order_by("purchased_at")

@@ -15,6 +15,7 @@ from accounts.authentication import PartnerSignatureAuthentication
 from accounts.permissions import IsPartner
 from clicknback.actors import Actor
 from clicknback.errors import NotFound
+from clicknback.metrics import count_rejected_purchase
 from clicknback.openapi import errors
 from clicknback.ratelimit import enforce_rate_limit
 from purchases.filters import PurchaseFilter
@@ -42,6 +43,10 @@ A repeated transition answers 200 with nothing changed. A flagged purchase stays
 `purchase.confirmed` until staff clear the flag."""
 
 
+# Answers to an authenticated partner that refuse its event (401 and 429 are not about the event).
+REJECTION_STATUSES = frozenset({400, 404, 409, 422})
+
+
 class PurchaseWebhookView(APIView):
     authentication_classes = [PartnerSignatureAuthentication]
     permission_classes = [IsPartner]
@@ -60,7 +65,10 @@ class PurchaseWebhookView(APIView):
                 429,
                 e401="INVALID_SIGNATURE",
                 e409="DUPLICATE_PURCHASE, INVALID_STATE_TRANSITION",
-                e422="USER_NOT_ELIGIBLE, MERCHANT_NOT_ELIGIBLE, OFFER_NOT_AVAILABLE, UNSUPPORTED_CURRENCY",
+                e422=(
+                    "USER_NOT_ELIGIBLE, MERCHANT_NOT_ELIGIBLE, OFFER_NOT_AVAILABLE, UNSUPPORTED_CURRENCY, "
+                    "AMOUNT_TOO_LARGE"
+                ),
             ),
         },
         examples=[
@@ -110,6 +118,13 @@ class PurchaseWebhookView(APIView):
                 external_id=data["external_id"], partner=partner, reason=data.get("reason", ""), actor=actor
             )
         return Response(purchase_data(purchase))
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Count each refused event by the code its answer carries."""
+        response = super().handle_exception(exc)
+        if response.status_code in REJECTION_STATUSES:
+            count_rejected_purchase(code=response.data["error"]["code"])
+        return response
 
 
 class PurchaseListView(generics.ListAPIView):

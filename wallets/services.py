@@ -16,7 +16,8 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from clicknback import rawsql
-from clicknback.money import ZERO
+from clicknback.errors import AmountTooLarge
+from clicknback.money import CENT, MAX_INTEGER_DIGITS, ZERO, format_money
 from wallets.models import EntryType, Wallet, WalletEntry
 
 
@@ -50,6 +51,8 @@ def _update_from_arrays_sql() -> str:
 
 
 _UPDATE_FROM_ARRAYS = _update_from_arrays_sql()
+# The largest balance the columns hold (MoneyModelField: 14 digits, 2 of them decimals).
+LARGEST_BALANCE = Decimal(10**MAX_INTEGER_DIGITS) - CENT
 
 
 def wallet_lock(*, user_id: uuid.UUID) -> Wallet:
@@ -152,6 +155,11 @@ def wallet_post_many(*, postings: Sequence[Posting]) -> list[WalletEntry]:
 def _apply(posting: Posting, *, now: datetime) -> WalletEntry:
     """Move the wallet's balances in memory and return the (unsaved) entry recording the move."""
     wallet = posting.wallet
+    _check_range(
+        pending=wallet.pending + posting.pending,
+        available=wallet.available + posting.available,
+        paid=wallet.paid + posting.paid,
+    )
     wallet.pending += posting.pending
     wallet.available += posting.available
     wallet.paid += posting.paid
@@ -171,6 +179,14 @@ def _apply(posting: Posting, *, now: datetime) -> WalletEntry:
         payout_id=posting.payout_id,
         created_at=now,
     )
+
+
+def _check_range(*, pending: Decimal, available: Decimal, paid: Decimal) -> None:
+    """Refuse (`AmountTooLarge`, nothing changed) balances the columns cannot hold, and a sum of
+    them that they could not: confirmations and failed payouts only move money between buckets,
+    so with the sum in range they never overflow later, where nobody could be refused."""
+    if max(abs(pending), abs(available), abs(paid), abs(pending + available + paid)) > LARGEST_BALANCE:
+        raise AmountTooLarge(f"A wallet balance cannot exceed {format_money(LARGEST_BALANCE)}.")
 
 
 def _require_transaction() -> None:

@@ -93,6 +93,8 @@ def test_add_offer(staff: Client) -> None:
         ({"ends_on": "2029-12-31"}, "ends_on", "Must be on or after starts_on."),
         ({"monthly_cap_per_user": "0"}, "monthly_cap_per_user", "Must be greater than 0."),
         ({"min_purchase_amount": "-1"}, "min_purchase_amount", "Must be 0 or greater."),
+        ({"starts_on": "0001-01-01"}, "starts_on", "Must be between 2000-01-01 and 2100-12-31."),
+        ({"ends_on": "2101-01-01"}, "ends_on", "Must be between 2000-01-01 and 2100-12-31."),
     ],
 )
 def test_add_offer_form_applies_the_api_rules(staff: Client, changes: dict, field: str, message: str) -> None:

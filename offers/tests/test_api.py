@@ -21,6 +21,7 @@ from tests.contract import OFFER_FIELDS
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/offers"
+DATE_RANGE = "Must be between 2000-01-01 and 2100-12-31."
 ACTIVE = "/api/v1/offers/active"
 
 
@@ -90,6 +91,12 @@ def test_admin_creates_fixed_offer_with_limits(admin_client: APIClient, payload:
     assert body["max_cashback_per_purchase"] == "7.25"
 
 
+def test_the_supported_date_range_is_inclusive(admin_client: APIClient, payload: dict) -> None:
+    response = admin_client.post(LIST, payload | {"starts_on": "2000-01-01", "ends_on": "2100-12-31"}, format="json")
+    assert response.status_code == 201, response.json()
+    assert ids(admin_client.get(LIST, {"active_on": "2100-12-31"})) == [response.json()["id"]]
+
+
 def test_one_day_offer_is_allowed(admin_client: APIClient, payload: dict) -> None:
     payload |= {"starts_on": "2030-03-03", "ends_on": "2030-03-03"}
     assert admin_client.post(LIST, payload, format="json").status_code == 201
@@ -132,6 +139,9 @@ TWO_PLACES = "Use at most two decimal places."
             "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
         ),
         ({"ends_on": "2030-02-30"}, "ends_on", "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."),
+        ({"starts_on": "0001-01-01"}, "starts_on", DATE_RANGE),
+        ({"starts_on": "1999-12-31"}, "starts_on", DATE_RANGE),
+        ({"ends_on": "2101-01-01"}, "ends_on", DATE_RANGE),
         ({"monthly_cap_per_user": "0.00"}, "monthly_cap_per_user", POSITIVE),
         ({"monthly_cap_per_user": "-5"}, "monthly_cap_per_user", POSITIVE),
         ({"max_cashback_per_purchase": "0"}, "max_cashback_per_purchase", POSITIVE),
@@ -309,6 +319,8 @@ def test_empty_patch_changes_nothing(admin_client: APIClient) -> None:
     [
         ({"ends_on": "2029-12-31"}, "ends_on", "Must be on or after starts_on."),
         ({"ends_on": "soon"}, "ends_on", "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."),
+        ({"ends_on": "2101-01-01"}, "ends_on", DATE_RANGE),
+        ({"ends_on": "9999-12-31"}, "ends_on", DATE_RANGE),
         ({"status": "paused"}, "status", '"paused" is not a valid choice.'),
         ({"monthly_cap_per_user": "0"}, "monthly_cap_per_user", POSITIVE),
         ({"max_cashback_per_purchase": "-2"}, "max_cashback_per_purchase", POSITIVE),
@@ -402,7 +414,13 @@ def test_filter_active_on_includes_both_edges(admin_client: APIClient, merchant)
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"active_on": "31/01/2030"}, "active_on"), ({"merchant_id": "nope"}, "merchant_id"), ({"status": "x"}, "status")],
+    [
+        ({"active_on": "31/01/2030"}, "active_on"),
+        ({"active_on": "0001-01-01"}, "active_on"),
+        ({"active_on": "2101-01-01"}, "active_on"),
+        ({"merchant_id": "nope"}, "merchant_id"),
+        ({"status": "x"}, "status"),
+    ],
 )
 def test_bad_filters_are_400(admin_client: APIClient, params: dict, field: str) -> None:
     assert field in fields_of(admin_client.get(LIST, params))

@@ -22,6 +22,12 @@ def next_external_id() -> str:
 
 
 @pytest.fixture
+def no_review_delay(settings) -> None:
+    """MIN_PENDING_HOURS=0: due purchases are confirmed however recently they were reported."""
+    settings.MIN_PENDING_HOURS = 0
+
+
+@pytest.fixture
 def offer(db: None) -> Offer:
     return OfferFactory()
 

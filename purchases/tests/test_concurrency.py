@@ -74,6 +74,7 @@ def test_confirm_and_reverse_at_once_end_consistent(ingest, admin_user, user, at
 
 def test_two_jobs_at_once_confirm_each_purchase_once(ingest, merchant, settings):
     settings.FRAUD_VELOCITY_LIMIT = "1000/h"  # 24 purchases a user in a minute would be flagged
+    settings.MIN_PENDING_HOURS = 0
     merchant.confirmation_days = 0
     merchant.save()
     users = [UserFactory() for _ in range(5)]

@@ -25,6 +25,7 @@ def run_job(*args: str) -> str:
     return out.getvalue()
 
 
+@pytest.mark.usefixtures("no_review_delay")
 def test_confirms_due_purchases_only(ingest, merchant, user):
     merchant.confirmation_days = 14
     merchant.save()
@@ -43,6 +44,7 @@ def test_confirms_due_purchases_only(ingest, merchant, user):
     assert ledger_discrepancies() == []
 
 
+@pytest.mark.usefixtures("no_review_delay")
 def test_zero_day_merchant_is_due_at_once_and_zero_cashback_moves_nothing(ingest, offer, merchant):
     merchant.confirmation_days = 0
     merchant.save()
@@ -56,6 +58,7 @@ def test_zero_day_merchant_is_due_at_once_and_zero_cashback_moves_nothing(ingest
     assert ledger_discrepancies() == []
 
 
+@pytest.mark.usefixtures("no_review_delay")
 def test_small_batches_confirm_everything(ingest, merchant):
     merchant.confirmation_days = 0
     merchant.save()
@@ -71,6 +74,7 @@ def test_small_batches_confirm_everything(ingest, merchant):
         assert entries == list(range(1, len(entries) + 1))
 
 
+@pytest.mark.usefixtures("no_review_delay")
 @pytest.mark.parametrize("count", [2, 9])
 def test_batch_query_count_is_fixed(ingest, merchant, count):
     merchant.confirmation_days = 0
@@ -82,3 +86,28 @@ def test_batch_query_count_is_fixed(ingest, merchant, count):
     statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
     # lock purchases, lock wallets, update purchases, audit rows, wallet balances, ledger entries
     assert len(statements) == 6, "\n".join(statements)
+
+
+def test_a_backdated_report_waits_min_pending_hours_after_it_was_reported(ingest, merchant):
+    """Reported 10 days late at a 7-day merchant: due by its date, but staff get MIN_PENDING_HOURS
+    (default 24) from the report to review it."""
+    merchant.confirmation_days = 7
+    merchant.save()
+    reported_at = datetime.now(UTC)
+    late = ingest("100.00", purchased_at=reported_at - timedelta(days=10))
+    job = Actor.job("test")
+
+    assert run_job() == "Confirmed 0 purchases.\n"
+    assert purchases_confirm_due(actor=job, now=reported_at + timedelta(hours=23, minutes=59)) == 0
+    assert purchases_confirm_due(actor=job, now=late.created_at + timedelta(hours=24)) == 1
+    assert Purchase.objects.get().status == "confirmed"
+
+
+def test_min_pending_hours_is_a_setting(ingest, merchant, settings):
+    settings.MIN_PENDING_HOURS = "2"  # as the environment gives it
+    merchant.confirmation_days = 0
+    merchant.save()
+    purchase = ingest("100.00")
+    job = Actor.job("test")
+    assert purchases_confirm_due(actor=job, now=purchase.created_at + timedelta(hours=1, minutes=59)) == 0
+    assert purchases_confirm_due(actor=job, now=purchase.created_at + timedelta(hours=2)) == 1

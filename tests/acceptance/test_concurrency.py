@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 
 from clicknback.testing import run_at_once
 from tests.acceptance.conftest import API, WEBHOOK, today
@@ -62,6 +63,7 @@ def test_the_monthly_cap_holds_under_concurrent_ingestion(signed_post, user, mak
     assert user_client.get(f"{API}/wallet").json()["pending_balance"] == "25.00"
 
 
+@override_settings(MIN_PENDING_HOURS=0)
 def test_several_confirmation_jobs_at_once_confirm_nothing_twice(ingest, user_client):
     long_ago = (datetime.now(UTC) - timedelta(days=45)).isoformat()
     for _ in range(5):

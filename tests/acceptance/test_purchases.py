@@ -158,6 +158,7 @@ def test_admin_confirm_confirms_a_flagged_purchase_and_clears_the_flag(ingest, a
     assert body["status"] == "confirmed" and body["flagged"] is False
 
 
+@override_settings(MIN_PENDING_HOURS=0)
 def test_the_confirmation_job_skips_flagged_purchases(ingest):
     flagged = ingest("1500.00", purchased_at=at(40)).json()
     due = ingest(purchased_at=at(40)).json()
@@ -201,6 +202,7 @@ def test_clearing_the_flag_without_settlement_leaves_it_pending_for_the_job(inge
 # --- the confirmation job ------------------------------------------------------------------------
 
 
+@override_settings(MIN_PENDING_HOURS=0)
 def test_confirm_due_purchases_confirms_due_ones_and_prints_how_many(ingest, user_client, admin_client, make_merchant):
     due = ingest(purchased_at=at(31)).json()
     recent = ingest(purchased_at=at(29)).json()
@@ -214,6 +216,7 @@ def test_confirm_due_purchases_confirms_due_ones_and_prints_how_many(ingest, use
     assert "0" in out.getvalue()
 
 
+@override_settings(MIN_PENDING_HOURS=0)
 def test_confirmation_days_is_the_merchants_settlement_delay(signed_post, user, make_offer, make_merchant, user_client):
     offer = make_offer(make_merchant(confirmation_days=0))
     created = signed_post(
@@ -231,6 +234,15 @@ def test_confirmation_days_is_the_merchants_settlement_delay(signed_post, user, 
     assert user_client.get(f"{API}/purchases/{created['id']}").json()["status"] == "confirmed"
 
 
+def test_a_backdated_report_is_not_confirmed_before_min_pending_hours(ingest, user_client):
+    late = ingest(purchased_at=at(40)).json()  # due by its date, but reported just now
+    out = io.StringIO()
+    call_command("confirm_due_purchases", stdout=out)
+    assert out.getvalue().strip() == "Confirmed 0 purchases."
+    assert user_client.get(f"{API}/purchases/{late['id']}").json()["status"] == "pending"
+
+
+@override_settings(MIN_PENDING_HOURS=0)
 def test_confirm_due_purchases_with_loop_keeps_going_every_interval(ingest, monkeypatch):
     from purchases.management.commands import confirm_due_purchases
 

@@ -110,7 +110,7 @@ def test_purchases_cashback_payouts_and_the_review_queue_are_measured(
     api_client, signed_post, user, user_client, admin_client, django_capture_on_commit_callbacks
 ):
     merchant = OfferFactory(cashback_value=Decimal("10.00")).merchant
-    by_merchant = {"merchant_id": str(merchant.id)}
+    by_merchant = {"merchant_id": str(merchant.id), "code": ""}
 
     def value(name: str, labels: dict[str, str]) -> float:
         return REGISTRY.get_sample_value(name, labels) or 0.0
@@ -147,3 +147,54 @@ def test_purchases_cashback_payouts_and_the_review_queue_are_measured(
     assert sample(text, "clicknback_cashback_held", {"state": "available"}) == 15.0
     assert sample(text, "clicknback_payouts_by_status", {"status": "requested"}) == 1
     assert sample(text, "clicknback_payout_amount_by_status", {"status": "requested"}) == 10.0
+
+
+def rejected_counts() -> dict[str, float]:
+    """`clicknback_purchases_ingested_total{outcome="rejected"}` by code."""
+    return {
+        sample.labels["code"]: sample.value
+        for family in REGISTRY.collect()
+        if family.name == "clicknback_purchases_ingested"
+        for sample in family.samples
+        if sample.name.endswith("_total") and sample.labels["outcome"] == "rejected"
+    }
+
+
+@pytest.mark.django_db
+def test_every_refused_webhook_counts_as_rejected_by_its_code(signed_post, user, settings):
+    """Refusals move `outcome="rejected"`, labelled by the error code; failed authentication and rate
+    limits are not reports and are not counted."""
+    merchant = OfferFactory().merchant
+    body = {"event": "purchase.created", "user_id": str(user.id), "merchant_id": str(merchant.id), "currency": "EUR"}
+    unknown_user = "00000000-0000-0000-0000-000000000001"
+    settings.MAX_PURCHASE_AMOUNT = "1000.00"
+    webhook = "/api/v1/webhooks/purchases"
+    before = Counter(rejected_counts())
+
+    responses = [
+        signed_post(webhook, {**body, "external_id": "r-1", "amount": "10.00"}),
+        signed_post(webhook, {**body, "external_id": "r-1", "amount": "10.00"}),
+        signed_post(webhook, {**body, "external_id": "r-2", "amount": "10.00", "user_id": unknown_user}),
+        signed_post(webhook, {**body, "external_id": "r-3", "amount": "1000.01"}),
+        signed_post(webhook, {**body, "external_id": "r-4", "amount": "-1"}),
+        signed_post(webhook, {**body, "external_id": "r-5", "amount": "10.00", "purchased_at": "0001-01-01T00:30:00Z"}),
+        signed_post(webhook, {"event": "purchase.confirmed", "external_id": "never-reported"}),
+    ]
+
+    assert [r.status_code for r in responses] == [201, 409, 422, 422, 400, 400, 404]
+    assert Counter(rejected_counts()) - before == {
+        "DUPLICATE_PURCHASE": 1,
+        "USER_NOT_ELIGIBLE": 1,
+        "AMOUNT_TOO_LARGE": 1,
+        "VALIDATION_ERROR": 2,
+        "NOT_FOUND": 1,
+    }
+    counted = rejected_counts()
+    settings.WEBHOOK_RATE_LIMIT = "1/m"
+    valid = {**body, "amount": "10.00"}
+    statuses = [
+        signed_post(webhook, {**valid, "external_id": "r-6"}, timestamp=1).status_code,
+        *(signed_post(webhook, {**valid, "external_id": f"r-{n}"}).status_code for n in (7, 8)),
+    ]
+    assert statuses[0] == 401 and statuses[-1] == 429
+    assert rejected_counts() == counted

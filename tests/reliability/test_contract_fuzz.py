@@ -67,6 +67,7 @@ ERROR_CODES: dict[int, set[str]] = {
         "OFFER_NOT_AVAILABLE",
         "UNSUPPORTED_CURRENCY",
         "BELOW_MINIMUM_PAYOUT",
+        "AMOUNT_TOO_LARGE",
     },
     429: {"RATE_LIMITED"},
     503: {"SERVICE_UNAVAILABLE"},

@@ -86,6 +86,7 @@ class ModelPurchase:
     merchant: int
     cashback: Decimal
     purchased_at: datetime
+    reported_at: datetime
     status: str = PurchaseStatus.PENDING
     flagged: bool = False
     settlement_requested: bool = False
@@ -204,7 +205,14 @@ class LedgerMachine(RuleBasedStateMachine):
         assert purchase.cashback_amount == expected, (amount, purchase.cashback_amount, expected)
         assert purchase.flagged == self._expected_flag(user=user, amount=amount, purchased_at=purchase.purchased_at)
         self.model_purchases[purchase.id] = ModelPurchase(
-            purchase.id, external_id, user, merchant, expected, purchase.purchased_at, flagged=purchase.flagged
+            purchase.id,
+            external_id,
+            user,
+            merchant,
+            expected,
+            purchase.purchased_at,
+            purchase.created_at,
+            flagged=purchase.flagged,
         )
         self.balances[user][0] += expected
         return purchase.id
@@ -268,15 +276,17 @@ class LedgerMachine(RuleBasedStateMachine):
             if known.settlement_requested and known.status == PurchaseStatus.PENDING:
                 self._move(known, PurchaseStatus.CONFIRMED)
 
-    @rule()
-    def confirmation_job(self) -> None:
-        now = timezone.now()
+    @rule(hours_later=st.sampled_from([0, 24]))
+    def confirmation_job(self, hours_later: int) -> None:
+        """Run now, or a day from now: a run's purchases were all reported within MIN_PENDING_HOURS."""
+        now = timezone.now() + timedelta(hours=hours_later)
         due = [
             p
             for p in self.model_purchases.values()
             if p.status == PurchaseStatus.PENDING
             and not p.flagged
             and p.purchased_at + timedelta(days=self.merchants[p.merchant].confirmation_days) <= now
+            and p.reported_at + timedelta(hours=django_settings.MIN_PENDING_HOURS) <= now
         ]
         assert purchases_confirm_due(actor=Actor.job("confirm_due_purchases"), now=now) == len(due)
         for purchase in due:
