@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerView
 
@@ -7,6 +7,7 @@ from clicknback.health import LiveView, ReadyView
 from clicknback.metrics import MetricsView
 from clicknback.openapi import SchemaView
 from clicknback.routing import route
+from clicknback.views import not_found
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -27,6 +28,9 @@ urlpatterns = [
     *route("metrics", MetricsView.as_view(), "metrics"),
     *route("api/schema", SchemaView.as_view(), "schema"),
     *route("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), "swagger-ui"),
+    # Any other /api/ path: the envelope's 404 even with DEBUG on, where Django would answer its
+    # technical HTML page instead of calling handler404.
+    re_path(r"^api(/|$)", not_found),
 ]
 
 handler400 = "clicknback.views.bad_request"
