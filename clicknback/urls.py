@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerView
 
 from clicknback.health import LiveView, ReadyView
+from clicknback.logging import API_NOT_FOUND
 from clicknback.metrics import MetricsView
 from clicknback.openapi import SchemaView
 from clicknback.routing import route
@@ -30,7 +31,7 @@ urlpatterns = [
     *route("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), "swagger-ui"),
     # Any other /api/ path: the envelope's 404 even with DEBUG on, where Django would answer its
     # technical HTML page instead of calling handler404.
-    re_path(r"^api(/|$)", not_found),
+    re_path(r"^api(/|$)", not_found, name=API_NOT_FOUND),
 ]
 
 handler400 = "clicknback.views.bad_request"
