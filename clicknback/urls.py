@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerView
 
@@ -30,8 +31,8 @@ urlpatterns = [
     *route("api/schema", SchemaView.as_view(), "schema"),
     *route("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), "swagger-ui"),
     # Any other /api/ path: the envelope's 404 even with DEBUG on, where Django would answer its
-    # technical HTML page instead of calling handler404.
-    re_path(r"^api(/|$)", not_found, name=API_NOT_FOUND),
+    # technical HTML page instead of calling handler404. CSRF-exempt like the API: a 404 changes nothing.
+    re_path(r"^api(/|$)", csrf_exempt(not_found), name=API_NOT_FOUND),
 ]
 
 handler400 = "clicknback.views.bad_request"

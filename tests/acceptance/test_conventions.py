@@ -334,3 +334,11 @@ def test_unknown_api_paths_answer_the_envelope_with_debug_on_too(api_client, set
         response = api_client.get(path)
         assert response.status_code == 404, path
         assert code(response) == "NOT_FOUND"
+
+
+@pytest.mark.parametrize("method", _METHODS)
+def test_unknown_api_paths_are_404_for_every_method_even_to_a_client_that_checks_csrf(method):
+    client = Client(enforce_csrf_checks=True)  # a browser's cookies would make CSRF checks apply
+    response = client.generic(method.upper(), f"{API}/merchants/not-a-uuid", b"{}", content_type="application/json")
+    assert response.status_code == 404
+    assert code(response) == "NOT_FOUND"
