@@ -111,19 +111,39 @@ class PartnerSignatureAuthentication(BaseAuthentication):
 
 
 class PartnerSignatureScheme(OpenApiAuthenticationExtension):
+    """Two header schemes required together: the key names the partner, the signature proves it."""
+
     target_class = "accounts.authentication.PartnerSignatureAuthentication"
-    name = "partnerSignature"
+    name = ["partnerKey", "partnerSignature"]
+
+    # A worked example for the documentation; the schema test recomputes its signature.
+    EXAMPLE_SECRET = "example-secret"
+    EXAMPLE_TIMESTAMP = 1700000000
+    EXAMPLE_BODY = '{"event":"purchase.confirmed","external_id":"order-1001"}'
 
     def get_security_definition(self, auto_schema):
-        return {
+        example = signature_header(self.EXAMPLE_SECRET, self.EXAMPLE_BODY.encode(), self.EXAMPLE_TIMESTAMP)
+        key = {
+            "type": "apiKey",
+            "in": "header",
+            "name": PARTNER_KEY_HEADER,
+            "description": f"`{PARTNER_KEY_HEADER}: <key>`: the partner's key, sent with `{SIGNATURE_HEADER}`.",
+        }
+        signature = {
             "type": "apiKey",
             "in": "header",
             "name": SIGNATURE_HEADER,
             "description": (
-                "`X-Partner-Key: <key>` and `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "
-                '"<t>." + raw body)>`, within 300 seconds of now.'
+                f'`{SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + raw body)>`, '
+                f"with `t` within {settings.WEBHOOK_SIGNATURE_TOLERANCE_SECONDS} seconds of now, sent with "
+                f"`{PARTNER_KEY_HEADER}`.\n\n"
+                f"Example: with secret `{self.EXAMPLE_SECRET}`, t = {self.EXAMPLE_TIMESTAMP} and the raw body "
+                f"`{self.EXAMPLE_BODY}`, the HMAC-SHA256 is computed over "
+                f"`{self.EXAMPLE_TIMESTAMP}.{self.EXAMPLE_BODY}` and the header is "
+                f"`{SIGNATURE_HEADER}: {example}`."
             ),
         }
+        return [key, signature]
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -127,6 +127,11 @@ def error_json_response(status: int, code: str, message: str, details: dict[str,
     return JsonResponse(envelope(code, message, details), status=status)
 
 
+def bad_request_json(message: str) -> JsonResponse:
+    """`400 VALIDATION_ERROR` about the request as a whole, for code outside DRF."""
+    return error_json_response(400, "VALIDATION_ERROR", message, {"fields": {"non_field_errors": [message]}})
+
+
 def unexpected_error(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str]]:
     """Status, body and headers for an exception nobody expected: a lost database is 503, the rest 500."""
     if isinstance(exc, (OperationalError, InterfaceError)):
@@ -205,6 +210,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = drf.PermissionDenied()
     if isinstance(exc, RequestDataTooBig):
         return Response(envelope("PAYLOAD_TOO_LARGE", "The request body is too large."), status=413)
+    if isinstance(exc, SuspiciousOperation):
+        message = "The request was refused as malformed or not allowed."
+        return Response(envelope("VALIDATION_ERROR", message, {"fields": {"non_field_errors": [message]}}), 400)
     if isinstance(exc, drf.Throttled):
         response = Response(envelope("RATE_LIMITED", "Too many requests. Retry later."), status=429)
         response["Retry-After"] = str(int(exc.wait or 1))

@@ -132,10 +132,14 @@ class TextFormatter(logging.Formatter):
         return text
 
 
+# The name of the catch-all route answering 404 for unknown /api/ paths: they are unmatched too.
+API_NOT_FOUND = "api-not-found"
+
+
 def request_route(request: HttpRequest) -> str:
     """The URL pattern that served the request (bounded cardinality), never the raw path."""
     match = getattr(request, "resolver_match", None)
-    if match is None or match.route is None:
+    if match is None or match.route is None or match.url_name == API_NOT_FOUND:
         return "<unmatched>"
     return "/" + match.route.lstrip("^").rstrip("$").replace("\\Z", "")
 

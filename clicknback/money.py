@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import string
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
@@ -17,6 +19,9 @@ MAX_DIGITS = 14
 DECIMAL_PLACES = 2
 MAX_INTEGER_DIGITS = 12
 MONEY_PATTERN = r"^-?[0-9]{1,12}\.[0-9]{2}$"
+# What an amount given as a string may look like: Decimal's own syntax, but ASCII digits only
+# (`Decimal` alone also takes full-width or Arabic-Indic digits, and "1_000").
+_DECIMAL_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
 
 
 def to_cents(value: Decimal) -> Decimal:
@@ -67,8 +72,10 @@ class MoneyField(serializers.Field):
     def to_internal_value(self, data: Any) -> Decimal:
         if isinstance(data, bool) or not isinstance(data, (str, int, Decimal, float)):
             self.fail("invalid")
+        if isinstance(data, str) and not _DECIMAL_TEXT.fullmatch(data.strip(string.whitespace)):
+            self.fail("invalid")
         try:
-            value = Decimal(str(data).strip()) if not isinstance(data, Decimal) else data
+            value = Decimal(str(data)) if not isinstance(data, Decimal) else data
         except (InvalidOperation, ValueError):
             self.fail("invalid")
         if not value.is_finite():

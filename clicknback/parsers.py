@@ -26,7 +26,7 @@ class StrictJSONParser(JSONParser):
         try:
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             raw = stream.read(limit + 1) if stream is not None else b""
-            if len(raw) > limit:  # a chunked body has no Content-Length for the middleware to check
+            if len(raw) > limit:  # defence in depth: the middleware checks the length before the view
                 raise PayloadTooLarge()
             if not raw:
                 return {}

@@ -58,7 +58,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "clicknback.middleware.RequestIdMiddleware",
     "clicknback.logging.RequestLogMiddleware",
-    "clicknback.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,6 +66,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Below the security headers' middleware, so that their refusals (413, 411, 405, 400) carry them.
+    "clicknback.middleware.BodySizeLimitMiddleware",
+    "clicknback.middleware.QueryStringMiddleware",
+    "clicknback.middleware.MethodNotAllowedMiddleware",
     "clicknback.middleware.ExceptionEnvelopeMiddleware",
 ]
 

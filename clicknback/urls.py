@@ -1,12 +1,15 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerView
 
 from clicknback.health import LiveView, ReadyView
+from clicknback.logging import API_NOT_FOUND
 from clicknback.metrics import MetricsView
 from clicknback.openapi import SchemaView
 from clicknback.routing import route
+from clicknback.views import not_found
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -28,6 +31,9 @@ urlpatterns = [
     *route("metrics", MetricsView.as_view(), "metrics"),
     *route("api/schema", SchemaView.as_view(), "schema"),
     *route("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), "swagger-ui"),
+    # Any other /api/ path: the envelope's 404 even with DEBUG on, where Django would answer its
+    # technical HTML page instead of calling handler404. CSRF-exempt like the API: a 404 changes nothing.
+    re_path(r"^api(/|$)", csrf_exempt(not_found), name=API_NOT_FOUND),
 ]
 
 handler400 = "clicknback.views.bad_request"

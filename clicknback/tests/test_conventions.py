@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
@@ -37,8 +38,8 @@ def _routes(patterns, prefix: str = "") -> list[str]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             routes += _routes(pattern.url_patterns, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern):
-            routes.append(prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern) and isinstance(pattern.pattern, RoutePattern):
+            routes.append(prefix + str(pattern.pattern))  # not the regex catch-all: every other /api/ path is a 404
     return routes
 
 

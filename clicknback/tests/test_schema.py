@@ -37,3 +37,37 @@ def test_swagger_ui_is_served_from_the_sidecar_without_a_cdn(api_client):
     external = re.findall(r"""(?:src|href)=["'](https?://[^"']+)""", html)
     assert external == []
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+
+
+def _schema() -> dict:
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def test_the_webhook_requires_the_partner_key_beside_the_signature():
+    schema = _schema()
+    schemes = schema["components"]["securitySchemes"]
+    headers = {scheme.get("name") for scheme in schemes.values() if scheme.get("in") == "header"}
+    assert {"X-Partner-Key", "X-Signature"} <= headers
+    by_header = {scheme["name"]: name for name, scheme in schemes.items() if scheme.get("in") == "header"}
+    # One requirement naming both: a partner sends the two headers together.
+    requirement = {by_header["X-Partner-Key"]: [], by_header["X-Signature"]: []}
+    assert schema["paths"]["/api/v1/webhooks/purchases"]["post"]["security"] == [requirement]
+
+
+def test_the_signature_recipe_has_a_worked_example_that_verifies():
+    import hashlib
+    import hmac
+
+    signature_scheme = next(
+        scheme for scheme in _schema()["components"]["securitySchemes"].values() if scheme.get("name") == "X-Signature"
+    )
+    text = signature_scheme["description"]
+    assert 't=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + raw body)>' in text
+    secret = re.search(r"secret `([^`]+)`", text).group(1)
+    body = re.search(r"raw body `([^`]+)`", text).group(1)
+    header = re.search(r"X-Signature: (t=[0-9]+,v1=[0-9a-f]{64})", text).group(1)
+    timestamp, signature = re.fullmatch(r"t=([0-9]+),v1=([0-9a-f]{64})", header).groups()
+    expected = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+    assert signature == expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 import uuid
 
 import pytest
@@ -216,3 +218,127 @@ def test_a_lost_database_is_503_service_unavailable(user_client, monkeypatch):
 def test_the_test_client_speaks_json_by_default(admin_client):
     response = admin_client.post(f"{API}/merchants", {"name": "Plain"})
     assert response.status_code == 201
+
+
+# --- HTTP edges (issue 12, finding 10) ------------------------------------------------------------
+
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _unsupported_methods() -> list[tuple[str, str]]:
+    """Every documented API path with each method the schema does not list for it: the schema is
+    the contract's list of operations."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    return [
+        (path, method.upper())
+        for path, operations in sorted(paths.items())
+        for method in _METHODS
+        if method not in operations
+    ]
+
+
+@pytest.mark.parametrize(("path", "method"), _unsupported_methods())
+def test_an_unsupported_method_is_405_before_authentication(api_client, path, method):
+    response = api_client.generic(method, re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path))
+    assert response.status_code == 405, (method, path, response.content)
+    assert code(response) == "METHOD_NOT_ALLOWED"
+    assert method not in response["Allow"].split(", ")
+
+
+def test_the_contracts_examples_of_a_wrong_method_are_405_without_credentials(api_client):
+    for response in (api_client.patch(f"{API}/wallet"), api_client.get(f"{API}/webhooks/purchases")):
+        assert response.status_code == 405 and code(response) == "METHOD_NOT_ALLOWED"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "\uff11\uff10.\uff10\uff10",  # full-width "10.00", the reported probe
+        "\uff11\uff10",
+        "\u0661\u0660.\u0660\u0660",  # Arabic-Indic "10.00"
+        "10.0\uff10",
+        "1_000.00",
+        "\u300010.00",  # after an ideographic space
+    ],
+)
+def test_money_input_accepts_ascii_digits_only(user_client, bad):
+    response = user_client.post(
+        f"{API}/payouts", {"amount": bad, "method": "paypal", "destination": "jane@example.com"}, format="json"
+    )
+    assert response.status_code == 400, (bad, response.json())
+    assert "amount" in fields(response)
+
+
+def test_money_as_a_bare_json_number_accepts_ascii_digits_only(user_client):
+    body = '{"amount": \uff11\uff10.\uff10\uff10, "method": "paypal", "destination": "jane@example.com"}'
+    response = user_client.post(f"{API}/payouts", data=body.encode(), content_type="application/json")
+    assert response.status_code == 400 and code(response) == "VALIDATION_ERROR"
+
+
+def _chunked_post(client: Client, path: str, body: bytes, **extra):
+    """A POST as a WSGI server hands over a `Transfer-Encoding: chunked` request: no Content-Length,
+    the de-chunked body in `wsgi.input`, which ends where the body ends."""
+    return client.generic(
+        "POST", path, body, content_type="application/json", CONTENT_LENGTH="", HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": io.BytesIO(body), **extra},
+    )  # fmt: skip
+
+
+def test_a_chunked_body_is_read_in_full_when_the_server_delimits_it(admin_user):
+    from clicknback.testing import bearer_client
+
+    client = bearer_client(admin_user)
+    response = _chunked_post(client, f"{API}/merchants", b'{"name": "Chunked Shop"}', **{"wsgi.input_terminated": True})
+    assert response.status_code == 201, response.json()
+    assert response.json()["name"] == "Chunked Shop"
+
+
+def test_a_chunked_body_larger_than_the_limit_is_413(admin_user, settings):
+    from clicknback.testing import bearer_client
+
+    body = b'{"name": "' + b"x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + b'"}'
+    response = _chunked_post(bearer_client(admin_user), f"{API}/merchants", body, **{"wsgi.input_terminated": True})
+    assert response.status_code == 413 and code(response) == "PAYLOAD_TOO_LARGE"
+
+
+def test_a_chunked_body_the_server_cannot_delimit_is_refused_with_411(admin_user):
+    from clicknback.testing import bearer_client
+
+    response = _chunked_post(bearer_client(admin_user), f"{API}/merchants", b'{"name": "Chunked Shop"}')
+    assert response.status_code == 411 and code(response) == "LENGTH_REQUIRED"
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def test_the_413_answer_carries_the_security_headers(api_client, settings):
+    ordinary = api_client.get("/health/live")
+    body = b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    too_large = api_client.post(f"{API}/auth/register", data=body, content_type="application/json")
+    assert too_large.status_code == 413 and code(too_large) == "PAYLOAD_TOO_LARGE"
+    for header, value in SECURITY_HEADERS.items():
+        assert ordinary[header] == value, header
+        assert too_large[header] == value, header
+
+
+def test_unknown_api_paths_answer_the_envelope_with_debug_on_too(api_client, settings):
+    settings.DEBUG = True
+    for path in (f"{API}/no-such-thing", f"{API}/merchants/not-a-uuid", "/api/v2/merchants", "/api/", "/api"):
+        response = api_client.get(path)
+        assert response.status_code == 404, path
+        assert code(response) == "NOT_FOUND"
+
+
+@pytest.mark.parametrize("method", _METHODS)
+def test_unknown_api_paths_are_404_for_every_method_even_to_a_client_that_checks_csrf(method):
+    client = Client(enforce_csrf_checks=True)  # a browser's cookies would make CSRF checks apply
+    response = client.generic(method.upper(), f"{API}/merchants/not-a-uuid", b"{}", content_type="application/json")
+    assert response.status_code == 404
+    assert code(response) == "NOT_FOUND"

@@ -44,8 +44,9 @@ def test_one_json_line_per_request_with_the_route_pattern_and_caller(json_log, u
 
 
 @pytest.mark.django_db
-def test_unmatched_paths_share_one_route_label(json_log, api_client):
-    api_client.get("/no/such/page/123")
+@pytest.mark.parametrize("path", ["/no/such/page/123", "/api/v1/no/such/page/123"])
+def test_unmatched_paths_share_one_route_label(json_log, api_client, path):
+    api_client.get(path)
 
     [line] = request_lines(json_log())
     assert line["route"] == "<unmatched>"
