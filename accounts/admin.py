@@ -13,7 +13,13 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from accounts.models import Partner, User
-from accounts.services import partner_create, partner_deactivate, partner_rotate_secret, user_groups_set
+from accounts.services import (
+    partner_create,
+    partner_deactivate,
+    partner_rename,
+    partner_rotate_secret,
+    user_groups_set,
+)
 from clicknback.actors import Actor
 from clicknback.admin import AuditTrailMixin
 from clicknback.admin_tools import Outcome, already, done, report_each
@@ -99,7 +105,7 @@ class PartnerAdmin(AuditTrailMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Partner, form: forms.ModelForm, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            partner_rename(partner=obj, name=form.cleaned_data["name"], actor=Actor.for_user(request.user))
             return
         created = partner_create(name=obj.name, actor=Actor.for_user(request.user))
         obj.pk = created.pk

@@ -196,14 +196,19 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> None:
         _password_set(user=user, password=new_password, event="user.password_reset")
 
 
-def partner_create(*, name: str, actor: Actor) -> Partner:
-    """A partner with a fresh key and secret. The caller shows the secret once, then never again."""
+def _partner_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise _invalid_field("name", ["This field may not be blank."])
     max_length = Partner._meta.get_field("name").max_length
     if len(name) > max_length:
         raise _invalid_field("name", [f"Ensure this field has no more than {max_length} characters."])
+    return name
+
+
+def partner_create(*, name: str, actor: Actor) -> Partner:
+    """A partner with a fresh key and secret. The caller shows the secret once, then never again."""
+    name = _partner_name(name)
     with transaction.atomic():
         partner = Partner.objects.create(name=name)
         audit_record(
@@ -214,6 +219,19 @@ def partner_create(*, name: str, actor: Actor) -> Partner:
         )
         record_event("partner.created", partner_id=partner.pk, actor=actor)
     return partner
+
+
+@transaction.atomic
+def partner_rename(*, partner: Partner, name: str, actor: Actor) -> bool:
+    """Give the partner another name (its key and secret stay). Returns whether the name changed."""
+    name = _partner_name(name)
+    before = Partner.objects.select_for_update().values_list("name", flat=True).get(pk=partner.pk)
+    partner.name = name
+    if before == name:
+        return False
+    partner.save(update_fields=["name"])
+    audit_record(actor=actor, action=AuditAction.PARTNER_RENAMED, obj=partner, changes={"name": (before, name)})
+    return True
 
 
 @transaction.atomic

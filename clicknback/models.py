@@ -25,6 +25,7 @@ class AuditAction(models.TextChoices):
     OFFER_ACTIVATED = "offer.activated", "Offer activated"
     OFFER_DEACTIVATED = "offer.deactivated", "Offer deactivated"
     PARTNER_CREATED = "partner.created", "Partner created"
+    PARTNER_RENAMED = "partner.renamed", "Partner renamed"
     PARTNER_SECRET_ROTATED = "partner.secret_rotated", "Partner secret rotated"
     PARTNER_DEACTIVATED = "partner.deactivated", "Partner deactivated"
     USER_GROUPS_CHANGED = "user.groups_changed", "User's staff groups changed"

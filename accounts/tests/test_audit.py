@@ -13,6 +13,7 @@ from accounts.services import (
     group_permissions_set,
     partner_create,
     partner_deactivate,
+    partner_rename,
     partner_rotate_secret,
     user_groups_set,
 )
@@ -64,6 +65,16 @@ def test_a_rolled_back_partner_creation_leaves_no_row(actor):
         partner_create(name="Awin", actor=actor)
         raise RuntimeError("the caller fails later in the same transaction")
     assert not AuditLogEntry.objects.exists()
+
+
+def test_rename_is_recorded_only_when_the_name_changes(actor):
+    partner = partner_create(name="Awin", actor=actor)
+    assert partner_rename(partner=partner, name=" Awin ", actor=actor) is False
+    assert partner_rename(partner=partner, name="Awin UK", actor=actor) is True
+    renamed = AuditLogEntry.objects.filter(action="partner.renamed").get()
+    assert renamed.changes == {"name": ["Awin", "Awin UK"]}
+    partner.refresh_from_db()
+    assert partner.name == "Awin UK"
 
 
 def test_group_membership_changes_are_recorded(actor):

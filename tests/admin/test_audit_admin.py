@@ -72,6 +72,15 @@ def test_partner_creation_and_rotation_in_the_admin_write_rows(as_superuser, sup
     assert rows() == [("partner.created", "Awin", superuser.email), ("partner.secret_rotated", "Awin", superuser.email)]
 
 
+def test_renaming_a_partner_in_the_admin_writes_one_row(as_superuser, superuser):
+    partner = partner_create(name="Awin", actor=JOB)
+    assert as_superuser.post(f"{PARTNERS}{partner.pk}/change/", {"name": "Awin UK"}, follow=False).status_code == 302
+    row = AuditLogEntry.objects.filter(action="partner.renamed").get()
+    assert (row.actor_user, row.changes) == (superuser, {"name": ["Awin", "Awin UK"]})
+    partner.refresh_from_db()
+    assert partner.name == "Awin UK"
+
+
 def test_user_form_group_changes_write_one_row(as_superuser, superuser):
     user = UserFactory(is_staff=True, email="clerk@example.com")
     support, finance = Group.objects.get(name=SUPPORT), Group.objects.get(name=FINANCE)
