@@ -1,4 +1,7 @@
-"""Append-only tables, enforced by PostgreSQL: rows are facts, corrections are new rows.
+"""Append-only tables: rows are facts, corrections are new rows.
+
+A model says so by inheriting `AppendOnlyModel` (the ORM refuses to update or delete its rows),
+and PostgreSQL holds the rule for everyone else.
 
 A migration makes a table append-only with `AppendOnly("ModelName")`: a row trigger refusing
 `UPDATE` and `DELETE` to everyone (raw SQL and a psql prompt included), as django-hordak does for
@@ -8,9 +11,41 @@ trigger, so the test suite can still empty the tables between tests.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
+from django.db import models
 from django.db.migrations.operations.base import Operation
+
+
+class AppendOnlyError(Exception):
+    """A row of an append-only table was about to be updated or deleted."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} cannot be updated.")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} cannot be deleted.")
+
+
+class AppendOnlyModel(models.Model):
+    """Rows are inserted, never changed: the ORM refuses, and a migration's `AppendOnly` makes
+    PostgreSQL refuse too (raw SQL and a psql prompt included)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.verbose_name_plural} cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError(f"{self._meta.verbose_name_plural} cannot be deleted.")
+
 
 # `restrict_violation` (SQLSTATE 23001): an integrity error, like the check constraints' refusals.
 FORBID_MUTATION = """

@@ -4,7 +4,7 @@ the stored responses of idempotent requests, and the rate-limit counters kept in
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clicknback.actors import ActorKind
+from clicknback.append_only import AppendOnlyModel
 
 
 class AuditAction(models.TextChoices):
@@ -32,19 +33,7 @@ class AuditAction(models.TextChoices):
     GROUP_PERMISSIONS_CHANGED = "group.permissions_changed", "Staff group's permissions changed"
 
 
-class AppendOnlyError(Exception):
-    """Audit rows are facts: a correction is a new change with its own row, never an edit."""
-
-
-class AuditLogEntryQuerySet(models.QuerySet["AuditLogEntry"]):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("Audit log entries cannot be updated.")
-
-    def delete(self) -> NoReturn:
-        raise AppendOnlyError("Audit log entries cannot be deleted.")
-
-
-class AuditLogEntry(models.Model):
+class AuditLogEntry(AppendOnlyModel):
     """Who (`actor_*`) did what (`action`) to which object, with each changed field's `[before, after]`."""
 
     id = models.BigAutoField(primary_key=True)
@@ -63,8 +52,6 @@ class AuditLogEntry(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    objects = AuditLogEntryQuerySet.as_manager()
-
     class Meta:
         ordering = ["-id"]
         verbose_name_plural = "audit log entries"
@@ -75,14 +62,6 @@ class AuditLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.object_repr}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("Audit log entries cannot be updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("Audit log entries cannot be deleted.")
 
     @property
     def changed_fields(self) -> list[tuple[str, Any, Any]]:

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clicknback.append_only import AppendOnlyModel
 from clicknback.money import ZERO, MoneyModelField
 from payouts.destinations import mask_email, mask_iban
 
@@ -79,7 +80,7 @@ class Payout(models.Model):
         return mask_email(self.destination)
 
 
-class PayoutEvent(models.Model):
+class PayoutEvent(AppendOnlyModel):
     """One change of a payout (requested, completed, failed), who made it and why; written in the
     transaction of the change."""
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clicknback.append_only import AppendOnlyModel
 from clicknback.money import ZERO, MoneyModelField
 
 
@@ -128,7 +129,7 @@ class PurchaseAction(models.TextChoices):
     FLAG_CLEARED = "flag_cleared", "Flag cleared by staff"
 
 
-class PurchaseEvent(models.Model):
+class PurchaseEvent(AppendOnlyModel):
     """One change of a purchase, who made it and why; written in the transaction of the change."""
 
     id = models.BigAutoField(primary_key=True)

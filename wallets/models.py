@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clicknback.append_only import AppendOnlyModel
 from clicknback.money import ZERO, MoneyModelField
 
 
@@ -51,19 +51,7 @@ PAYOUT_ENTRY_TYPES = (EntryType.PAYOUT_REQUESTED, EntryType.PAYOUT_FAILED)
 UNDOCUMENTED_ENTRY_TYPES = (EntryType.POINTS_REDEEMED, EntryType.ADJUSTMENT)
 
 
-class AppendOnlyError(Exception):
-    """Ledger entries are facts: corrections are new entries, never edits."""
-
-
-class WalletEntryQuerySet(models.QuerySet["WalletEntry"]):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("Wallet entries cannot be updated.")
-
-    def delete(self) -> NoReturn:
-        raise AppendOnlyError("Wallet entries cannot be deleted.")
-
-
-class WalletEntry(models.Model):
+class WalletEntry(AppendOnlyModel):
     """One balance change: the deltas per bucket and the balances right after it."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -80,8 +68,6 @@ class WalletEntry(models.Model):
     purchase_id = models.UUIDField(null=True, blank=True)
     payout_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    objects = WalletEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-sequence"]
@@ -112,11 +98,3 @@ class WalletEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} #{self.sequence}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("Wallet entries cannot be updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("Wallet entries cannot be deleted.")

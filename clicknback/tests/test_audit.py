@@ -11,8 +11,9 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from accounts.tests.factories import AdminFactory
 from clicknback.actors import Actor
+from clicknback.append_only import AppendOnlyError
 from clicknback.audit import audit_record
-from clicknback.models import AppendOnlyError, AuditAction, AuditLogEntry
+from clicknback.models import AuditAction, AuditLogEntry
 from merchants.tests.factories import MerchantFactory
 
 JOB = Actor.job("test")
