@@ -65,6 +65,9 @@ InvalidStateTransition = _error(
 InsufficientBalance = _error(
     "InsufficientBalance", 409, "INSUFFICIENT_BALANCE", "The available balance does not cover this amount."
 )
+InsufficientPoints = _error(
+    "InsufficientPoints", 409, "INSUFFICIENT_POINTS", "The points balance does not cover this redemption."
+)
 IdempotencyKeyReused = _error(
     "IdempotencyKeyReused", 409, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another request."
 )
@@ -82,6 +85,9 @@ OfferNotAvailable = _error(
 UnsupportedCurrency = _error("UnsupportedCurrency", 422, "UNSUPPORTED_CURRENCY", "This currency is not supported.")
 BelowMinimumPayout = _error(
     "BelowMinimumPayout", 422, "BELOW_MINIMUM_PAYOUT", "The amount is below the minimum payout."
+)
+BelowMinimumRedemption = _error(
+    "BelowMinimumRedemption", 422, "BELOW_MINIMUM_REDEMPTION", "The points are below the minimum redemption."
 )
 
 
