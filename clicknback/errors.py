@@ -65,6 +65,9 @@ InvalidStateTransition = _error(
 InsufficientBalance = _error(
     "InsufficientBalance", 409, "INSUFFICIENT_BALANCE", "The available balance does not cover this amount."
 )
+InsufficientPoints = _error(
+    "InsufficientPoints", 409, "INSUFFICIENT_POINTS", "The points balance does not cover this redemption."
+)
 IdempotencyKeyReused = _error(
     "IdempotencyKeyReused", 409, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another request."
 )
@@ -85,6 +88,9 @@ BelowMinimumPayout = _error(
 )
 # A purchase above MAX_PURCHASE_AMOUNT, or any movement that would take a wallet out of its range.
 AmountTooLarge = _error("AmountTooLarge", 422, "AMOUNT_TOO_LARGE", "The amount is too large.")
+BelowMinimumRedemption = _error(
+    "BelowMinimumRedemption", 422, "BELOW_MINIMUM_REDEMPTION", "The points are below the minimum redemption."
+)
 
 
 class InvalidSignature(drf.AuthenticationFailed):

@@ -8,12 +8,15 @@ in PostgreSQL (`RateLimitCounter`, one statement per hit): never in one process'
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core import checks
 from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from django_ratelimit.core import _split_rate, get_usage
+from rest_framework.throttling import BaseThrottle
 
 from clicknback.errors import RateLimited
 from clicknback.models import RateLimitCounter
@@ -32,7 +35,12 @@ _COUNT_HIT = f"""
 
 
 def _count_hit_in_postgresql(counter_key: str, period: int) -> tuple[int, int]:
-    """(hits in the current window, including this one; seconds until the window ends)."""
+    """(hits in the current window, including this one; seconds until the window ends).
+
+    The hit commits at once: inside a transaction a refused request would roll its own hit back and
+    never be limited. (A test's own wrapping transaction is the one exception.)"""
+    if any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+        raise RuntimeError("A rate-limit hit must be counted before the request's transaction starts.")
     with connection.cursor() as cursor:
         cursor.execute(_COUNT_HIT, [counter_key, period])
         return cursor.fetchone()
@@ -51,6 +59,25 @@ def enforce_rate_limit(request: HttpRequest, *, group: str, key: str, rate: str)
     hits, seconds_left = _count_hit_in_postgresql(f"{group}:{key}", period)
     if hits > limit:
         raise RateLimited(retry_after=seconds_left)
+
+
+class PerUserRateLimit(BaseThrottle):
+    """A DRF throttle counting each request of the signed-in user against the rate that
+    `settings.<rate_setting>` names. Throttles run before the handler, so a hit is counted outside
+    any transaction the handler opens (and a refused request still counts)."""
+
+    group: str = ""
+    rate_setting: str = ""
+
+    def allow_request(self, request: HttpRequest, view: Any) -> bool:
+        rate = getattr(settings, self.rate_setting)
+        enforce_rate_limit(request, group=self.group, key=str(request.user.pk), rate=rate)
+        return True
+
+
+def per_user_rate_limit(group: str, rate_setting: str) -> type[PerUserRateLimit]:
+    """`throttle_classes = [per_user_rate_limit("rewards-redeem", "REDEEM_RATE_LIMIT")]`."""
+    return type(f"PerUserRateLimit[{group}]", (PerUserRateLimit,), {"group": group, "rate_setting": rate_setting})
 
 
 def rate_limit_counters_purge() -> int:

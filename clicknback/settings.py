@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "merchants",
     "offers",
     "wallets",
+    "loyalty",
     "purchases",
     "payouts",
     "backoffice",
@@ -176,6 +177,13 @@ WEBHOOK_RATE_LIMIT = os.environ.get("WEBHOOK_RATE_LIMIT", "1200/m")
 WEBHOOK_SIGNATURE_TOLERANCE_SECONDS = 300
 WEBHOOK_MAX_BODY_BYTES = 64 * 1024
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+# Reward points (api-v1-rewards.md): earned per currency unit spent, valid for a number of days,
+# redeemed at a number of points per currency unit, from a minimum.
+POINTS_PER_UNIT = env_decimal("POINTS_PER_UNIT", "1")
+POINTS_TTL_DAYS = int(os.environ.get("POINTS_TTL_DAYS", "365"))
+POINTS_PER_CURRENCY_UNIT = int(os.environ.get("POINTS_PER_CURRENCY_UNIT", "100"))
+MIN_REDEMPTION_POINTS = int(os.environ.get("MIN_REDEMPTION_POINTS", "500"))
+REDEEM_RATE_LIMIT = os.environ.get("REDEEM_RATE_LIMIT", "10/m")
 
 # Every API body is small; anything larger is refused with 413 before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(WEBHOOK_MAX_BODY_BYTES)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -64,6 +65,12 @@ class Purchase(models.Model):
     status = models.CharField(max_length=16, choices=PurchaseStatus.choices, default=PurchaseStatus.PENDING)
     cashback_amount = MoneyModelField(default=ZERO)
     cashback_status = models.CharField(max_length=16, choices=CashbackStatus.choices, default=CashbackStatus.PENDING)
+    # The user's loyalty tier when the purchase was booked, and its points multiplier then: later
+    # tier changes or edits never rewrite what a booked purchase earns.
+    tier_at_ingestion = models.ForeignKey(
+        "loyalty.Tier", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    points_multiplier = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1.00"))
     # Held for staff review: the confirmation job skips it and partners cannot confirm it.
     flagged = models.BooleanField(default=False)
     # Why it was flagged; kept after staff clear the flag, as the record of the review.

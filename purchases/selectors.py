@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import cache
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from accounts.models import User
 from accounts.permissions import staff_may
@@ -124,3 +124,15 @@ def user_purchase_stats(
         )
         earned, recent = cursor.fetchone()
     return UserPurchaseStats(earned_from_offer=earned, recent_purchases=recent)
+
+
+def qualifying_spend_by_user(*, user_ids: list[uuid.UUID], since: datetime) -> dict[uuid.UUID, Decimal]:
+    """Loyalty's qualifying spend: the amounts of each user's confirmed purchases since `since`."""
+    rows = (
+        Purchase.objects.filter(user_id__in=user_ids, status=PurchaseStatus.CONFIRMED, purchased_at__gte=since)
+        .order_by()
+        .values("user_id")
+        .annotate(total=Sum("amount"))
+        .values_list("user_id", "total")
+    )
+    return dict(rows)

@@ -32,6 +32,7 @@ from clicknback.errors import (
 from clicknback.events import record_event
 from clicknback.integrity import violated_constraint
 from clicknback.money import decimal_setting, format_money
+from loyalty.selectors import tier_at_ingestion
 from merchants.models import Merchant, MerchantStatus
 from purchases.cashback import CashbackTerms, cashback_for
 from purchases.fraud import fraud_flags, parse_rate
@@ -40,6 +41,7 @@ from purchases.selectors import offer_for_purchase, user_purchase_stats
 from purchases.state_machine import (
     apply_plan_fields,
     audit_event,
+    loyalty_follow_confirmations,
     plan_transition,
     posting_for,
     purchase_transition,
@@ -128,6 +130,7 @@ def _ingest(
     cashback = cashback_for(
         terms=CashbackTerms.from_offer(offer), amount=amount, earned_this_month=stats.earned_from_offer
     )
+    tier = tier_at_ingestion(user_id=user_id)  # loyalty: one query, stored on the purchase
     reasons = fraud_flags(
         amount=amount,
         recent_purchases=stats.recent_purchases,
@@ -146,6 +149,8 @@ def _ingest(
         flagged=bool(reasons),
         flag_reasons=reasons,
         purchased_at=purchased_at,
+        tier_at_ingestion=tier,
+        points_multiplier=tier.points_multiplier,
     )
     _insert_with_audit(purchase, audit_event(purchase, action=PurchaseAction.CREATED, from_status="", actor=actor))
     if cashback:  # the ledger records movements; a 0.00 purchase moves nothing
@@ -301,11 +306,22 @@ def purchases_confirm_due(*, actor: Actor, batch_size: int = 500, now: datetime 
             .alias(due_at=due_at)
             .filter(due_at__lte=now)
             .order_by("purchased_at")
-            .only("id", "external_id", "user_id", "amount", "cashback_amount", "status", "cashback_status")[:batch_size]
+            .only(
+                "id",
+                "external_id",
+                "user_id",
+                "amount",
+                "cashback_amount",
+                "status",
+                "cashback_status",
+                "purchased_at",
+                "points_multiplier",
+            )[:batch_size]
         )
         if not batch:
             return 0
         planned = [(purchase, plan_transition(purchase, PurchaseStatus.CONFIRMED)) for purchase in batch]
+        loyalty_follow_confirmations([purchase for purchase, _ in planned], actor=actor)  # before the wallets
         moving = [(purchase, plan) for purchase, plan in planned if plan.moves_money]
         wallets = wallets_lock(user_ids=[purchase.user_id for purchase, _ in moving])
         postings = [posting_for(plan, purchase=p, wallet=wallets[p.user_id]) for p, plan in moving]

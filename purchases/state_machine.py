@@ -21,6 +21,7 @@ from django.utils import timezone
 from clicknback.actors import Actor
 from clicknback.errors import InvalidStateTransition
 from clicknback.events import record_event
+from loyalty.services import Confirmation, loyalty_on_confirmed, loyalty_on_reversed
 from purchases.models import CashbackStatus, Purchase, PurchaseAction, PurchaseEvent, PurchaseStatus
 from wallets.models import EntryType, Wallet
 from wallets.services import Posting, wallet_lock, wallet_post
@@ -129,6 +130,29 @@ def record_transition(purchase: Purchase, plan: TransitionPlan, *, actor: Actor)
     )
 
 
+def loyalty_follow_confirmations(purchases: list[Purchase], *, actor: Actor) -> None:
+    """Points and qualifying spend for purchases being confirmed (loyalty's rows are locked before
+    the wallets: the lock order of `loyalty.services`)."""
+    loyalty_on_confirmed(
+        confirmations=[Confirmation(p.user_id, p.id, p.amount, p.purchased_at, p.points_multiplier) for p in purchases],
+        actor_label=str(actor),
+    )
+
+
+def loyalty_follow(purchase: Purchase, plan: TransitionPlan, *, actor: Actor) -> None:
+    """Loyalty follows one transition: a confirmation earns; reversing a confirmed purchase claws
+    back. A reversal before confirmation touches no points."""
+    if plan.to_status == C:
+        loyalty_follow_confirmations([purchase], actor=actor)
+    elif plan.from_status == C:
+        loyalty_on_reversed(
+            user_id=purchase.user_id,
+            purchase_id=purchase.id,
+            amount=purchase.amount,
+            purchased_at=purchase.purchased_at,
+        )
+
+
 def purchase_transition(*, purchase: Purchase, to_status: str, actor: Actor, reason: str = "") -> bool:
     """Move a purchase locked by the caller (select_for_update) to `to_status`; False if it was there.
 
@@ -142,6 +166,7 @@ def purchase_transition(*, purchase: Purchase, to_status: str, actor: Actor, rea
     if plan is None:
         return False
     now = timezone.now()
+    loyalty_follow(purchase, plan, actor=actor)
     if plan.moves_money:
         wallet_post(
             wallet=wallet_lock(user_id=purchase.user_id),

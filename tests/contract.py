@@ -63,3 +63,38 @@ PAYOUT_FIELDS = {
     "created_at",
     "processed_at",
 }
+
+TIER_FIELDS = {
+    "id",
+    "name",
+    "min_spend",
+    "cashback_boost_percent",
+    "points_multiplier",
+    "upgrade_bonus_points",
+    "benefits",
+    "position",
+}
+
+LOYALTY_STATUS_FIELDS = {"tier", "qualifying_spend", "next_tier", "tier_since", "history"}
+
+REWARDS_FIELDS = {
+    "points_balance",
+    "lifetime_earned",
+    "lifetime_redeemed",
+    "lifetime_expired",
+    "expiring_soon",
+    "redemption",
+}
+
+POINTS_ENTRY_FIELDS = {
+    "id",
+    "type",
+    "points_delta",
+    "points_balance",
+    "purchase_id",
+    "redemption_id",
+    "expires_on",
+    "created_at",
+}
+
+REDEMPTION_FIELDS = {"id", "points", "amount", "currency", "created_at"}

@@ -69,3 +69,12 @@ def ledger_discrepancies() -> list[LedgerDiscrepancy]:
             if cached != computed:
                 found.append(LedgerDiscrepancy(wallet.id, wallet.user_id, field, cached, computed))
     return found
+
+
+def ledger_discrepancy_lines() -> list[str]:
+    """`ledger_discrepancies()` as `verify_ledger` prints them."""
+    return [
+        f"wallet {item.wallet_id} (user {item.user_id}): {item.field} is {item.wallet_value}, "
+        f"entries say {item.ledger_value}"
+        for item in ledger_discrepancies()
+    ]

@@ -35,6 +35,12 @@ CONTRACT_OPERATIONS = {
     "/payouts/{payout_id}": ["get"],
     "/payouts/{payout_id}/complete": ["post"],
     "/payouts/{payout_id}/fail": ["post"],
+    "/loyalty/tiers": ["get", "post"],
+    "/loyalty/tiers/{tier_id}": ["patch"],
+    "/loyalty/status": ["get"],
+    "/rewards": ["get"],
+    "/rewards/history": ["get"],
+    "/rewards/redeem": ["post"],
 }
 
 

@@ -30,6 +30,7 @@ from accounts.tests.factories import AdminFactory, PartnerFactory, UserFactory
 from accounts.tokens import ClickNBackRefreshToken
 from clicknback.actors import Actor
 from clicknback.wsgi import application
+from loyalty.models import Tier
 from payouts.services import payout_request
 from purchases.services import purchase_ingest
 from purchases.tests.factories import OfferFactory
@@ -56,6 +57,7 @@ ERROR_CODES: dict[int, set[str]] = {
         "DUPLICATE_PURCHASE",
         "INVALID_STATE_TRANSITION",
         "INSUFFICIENT_BALANCE",
+        "INSUFFICIENT_POINTS",
         "IDEMPOTENCY_KEY_REUSED",
     },
     413: {"PAYLOAD_TOO_LARGE"},
@@ -68,6 +70,7 @@ ERROR_CODES: dict[int, set[str]] = {
         "UNSUPPORTED_CURRENCY",
         "BELOW_MINIMUM_PAYOUT",
         "AMOUNT_TOO_LARGE",
+        "BELOW_MINIMUM_REDEMPTION",
     },
     429: {"RATE_LIMITED"},
     503: {"SERVICE_UNAVAILABLE"},
@@ -132,6 +135,7 @@ def world(in_process_requests: None) -> dict[str, Any]:
             "offer_id": str(offer.id),
             "purchase_id": str(purchase.id),
             "payout_id": str(payout.id),
+            "tier_id": str(Tier.objects.order_by("min_spend").values_list("id", flat=True).last()),
         },
     }
 

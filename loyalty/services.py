@@ -1,0 +1,443 @@
+"""Every write to tiers and points. Purchases call the two hooks inside their own transaction;
+redemption, expiry and recomputation are entry points of their own (`atomic(durable=True)`).
+
+Lock order, always: the purchase row (when there is one), the user's `UserLoyalty`, the user's
+`PointsAccount`, the wallet last. Lots are only ever changed under their account's lock, so a lot
+is redeemed or expired, never both, and the account's figures move with its entries.
+
+Loyalty never imports purchases: the hooks receive what they need as arguments.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from accounts.models import User
+from clicknback.errors import BelowMinimumRedemption, InsufficientPoints, NotFound
+from clicknback.events import record_event
+from clicknback.money import CENT, format_money
+from loyalty.models import (
+    PointsAccount,
+    PointsEntry,
+    PointsEntryType,
+    PointsLot,
+    Redemption,
+    RedemptionAllocation,
+    Tier,
+    TierChange,
+    TierChangeReason,
+    UserLoyalty,
+)
+from wallets.models import EntryType
+from wallets.services import wallet_lock, wallet_post
+
+# Qualifying spend counts the purchases of the last 365 days; a tier's bonus is granted once in 365 days.
+YEAR = timedelta(days=365)
+_ACCOUNT_FIGURES = ["balance", "debt", "lifetime_earned", "lifetime_redeemed", "lifetime_expired", "updated_at"]
+_LOYALTY_FIELDS = ["tier", "qualifying_spend", "tier_since", "updated_at"]
+
+Row = TypeVar("Row", UserLoyalty, PointsAccount)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A purchase becoming confirmed: what it earns and what it adds to qualifying spend."""
+
+    user_id: uuid.UUID
+    purchase_id: uuid.UUID
+    amount: Decimal
+    purchased_at: datetime
+    points_multiplier: Decimal
+
+
+def points_for(*, amount: Decimal, points_multiplier: Decimal) -> int:
+    """floor(amount x POINTS_PER_UNIT x multiplier of the tier at ingestion)."""
+    points = amount * Decimal(str(settings.POINTS_PER_UNIT)) * points_multiplier
+    return int(points.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def loyalty_on_confirmed(*, confirmations: Sequence[Confirmation], actor_label: str = "") -> None:
+    """Points and qualifying spend for purchases confirmed in the caller's transaction, with any
+    upgrade it brings (and its bonuses). Called before the wallets are locked (the lock order).
+
+    A fixed number of queries whatever the number of confirmations (the confirmation job's batch).
+    """
+    _require_transaction()
+    if not confirmations:
+        return
+    now = timezone.now()
+    tiers = list(Tier.objects.order_by("min_spend"))
+    user_ids = [c.user_id for c in confirmations]
+    loyalties = _lock_rows(UserLoyalty, user_ids, lambda user_id: UserLoyalty(user_id=user_id, tier=tiers[0]))
+    accounts = _lock_rows(PointsAccount, user_ids, lambda user_id: PointsAccount(user_id=user_id))
+    ledger = _Ledger(now=now)
+    for confirmation in confirmations:
+        points = points_for(amount=confirmation.amount, points_multiplier=confirmation.points_multiplier)
+        if points > 0:
+            ledger.credit(
+                accounts[confirmation.user_id],
+                points=points,
+                entry_type=PointsEntryType.EARNED,
+                purchase_id=confirmation.purchase_id,
+            )
+        if confirmation.purchased_at >= now - YEAR:
+            loyalties[confirmation.user_id].qualifying_spend += confirmation.amount
+    upgrades = _upgrades(loyalties.values(), tiers=tiers)
+    granted = _bonuses_granted_since(now - YEAR, accounts=[accounts[row.user_id] for row, _ in upgrades])
+    changes = []
+    for row, reached in upgrades:
+        account = accounts[row.user_id]
+        for tier in _tiers_passed(tiers, above=row.tier, up_to=reached):
+            if tier.upgrade_bonus_points and (account.id, tier.id) not in granted:
+                ledger.credit(
+                    account, points=tier.upgrade_bonus_points, entry_type=PointsEntryType.UPGRADE_BONUS, bonus_tier=tier
+                )
+        changes.append(_move(row, to_tier=reached, reason=TierChangeReason.SPEND, actor_label=actor_label, now=now))
+    ledger.save(accounts=accounts.values())
+    for row in loyalties.values():
+        row.updated_at = now
+    UserLoyalty.objects.bulk_update(list(loyalties.values()), _LOYALTY_FIELDS)
+    TierChange.objects.bulk_create(changes)
+    for change in changes:
+        _record_tier_change(change)
+
+
+def loyalty_on_reversed(*, user_id: uuid.UUID, purchase_id: uuid.UUID, amount: Decimal, purchased_at: datetime) -> None:
+    """A confirmed purchase reversed in the caller's transaction: its amount leaves qualifying spend
+    (the tier waits for `recompute_tiers`) and its points are clawed back, from its own lot first;
+    what the lot no longer holds becomes a debt. Upgrade bonuses are never clawed back."""
+    _require_transaction()
+    now = timezone.now()
+    row = _lock_rows(UserLoyalty, [user_id], lambda uid: UserLoyalty(user_id=uid, tier=_entry_tier()))[user_id]
+    account = _lock_rows(PointsAccount, [user_id], lambda uid: PointsAccount(user_id=uid))[user_id]
+    if purchased_at >= now - YEAR:
+        row.qualifying_spend = max(row.qualifying_spend - amount, Decimal("0.00"))
+        row.updated_at = now
+        row.save(update_fields=["qualifying_spend", "updated_at"])
+    earned = PointsEntry.objects.filter(account=account, purchase_id=purchase_id, type=PointsEntryType.EARNED).first()
+    if earned is None:
+        return
+    points = earned.points_delta
+    lot = PointsLot.objects.filter(account=account, purchase_id=purchase_id).first()
+    taken = min(lot.points_left, points) if lot is not None else 0
+    if taken:
+        lot.points_left -= taken
+        lot.save(update_fields=["points_left"])
+    account.balance -= points
+    account.debt += points - taken
+    account.updated_at = now
+    account.save(update_fields=_ACCOUNT_FIGURES)
+    PointsEntry.objects.create(
+        account=account,
+        type=PointsEntryType.CLAWED_BACK,
+        points_delta=-points,
+        balance_after=account.balance,
+        purchase_id=purchase_id,
+        lot=lot,
+        created_at=now,
+    )
+
+
+def points_redeem(*, user: User, points: int) -> Redemption:
+    """Turn points into available cashback, in a transaction of its own (`POST /rewards/redeem`
+    runs `redemption_create` inside the transaction that stores its Idempotency-Key)."""
+    with transaction.atomic(durable=True):
+        return redemption_create(user=user, points=points)
+
+
+def redemption_create(*, user: User, points: int) -> Redemption:
+    """The redemption as a step of the caller's transaction: the points account is locked, then the
+    wallet; lots are spent soonest expiry first (oldest first on equal dates)."""
+    _require_transaction()
+    minimum = settings.MIN_REDEMPTION_POINTS
+    amount = (Decimal(points) / Decimal(settings.POINTS_PER_CURRENCY_UNIT)).quantize(CENT, rounding=ROUND_DOWN)
+    if points < minimum or amount <= 0:
+        raise BelowMinimumRedemption(f"The minimum redemption is {minimum} points.", min_points=minimum)
+    account = PointsAccount.objects.select_for_update().filter(user_id=user.id).first()
+    balance = account.balance if account is not None else 0
+    # Checked only now, under the lock. A negative balance (a debt) covers nothing.
+    if points > balance:
+        raise InsufficientPoints(points_balance=balance)
+    now = timezone.now()
+    redemption = Redemption.objects.create(
+        account=account, points=points, amount=amount, currency=settings.PLATFORM_CURRENCY, created_at=now
+    )
+    allocations = []
+    to_take = points
+    lots = PointsLot.objects.filter(account=account, points_left__gt=0).order_by("expires_on", "id")
+    for lot in lots.only("id", "points_left"):
+        taken = min(lot.points_left, to_take)
+        lot.points_left -= taken
+        allocations.append(RedemptionAllocation(redemption=redemption, lot=lot, points=taken))
+        to_take -= taken
+        if not to_take:
+            break
+    if to_take:  # the balance said yes, the lots say no: the ledger is broken, refuse loudly
+        raise IntegrityError(f"Points account {account.id}: lots do not cover its balance.")
+    PointsLot.objects.bulk_update([a.lot for a in allocations], ["points_left"])
+    RedemptionAllocation.objects.bulk_create(allocations)
+    account.balance -= points
+    account.lifetime_redeemed += points
+    account.updated_at = now
+    account.save(update_fields=_ACCOUNT_FIGURES)
+    PointsEntry.objects.create(
+        account=account,
+        type=PointsEntryType.REDEEMED,
+        points_delta=-points,
+        balance_after=account.balance,
+        redemption=redemption,
+        created_at=now,
+    )
+    wallet_post(wallet=wallet_lock(user_id=user.id), entry_type=EntryType.POINTS_REDEEMED, available=amount)
+    record_event(
+        "points.redeemed",
+        redemption_id=redemption.id,
+        user_id=user.id,
+        points=points,
+        amount=format_money(amount),
+    )
+    return redemption
+
+
+def points_expire(*, batch_size: int = 500, today: date | None = None) -> int:
+    """Expire what is left of the lots past their date, for one batch of accounts; returns how many
+    lots. Several copies run at once: each skips the accounts another (or a redemption) has locked."""
+    today = today or timezone.now().date()
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        due = PointsLot.objects.filter(points_left__gt=0, expires_on__lt=today)
+        accounts = {
+            account.id: account
+            for account in PointsAccount.objects.select_for_update(skip_locked=True)
+            .filter(id__in=due.values("account_id"))
+            .order_by("id")[:batch_size]
+        }
+        if not accounts:
+            return 0
+        # Read after the lock: a redemption that committed meanwhile is seen, its points are gone.
+        lots = list(due.filter(account_id__in=accounts).order_by("account_id", "expires_on", "id"))
+        entries = []
+        for lot in lots:
+            account = accounts[lot.account_id]
+            account.balance -= lot.points_left
+            account.lifetime_expired += lot.points_left
+            account.updated_at = now
+            entries.append(
+                PointsEntry(
+                    account=account,
+                    type=PointsEntryType.EXPIRED,
+                    points_delta=-lot.points_left,
+                    balance_after=account.balance,
+                    lot=lot,
+                    expires_on=lot.expires_on,
+                    created_at=now,
+                )
+            )
+            lot.points_left = 0
+        PointsLot.objects.bulk_update(lots, ["points_left"])
+        PointsEntry.objects.bulk_create(entries)
+        PointsAccount.objects.bulk_update(list(accounts.values()), _ACCOUNT_FIGURES)
+    return len(lots)
+
+
+SpendByUser = Callable[..., dict[uuid.UUID, Decimal]]
+
+
+def tiers_recompute(
+    *, spend_by_user: SpendByUser, after: uuid.UUID | None = None, batch_size: int = 500, actor_label: str = ""
+) -> tuple[int, uuid.UUID | None]:
+    """Set one batch of users (by user id, after `after`) to the tier their qualifying spend earns,
+    recomputed from purchases by `spend_by_user(user_ids=..., since=...)`. Returns how many changed
+    tier and the last user id of the batch (None when there are no more). Rows locked by another
+    copy or a confirmation are skipped: that one is already doing the work."""
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        rows = UserLoyalty.objects.select_for_update(skip_locked=True).order_by("user_id")
+        if after is not None:
+            rows = rows.filter(user_id__gt=after)
+        batch = list(rows[:batch_size])
+        if not batch:
+            return 0, None
+        tiers = list(Tier.objects.order_by("min_spend"))
+        spends = spend_by_user(user_ids=[row.user_id for row in batch], since=now - YEAR)
+        changes = []
+        for row in batch:
+            row.qualifying_spend = spends.get(row.user_id, Decimal("0.00"))
+            row.updated_at = now
+            earned = _tier_for(row.qualifying_spend, tiers)
+            if earned.id != row.tier_id:
+                changes.append(
+                    _move(row, to_tier=earned, reason=TierChangeReason.RECALCULATION, actor_label=actor_label, now=now)
+                )
+        UserLoyalty.objects.bulk_update(batch, _LOYALTY_FIELDS)
+        TierChange.objects.bulk_create(changes)
+    for change in changes:
+        _record_tier_change(change)
+    return len(changes), batch[-1].user_id
+
+
+def tier_create(*, data: dict[str, Any]) -> Tier:
+    """A new tier. `min_spend` is unique and only the entry tier has 0.00."""
+    with transaction.atomic(durable=True):
+        _check_min_spend(data.get("min_spend"), tier=None)
+        return Tier.objects.create(**data)
+
+
+def tier_update(*, tier_id: uuid.UUID, data: dict[str, Any]) -> Tier:
+    """Change a tier; the entry tier keeps min_spend 0.00. Booked purchases keep their multiplier."""
+    with transaction.atomic(durable=True):
+        tier = Tier.objects.select_for_update().filter(pk=tier_id).first()
+        if tier is None:
+            raise NotFound("No such tier.")
+        if "min_spend" in data:
+            _check_min_spend(data["min_spend"], tier=tier)
+        for field, value in data.items():
+            setattr(tier, field, value)
+        tier.save(update_fields=list(data))
+        return tier
+
+
+def _check_min_spend(min_spend: Decimal | None, *, tier: Tier | None) -> None:
+    if min_spend is None:
+        return
+    if tier is not None and tier.min_spend == 0 and min_spend != 0:
+        raise ValidationError({"min_spend": ["The entry tier's min_spend stays 0.00."]})
+    if Tier.objects.filter(min_spend=min_spend).exclude(pk=getattr(tier, "pk", None)).exists():
+        raise ValidationError({"min_spend": ["Another tier has this min_spend."]})
+
+
+class _Ledger:
+    """Points credits collected in memory, then written in three queries (lots, entries, accounts)."""
+
+    def __init__(self, *, now: datetime) -> None:
+        self.now = now
+        self.expires_on = now.date() + timedelta(days=settings.POINTS_TTL_DAYS)
+        self.lots: list[PointsLot] = []
+        self.entries: list[PointsEntry] = []
+
+    def credit(self, account: PointsAccount, *, points: int, entry_type: str, **document: Any) -> None:
+        """Earned points pay the account's debt first; what is left becomes a lot."""
+        paid_debt = min(points, account.debt)
+        account.debt -= paid_debt
+        account.balance += points
+        account.lifetime_earned += points
+        account.updated_at = self.now
+        lot = None
+        if points > paid_debt:
+            lot = PointsLot(
+                account=account,
+                points=points - paid_debt,
+                points_left=points - paid_debt,
+                expires_on=self.expires_on,
+                purchase_id=document.get("purchase_id"),
+                created_at=self.now,
+            )
+            self.lots.append(lot)
+        self.entries.append(
+            PointsEntry(
+                account=account,
+                type=entry_type,
+                points_delta=points,
+                balance_after=account.balance,
+                lot=lot,
+                expires_on=lot.expires_on if lot else None,
+                created_at=self.now,
+                **document,
+            )
+        )
+
+    def save(self, *, accounts: Iterable[PointsAccount]) -> None:
+        PointsLot.objects.bulk_create(self.lots)
+        PointsEntry.objects.bulk_create(self.entries)
+        touched = [account for account in accounts if account.updated_at == self.now]
+        PointsAccount.objects.bulk_update(touched, _ACCOUNT_FIGURES)
+
+
+def _lock_rows(
+    model: type[Row], user_ids: Iterable[uuid.UUID], make: Callable[[uuid.UUID], Row]
+) -> dict[uuid.UUID, Row]:
+    """Lock the users' rows in `user_id` order, creating missing ones without races (as wallets)."""
+    ids = sorted(set(user_ids))
+    manager: models.Manager = model.objects
+    locked = {row.user_id: row for row in manager.select_for_update().filter(user_id__in=ids).order_by("user_id")}
+    missing = [user_id for user_id in ids if user_id not in locked]
+    if missing:
+        manager.bulk_create([make(user_id) for user_id in missing], ignore_conflicts=True)
+        for row in manager.select_for_update().filter(user_id__in=missing).order_by("user_id"):
+            locked[row.user_id] = row
+    return locked
+
+
+def _entry_tier() -> Tier:
+    return Tier.objects.get(min_spend=0)
+
+
+def _tier_for(spend: Decimal, tiers: Sequence[Tier]) -> Tier:
+    """The highest tier `spend` reaches (`tiers` by min_spend; the first is the entry tier)."""
+    return [tier for tier in tiers if tier.min_spend <= spend][-1]
+
+
+def _upgrades(rows: Iterable[UserLoyalty], *, tiers: Sequence[Tier]) -> list[tuple[UserLoyalty, Tier]]:
+    by_id = {tier.id: tier for tier in tiers}
+    upgrades = []
+    for row in rows:
+        reached = _tier_for(row.qualifying_spend, tiers)
+        current = by_id[row.tier_id]
+        if reached.min_spend > current.min_spend:
+            row.tier = current  # the tier object, for `_tiers_passed`
+            upgrades.append((row, reached))
+    return upgrades
+
+
+def _tiers_passed(tiers: Sequence[Tier], *, above: Tier, up_to: Tier) -> list[Tier]:
+    return [tier for tier in tiers if above.min_spend < tier.min_spend <= up_to.min_spend]
+
+
+def _bonuses_granted_since(since: datetime, *, accounts: Sequence[PointsAccount]) -> set[tuple[int, uuid.UUID]]:
+    """(account id, tier id) of the upgrade bonuses these accounts received since `since`."""
+    if not accounts:
+        return set()
+    return set(
+        PointsEntry.objects.filter(
+            account__in=[a.id for a in accounts if a.id], type=PointsEntryType.UPGRADE_BONUS, created_at__gte=since
+        ).values_list("account_id", "bonus_tier_id")
+    )
+
+
+def _move(row: UserLoyalty, *, to_tier: Tier, reason: str, actor_label: str, now: datetime) -> TierChange:
+    change = TierChange(
+        user_id=row.user_id,
+        from_tier_id=row.tier_id,
+        to_tier=to_tier,
+        reason=reason,
+        actor_label=actor_label[:254],
+        created_at=now,
+    )
+    row.tier = to_tier
+    row.tier_since = now
+    return change
+
+
+def _record_tier_change(change: TierChange) -> None:
+    record_event(
+        "tier.changed",
+        user_id=change.user_id,
+        from_tier_id=change.from_tier_id,
+        to_tier_id=change.to_tier_id,
+        reason=change.reason,
+    )
+
+
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Loyalty changes run inside the caller's transaction.")

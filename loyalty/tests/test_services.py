@@ -1,0 +1,222 @@
+"""Earning, upgrades, downgrades, redemption, expiry and claw-back against PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import F
+from django.test import override_settings
+from django.utils import timezone
+
+from clicknback.actors import Actor, ActorKind
+from clicknback.errors import BelowMinimumRedemption, InsufficientPoints
+from loyalty.models import PointsAccount, PointsEntry, PointsEntryType, PointsLot, TierChange, UserLoyalty
+from loyalty.selectors import points_discrepancies
+from loyalty.services import points_expire, points_redeem
+from loyalty.tests.conftest import grant_lot, set_tier, tier
+from purchases.services import purchase_confirm, purchase_reverse
+from wallets.models import EntryType, WalletEntry
+
+pytestmark = pytest.mark.django_db
+ADMIN = Actor(ActorKind.ADMIN, "", "staff")  # confirms flagged (large) purchases too
+
+
+def confirm(purchase):
+    return purchase_confirm(purchase_id=purchase.id, actor=ADMIN)[0]
+
+
+def reverse(purchase):
+    return purchase_reverse(purchase_id=purchase.id, actor=ADMIN)[0]
+
+
+def account_of(user) -> PointsAccount:
+    return PointsAccount.objects.get(user=user)
+
+
+def types_of(user) -> list[str]:
+    return list(PointsEntry.objects.filter(account__user=user).order_by("id").values_list("type", flat=True))
+
+
+@pytest.mark.parametrize(("tier_name", "points"), [("Bronze", 99), ("Silver", 124), ("Gold", 149), ("Platinum", 199)])
+def test_earning_is_the_amount_times_the_multiplier_at_ingestion_rounded_down(user, ingest, tier_name, points):
+    set_tier(user, tier_name)
+    purchase = ingest("99.99")
+    set_tier(user, "Bronze")  # a later tier change does not rewrite the booked purchase
+    confirm(purchase)
+    assert purchase.tier_at_ingestion == tier(tier_name)
+    entry = PointsEntry.objects.get(account__user=user)
+    assert (entry.type, entry.points_delta, entry.balance_after) == ("earned", points, points)
+    assert entry.lot.points == entry.lot.points_left == points
+    assert entry.lot.expires_on == timezone.now().date() + timedelta(days=365)
+    assert points_discrepancies() == []
+
+
+def test_no_points_before_confirmation_and_none_for_a_pending_reversal(user, ingest):
+    purchase = ingest("100.00")
+    assert not PointsEntry.objects.exists()
+    reverse(purchase)
+    assert not PointsEntry.objects.exists()
+    assert not UserLoyalty.objects.exists()
+
+
+def test_upgrade_in_the_confirming_transaction_with_every_passed_bonus_once(user, ingest):
+    confirm(ingest("2500.00"))  # Bronze -> Gold at once: Silver's and Gold's bonuses, one history record
+    row = UserLoyalty.objects.get(user=user)
+    assert row.tier == tier("Gold") and row.qualifying_spend == Decimal("2500.00")
+    change = TierChange.objects.get(user=user)
+    assert (change.from_tier.name, change.to_tier.name, change.reason) == ("Bronze", "Gold", "spend")
+    bonuses = PointsEntry.objects.filter(account__user=user, type=PointsEntryType.UPGRADE_BONUS)
+    assert sorted(bonuses.values_list("bonus_tier__name", "points_delta")) == [("Gold", 1000), ("Silver", 250)]
+    assert account_of(user).balance == 2500 + 250 + 1000
+    assert points_discrepancies() == []
+
+
+def test_recompute_tiers_downgrades_after_a_reversal_and_rising_again_grants_no_second_bonus(user, ingest):
+    first = ingest("600.00")
+    confirm(first)
+    assert UserLoyalty.objects.get(user=user).tier == tier("Silver")
+    reverse(first)
+    row = UserLoyalty.objects.get(user=user)
+    assert (row.tier, row.qualifying_spend) == (tier("Silver"), Decimal("0.00"))  # downgrades are lazy
+    out = StringIO()
+    call_command("recompute_tiers", stdout=out)
+    assert out.getvalue() == "Changed the tier of 1 user.\n"
+    assert UserLoyalty.objects.get(user=user).tier == tier("Bronze")
+    assert list(TierChange.objects.filter(user=user).order_by("id").values_list("reason", flat=True)) == [
+        "spend",
+        "recalculation",
+    ]
+    call_command("recompute_tiers", stdout=StringIO())  # nothing left to do
+    assert TierChange.objects.filter(user=user).count() == 2
+    confirm(ingest("600.00"))  # Silver again within 365 days: no second bonus
+    assert UserLoyalty.objects.get(user=user).tier == tier("Silver")
+    assert PointsEntry.objects.filter(account__user=user, type=PointsEntryType.UPGRADE_BONUS).count() == 1
+    assert points_discrepancies() == []
+
+
+def test_redemption_takes_the_soonest_expiring_lots_first_oldest_on_ties(user):
+    today = timezone.now().date()
+    later = grant_lot(user, 300, today + timedelta(days=20))
+    soon_old = grant_lot(user, 400, today + timedelta(days=10))
+    soon_new = grant_lot(user, 500, today + timedelta(days=10))
+    redemption = points_redeem(user=user, points=800)
+    assert (redemption.points, redemption.amount, redemption.currency) == (800, Decimal("8.00"), "EUR")
+    assert list(redemption.allocations.order_by("id").values_list("lot_id", "points")) == [
+        (soon_old.id, 400),
+        (soon_new.id, 400),
+    ]
+    left = dict(PointsLot.objects.values_list("id", "points_left"))
+    assert left == {later.id: 300, soon_old.id: 0, soon_new.id: 100}
+    account = account_of(user)
+    assert (account.balance, account.lifetime_redeemed) == (400, 800)
+    entry = PointsEntry.objects.get(account=account, type=PointsEntryType.REDEEMED)
+    assert (entry.points_delta, entry.balance_after, entry.redemption_id) == (-800, 400, redemption.id)
+    wallet_entry = WalletEntry.objects.get(wallet__user=user)
+    assert (wallet_entry.type, wallet_entry.available_delta) == (EntryType.POINTS_REDEEMED, Decimal("8.00"))
+    assert points_discrepancies() == []
+
+
+def test_redemption_amount_rounds_down_to_cents_and_refusals_come_in_order(user):
+    grant_lot(user, 700, timezone.now().date() + timedelta(days=5))
+    with pytest.raises(BelowMinimumRedemption):
+        points_redeem(user=user, points=499)
+    with pytest.raises(InsufficientPoints) as refused:
+        points_redeem(user=user, points=701)
+    assert refused.value.details == {"points_balance": 700}
+    with override_settings(POINTS_PER_CURRENCY_UNIT=300):
+        assert points_redeem(user=user, points=650).amount == Decimal("2.16")
+
+
+def test_expiry_takes_what_is_left_of_partly_redeemed_lots_once(user):
+    today = timezone.now().date()
+    expiring = grant_lot(user, 600, today)
+    lasting = grant_lot(user, 200, today + timedelta(days=1))
+    points_redeem(user=user, points=500)
+    assert points_expire(today=today) == 0  # valid through its date
+    out = StringIO()
+    call_command("expire_points", stdout=out)
+    assert points_expire(today=today + timedelta(days=1)) == 1
+    assert points_expire(today=today + timedelta(days=1)) == 0
+    expired = PointsEntry.objects.get(type=PointsEntryType.EXPIRED)
+    assert (expired.lot_id, expired.points_delta, expired.balance_after) == (expiring.id, -100, 200)
+    account = account_of(user)
+    assert (account.balance, account.lifetime_expired, account.lifetime_redeemed) == (200, 100, 500)
+    assert dict(PointsLot.objects.values_list("id", "points_left")) == {expiring.id: 0, lasting.id: 200}
+    assert points_discrepancies() == []
+
+
+def test_claw_back_from_its_own_lot(user, ingest):
+    purchase = ingest("100.00")
+    confirm(purchase)
+    reverse(purchase)
+    account = account_of(user)
+    assert (account.balance, account.debt) == (0, 0)
+    assert types_of(user) == ["earned", "clawed_back"]
+    assert PointsLot.objects.get(purchase_id=purchase.id).points_left == 0
+    assert UserLoyalty.objects.get(user=user).qualifying_spend == Decimal("0.00")
+    assert points_discrepancies() == []
+
+
+@override_settings(MIN_REDEMPTION_POINTS=100)
+def test_claw_back_shortfall_is_a_debt_that_the_next_earnings_pay_first(user, ingest):
+    first, second = ingest("300.00"), ingest("150.00")
+    confirm(first)
+    confirm(second)
+    points_redeem(user=user, points=250)  # from the first purchase's lot (oldest on equal dates)
+    reverse(first)  # 300 to claw back, 50 left in its lot: a debt of 250
+    account = account_of(user)
+    assert (account.balance, account.debt) == (-100, 250)
+    assert PointsLot.objects.get(purchase_id=second.id).points_left == 150  # other lots untouched
+    assert points_discrepancies() == []
+    third = ingest("100.00")
+    confirm(third)  # pays 100 of the debt, makes no lot
+    account = account_of(user)
+    assert (account.balance, account.debt) == (0, 150)
+    assert not PointsLot.objects.filter(purchase_id=third.id).exists()
+    fourth = ingest("180.00")
+    confirm(fourth)  # pays the last 150; 30 become a lot
+    account = account_of(user)
+    assert (account.balance, account.debt) == (180, 0)
+    assert PointsLot.objects.get(purchase_id=fourth.id).points == 30
+    assert points_discrepancies() == []
+    with pytest.raises(InsufficientPoints):
+        points_redeem(user=user, points=181)
+
+
+def test_verify_ledger_reports_a_planted_points_discrepancy(user, ingest):
+    confirm(ingest("100.00"))
+    call_command("verify_ledger", stdout=StringIO())
+    PointsAccount.objects.filter(user=user).update(balance=F("balance") + 1)
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_ledger", stdout=out)
+    assert f"(user {user.id}): balance is 101, balance says 100" in out.getvalue()
+    PointsAccount.objects.filter(user=user).update(balance=F("balance") - 1)
+    PointsLot.objects.update(points_left=F("points_left") - 1)
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_ledger", stdout=out)
+    assert "balance is 100, lots_left_minus_debt says 99" in out.getvalue()
+
+
+def test_points_entries_cannot_be_updated_or_deleted(user, ingest):
+    from django.db import IntegrityError, connection, transaction
+
+    from clicknback import rawsql
+    from clicknback.append_only import AppendOnlyError
+
+    confirm(ingest("100.00"))
+    table, points = rawsql.table(PointsEntry), rawsql.col(PointsEntry, "points_delta")
+    for sql in (f"UPDATE {table} SET {points} = 1", f"DELETE FROM {table}"):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    for statement in (lambda: PointsEntry.objects.update(points_delta=1), lambda: PointsEntry.objects.all().delete()):
+        with pytest.raises(AppendOnlyError):
+            statement()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PointsLot.objects.update(points_left=F("points") + 1)
