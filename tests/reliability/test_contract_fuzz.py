@@ -30,9 +30,9 @@ from accounts.tests.factories import AdminFactory, PartnerFactory, UserFactory
 from accounts.tokens import ClickNBackRefreshToken
 from clicknback.actors import Actor
 from clicknback.wsgi import application
+from offers.tests.factories import OfferFactory
 from payouts.services import payout_request
 from purchases.services import purchase_ingest
-from purchases.tests.factories import OfferFactory
 from tests.reliability.conftest import RUN_FIGURES
 from wallets.tests.helpers import fund_wallet
 
