@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
@@ -51,11 +52,23 @@ def messages_of(response) -> list[tuple[str, str]]:
     return [(m.level_tag, str(m)) for m in response.context["messages"]]
 
 
+def message_texts(response) -> list[str]:
+    """The messages of a response that was not followed (no context)."""
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
 def staff_member(*groups: str, email: str | None = None) -> User:
     fields = {"is_staff": True} | ({"email": email} if email else {})
     user = UserFactory(**fields)
     user.groups.set(Group.objects.filter(name__in=groups))
     return user
+
+
+@pytest.fixture
+def staff(client: Client, admin_user: User) -> Client:
+    """Django's test client signed in as a superuser, without CSRF checks."""
+    client.force_login(admin_user)
+    return client
 
 
 @pytest.fixture

@@ -8,13 +8,6 @@ from accounts.models import User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
 def test_admin_login_uses_the_email(admin_user):
     from accounts.tests.factories import DEFAULT_PASSWORD
 
