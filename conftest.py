@@ -1,9 +1,12 @@
-"""Fixtures every app's tests share: clients for each kind of caller."""
+"""Fixtures every app's tests share: clients for each kind of caller, an offer, and purchases
+reported through the service."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,10 +16,18 @@ from rest_framework.test import APIClient
 from accounts.authentication import signature_header
 from accounts.models import Partner, User
 from accounts.tests.factories import AdminFactory, PartnerFactory, UserFactory
+from clicknback.actors import Actor
 from clicknback.testing import bearer_client
+from merchants.models import Merchant
+from offers.models import Offer
+from offers.tests.factories import OfferFactory
+from purchases.models import Purchase
+from purchases.services import purchase_ingest
 
 # `@pytest.mark.requires_server(...)`: skipped on a bare machine, required in CI.
 pytest_plugins = ["tests.required_servers"]
+
+_external_ids = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
@@ -81,3 +92,33 @@ def signed_post(partner: Partner) -> Callable[..., Any]:
         )
 
     return post
+
+
+@pytest.fixture
+def offer(db: None) -> Offer:
+    return OfferFactory()
+
+
+@pytest.fixture
+def merchant(offer: Offer) -> Merchant:
+    return offer.merchant
+
+
+@pytest.fixture
+def ingest(partner: Partner, user: User, merchant: Merchant) -> Callable[..., Purchase]:
+    """Report a purchase through the service (defaults: the `user` at the `merchant`, 100.00 EUR;
+    at or above FRAUD_REVIEW_AMOUNT it is flagged for review)."""
+
+    def make(amount: str | Decimal = "100.00", **overrides: Any) -> Purchase:
+        fields = {
+            "partner": partner,
+            "external_id": f"ingested-{next(_external_ids)}",
+            "user_id": user.id,
+            "merchant_id": merchant.id,
+            "amount": Decimal(amount),
+            "currency": "EUR",
+            "actor": Actor.for_partner(partner),
+        }
+        return purchase_ingest(**(fields | overrides))
+
+    return make

@@ -25,7 +25,7 @@ from accounts.services import (
 )
 from clicknback.actors import Actor
 from clicknback.openapi import errors
-from clicknback.pagination import LimitOffsetPagination
+from clicknback.pagination import PaginatedListMixin
 from clicknback.ratelimit import client_ip, enforce_rate_limit
 
 
@@ -193,9 +193,8 @@ class MeView(APIView):
         return Response(s.AccountOutputSerializer(request.user).data)
 
 
-class PartnerListCreateView(APIView):
+class PartnerListCreateView(PaginatedListMixin, APIView):
     permission_classes = [PartnerPermissions]
-    pagination_class = LimitOffsetPagination  # so the schema documents the paginated list
 
     @extend_schema(
         tags=["partners"],
@@ -203,9 +202,7 @@ class PartnerListCreateView(APIView):
         responses={200: s.PartnerOutputSerializer(many=True), **errors(403)},
     )
     def get(self, request: Request) -> Response:
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(partner_list(), request, view=self)
-        return paginator.get_paginated_response(s.PartnerOutputSerializer(page, many=True).data)
+        return self.paginated(request, partner_list(), s.PartnerOutputSerializer)
 
     @extend_schema(
         tags=["partners"],

@@ -36,6 +36,21 @@ def audit_record(
     )
 
 
+def apply_changes(
+    obj: models.Model, changes: Mapping[str, Any], *, updatable: frozenset[str]
+) -> dict[str, tuple[Any, Any]]:
+    """Set on `obj` each of `changes` that differs from its value, and return those as
+    `{field: (before, after)}`: what an update service saves and hands to `audit_record`.
+    A field outside `updatable` is a programming error, not bad input."""
+    unknown = set(changes) - updatable
+    if unknown:
+        raise TypeError(f"{type(obj).__name__} cannot be updated in {sorted(unknown)}")
+    changed = {field: (getattr(obj, field), value) for field, value in changes.items() if getattr(obj, field) != value}
+    for field, (_, value) in changed.items():
+        setattr(obj, field, value)
+    return changed
+
+
 def initial_values(obj: models.Model, fields: Iterable[str]) -> dict[str, tuple[None, Any]]:
     """The `changes` of a creation: each field from nothing to its first value."""
     return {field: (None, getattr(obj, field)) for field in fields}

@@ -1,9 +1,12 @@
-from django_filters import CharFilter, ChoiceFilter, FilterSet
+from django_filters import CharFilter, ChoiceFilter
 
+from clicknback.filtering import StaffFilterSet
 from merchants.models import Merchant, MerchantStatus
 
 
-class MerchantFilter(FilterSet):
+class MerchantFilter(StaffFilterSet):
+    staff_only = frozenset({"status"})
+
     search = CharFilter(field_name="name", lookup_expr="icontains")
     status = ChoiceFilter(choices=MerchantStatus.choices)
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
+from accounts.models import User
 from accounts.permissions import staff_may
 from clicknback.errors import NotFound
 from clicknback.filtering import filter_queryset
@@ -18,20 +19,21 @@ from merchants.models import Merchant, MerchantStatus
 from merchants.permissions import VIEW_MERCHANT
 
 
-def merchants_visible_to(user: Any) -> QuerySet[Merchant]:
+def merchants_visible_to(*, user: User) -> QuerySet[Merchant]:
     merchants = Merchant.objects.all()
     return merchants if staff_may(user, VIEW_MERCHANT) else merchants.filter(status=MerchantStatus.ACTIVE)
 
 
-def merchant_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[Merchant]:
+def merchant_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Merchant]:
     """Ordered by name, ignoring case; `search` for everyone, `status` for admins only (ignored for users)."""
-    data = {key: value for key, value in (filters or {}).items() if key != "status" or staff_may(user, VIEW_MERCHANT)}
-    return filter_queryset(MerchantFilter, data, merchants_visible_to(user)).order_by(Lower("name"), "id")
+    merchants = merchants_visible_to(user=user)
+    staff = staff_may(user, VIEW_MERCHANT)
+    return filter_queryset(MerchantFilter, filters, merchants, staff=staff).order_by(Lower("name"), "id")
 
 
-def merchant_get(*, merchant_id: uuid.UUID, user: Any) -> Merchant:
+def merchant_get(*, user: User, merchant_id: uuid.UUID) -> Merchant:
     """The merchant, or NOT_FOUND (also for an inactive merchant asked for by a user)."""
-    merchant = merchants_visible_to(user).filter(pk=merchant_id).first()
+    merchant = merchants_visible_to(user=user).filter(pk=merchant_id).first()
     if merchant is None:
         raise NotFound()
     return merchant

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from clicknback.actors import Actor
-from clicknback.audit import audit_record, initial_values
+from clicknback.audit import apply_changes, audit_record, initial_values
 from clicknback.errors import MerchantNameTaken
 from clicknback.events import record_event
 from clicknback.integrity import violated_constraint
@@ -51,25 +51,16 @@ def merchant_create(*, name: str, website: str = "", confirmation_days: int = 30
 @transaction.atomic
 def merchant_update(*, merchant: Merchant, actor: Actor, **changes: Any) -> Merchant:
     """Apply `changes` (any of name, website, status, confirmation_days) to the locked row."""
-    unknown = set(changes) - UPDATABLE_FIELDS
-    if unknown:
-        raise TypeError(f"merchant_update cannot change {sorted(unknown)}")
-    locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
     if "name" in changes:
         changes["name"] = changes["name"].strip()
     if "website" in changes:
         changes["website"] = changes["website"] or ""
-    changed = {field: value for field, value in changes.items() if getattr(locked, field) != value}
-    if changed:
-        before = {field: getattr(locked, field) for field in changed}
-        for field, value in changed.items():
-            setattr(locked, field, value)
-        _save(locked, update_fields=[*changed, "updated_at"])
-        audit_record(
-            actor=actor,
-            action=STATUS_ACTIONS.get(changed.get("status"), AuditAction.MERCHANT_UPDATED),
-            obj=locked,
-            changes={field: (before[field], value) for field, value in changed.items()},
-        )
-        record_event("merchant.updated", merchant_id=locked.id, changed=sorted(changed), actor=actor)
+    locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
+    changed = apply_changes(locked, changes, updatable=UPDATABLE_FIELDS)
+    if not changed:
+        return locked
+    _save(locked, update_fields=[*changed, "updated_at"])
+    status_action = STATUS_ACTIONS.get(locked.status) if "status" in changed else None
+    audit_record(actor=actor, action=status_action or AuditAction.MERCHANT_UPDATED, obj=locked, changes=changed)
+    record_event("merchant.updated", merchant_id=locked.id, changed=sorted(changed), actor=actor)
     return locked

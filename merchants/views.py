@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from clicknback.actors import Actor
 from clicknback.openapi import errors
-from clicknback.pagination import LimitOffsetPagination
+from clicknback.pagination import PaginatedListMixin
 from merchants.models import MerchantStatus
 from merchants.permissions import MerchantPermissions
 from merchants.selectors import merchant_get, merchant_list
@@ -24,9 +24,8 @@ from merchants.services import merchant_create, merchant_update
 TAGS = ["merchants"]
 
 
-class MerchantListCreateView(APIView):
+class MerchantListCreateView(PaginatedListMixin, APIView):
     permission_classes = [MerchantPermissions]
-    pagination_class = LimitOffsetPagination
 
     @extend_schema(
         tags=TAGS,
@@ -43,9 +42,7 @@ class MerchantListCreateView(APIView):
     )
     def get(self, request: Request) -> Response:
         merchants = merchant_list(user=request.user, filters=request.query_params)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(merchants, request, view=self)
-        return paginator.get_paginated_response(MerchantOutputSerializer(page, many=True).data)
+        return self.paginated(request, merchants, MerchantOutputSerializer)
 
     @extend_schema(
         tags=TAGS,
@@ -67,7 +64,7 @@ class MerchantDetailView(APIView):
         responses={200: MerchantOutputSerializer, **errors(404)},
     )
     def get(self, request: Request, merchant_id: uuid.UUID) -> Response:
-        return Response(MerchantOutputSerializer(merchant_get(merchant_id=merchant_id, user=request.user)).data)
+        return Response(MerchantOutputSerializer(merchant_get(user=request.user, merchant_id=merchant_id)).data)
 
     @extend_schema(
         tags=TAGS,
@@ -75,7 +72,7 @@ class MerchantDetailView(APIView):
         responses={200: MerchantOutputSerializer, **errors(403, 404, e409="MERCHANT_NAME_TAKEN")},
     )
     def patch(self, request: Request, merchant_id: uuid.UUID) -> Response:
-        merchant = merchant_get(merchant_id=merchant_id, user=request.user)
+        merchant = merchant_get(user=request.user, merchant_id=merchant_id)
         serializer = MerchantUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         merchant = merchant_update(merchant=merchant, **serializer.validated_data, actor=Actor.for_user(request.user))

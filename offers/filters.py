@@ -1,11 +1,14 @@
 from django.db.models import QuerySet
-from django_filters import ChoiceFilter, FilterSet, UUIDFilter
+from django_filters import ChoiceFilter, UUIDFilter
 
 from clicknback.dates import SupportedDateFilter
+from clicknback.filtering import StaffFilterSet
 from offers.models import Offer, OfferStatus
 
 
-class OfferFilter(FilterSet):
+class OfferFilter(StaffFilterSet):
+    staff_only = frozenset({"status"})
+
     merchant_id = UUIDFilter(field_name="merchant_id")
     active_on = SupportedDateFilter(method="filter_active_on", input_formats=["%Y-%m-%d"])
     status = ChoiceFilter(choices=OfferStatus.choices)

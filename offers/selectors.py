@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.permissions import staff_may
 from clicknback.errors import NotFound
 from clicknback.filtering import filter_queryset
@@ -33,14 +34,14 @@ def _live_offers() -> QuerySet[Offer]:
     )
 
 
-def offers_visible_to(user: Any) -> QuerySet[Offer]:
+def offers_visible_to(*, user: User) -> QuerySet[Offer]:
     return Offer.objects.select_related("merchant") if staff_may(user, VIEW_OFFER) else _live_offers()
 
 
-def offer_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[Offer]:
+def offer_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Offer]:
     """Newest first; `merchant_id` and `active_on` for everyone, `status` only for admins (ignored for users)."""
-    data = {key: value for key, value in (filters or {}).items() if key != "status" or staff_may(user, VIEW_OFFER)}
-    return filter_queryset(OfferFilter, data, offers_visible_to(user)).order_by(*NEWEST_FIRST)
+    offers = offers_visible_to(user=user)
+    return filter_queryset(OfferFilter, filters, offers, staff=staff_may(user, VIEW_OFFER)).order_by(*NEWEST_FIRST)
 
 
 def offer_list_active(*, on_date: date | None = None) -> QuerySet[Offer]:
@@ -49,9 +50,9 @@ def offer_list_active(*, on_date: date | None = None) -> QuerySet[Offer]:
     return _live_offers().filter(starts_on__lte=day, ends_on__gte=day).order_by(*NEWEST_FIRST)
 
 
-def offer_get(*, offer_id: uuid.UUID, user: Any) -> Offer:
+def offer_get(*, user: User, offer_id: uuid.UUID) -> Offer:
     """The offer, or NOT_FOUND (also for a user asking for an inactive offer or one of an inactive merchant)."""
-    offer = offers_visible_to(user).filter(pk=offer_id).first()
+    offer = offers_visible_to(user=user).filter(pk=offer_id).first()
     if offer is None:
         raise NotFound()
     return offer

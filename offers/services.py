@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
 from clicknback.actors import Actor
-from clicknback.audit import audit_record, initial_values
+from clicknback.audit import apply_changes, audit_record, initial_values
 from clicknback.dates import DATE_RANGE_MESSAGE, is_supported_date
 from clicknback.errors import MerchantInactive, OfferOverlap
 from clicknback.events import record_event
@@ -170,25 +170,15 @@ def offer_update(*, offer: Offer, actor: Actor, **changes: Any) -> Offer:
 
     Re-activating or extending into another active offer's window is OFFER_OVERLAP.
     """
-    unknown = set(changes) - UPDATABLE_FIELDS
-    if unknown:
-        raise TypeError(f"offer_update cannot change {sorted(unknown)}")
     locked = Offer.objects.select_related("merchant").select_for_update(of=("self",)).get(pk=offer.pk)
-    changed = {field: value for field, value in changes.items() if getattr(locked, field) != value}
+    changed = apply_changes(locked, changes, updatable=UPDATABLE_FIELDS)
     if not changed:
         return locked
-    before = {field: getattr(locked, field) for field in changed}
-    for field, value in changed.items():
-        setattr(locked, field, value)
     found = _terms_errors_of(locked)
     if found:
         raise ValidationError(found)
     _save(locked, update_fields=[*changed, "updated_at"])
-    audit_record(
-        actor=actor,
-        action=STATUS_ACTIONS.get(changed.get("status"), AuditAction.OFFER_UPDATED),
-        obj=locked,
-        changes={field: (before[field], value) for field, value in changed.items()},
-    )
+    status_action = STATUS_ACTIONS.get(locked.status) if "status" in changed else None
+    audit_record(actor=actor, action=status_action or AuditAction.OFFER_UPDATED, obj=locked, changes=changed)
     record_event("offer.updated", offer_id=locked.id, changed=sorted(changed), actor=actor)
     return locked

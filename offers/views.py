@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -12,8 +11,8 @@ from rest_framework.views import APIView
 
 from clicknback.actors import Actor
 from clicknback.openapi import errors
-from clicknback.pagination import LimitOffsetPagination
-from offers.models import Offer, OfferStatus
+from clicknback.pagination import PaginatedListMixin
+from offers.models import OfferStatus
 from offers.permissions import OfferPermissions
 from offers.selectors import offer_get, offer_list, offer_list_active
 from offers.serializers import OfferCreateInputSerializer, OfferOutputSerializer, OfferUpdateInputSerializer
@@ -22,16 +21,7 @@ from offers.services import offer_create, offer_update
 TAGS = ["offers"]
 
 
-class OfferListMixin:
-    pagination_class = LimitOffsetPagination
-
-    def paginated(self, request: Request, offers: QuerySet[Offer]) -> Response:
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(offers, request, view=self)
-        return paginator.get_paginated_response(OfferOutputSerializer(page, many=True).data)
-
-
-class OfferListCreateView(OfferListMixin, APIView):
+class OfferListCreateView(PaginatedListMixin, APIView):
     permission_classes = [OfferPermissions]
 
     @extend_schema(
@@ -49,7 +39,8 @@ class OfferListCreateView(OfferListMixin, APIView):
         responses={200: OfferOutputSerializer(many=True), **errors()},
     )
     def get(self, request: Request) -> Response:
-        return self.paginated(request, offer_list(user=request.user, filters=request.query_params))
+        offers = offer_list(user=request.user, filters=request.query_params)
+        return self.paginated(request, offers, OfferOutputSerializer)
 
     @extend_schema(
         tags=TAGS,
@@ -63,14 +54,14 @@ class OfferListCreateView(OfferListMixin, APIView):
         return Response(OfferOutputSerializer(offer).data, status=status.HTTP_201_CREATED)
 
 
-class OfferActiveListView(OfferListMixin, APIView):
+class OfferActiveListView(PaginatedListMixin, APIView):
     @extend_schema(
         tags=TAGS,
         summary="Offers valid today (UTC) whose offer and merchant are both active",
         responses={200: OfferOutputSerializer(many=True), **errors()},
     )
     def get(self, request: Request) -> Response:
-        return self.paginated(request, offer_list_active())
+        return self.paginated(request, offer_list_active(), OfferOutputSerializer)
 
 
 class OfferDetailView(APIView):
@@ -78,7 +69,7 @@ class OfferDetailView(APIView):
 
     @extend_schema(tags=TAGS, responses={200: OfferOutputSerializer, **errors(404)})
     def get(self, request: Request, offer_id: uuid.UUID) -> Response:
-        return Response(OfferOutputSerializer(offer_get(offer_id=offer_id, user=request.user)).data)
+        return Response(OfferOutputSerializer(offer_get(user=request.user, offer_id=offer_id)).data)
 
     @extend_schema(
         tags=TAGS,
@@ -86,7 +77,7 @@ class OfferDetailView(APIView):
         responses={200: OfferOutputSerializer, **errors(403, 404, e409="OFFER_OVERLAP")},
     )
     def patch(self, request: Request, offer_id: uuid.UUID) -> Response:
-        offer = offer_get(offer_id=offer_id, user=request.user)
+        offer = offer_get(user=request.user, offer_id=offer_id)
         serializer = OfferUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         offer = offer_update(offer=offer, **serializer.validated_data, actor=Actor.for_user(request.user))

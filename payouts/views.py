@@ -16,7 +16,7 @@ from accounts.permissions import IsRegularUser
 from clicknback.actors import Actor
 from clicknback.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clicknback.openapi import errors
-from clicknback.pagination import LimitOffsetPagination
+from clicknback.pagination import PaginatedListMixin
 from payouts.models import PayoutStatus
 from payouts.permissions import CanProcessPayouts
 from payouts.selectors import payout_get, payout_list
@@ -38,9 +38,7 @@ _list_parameters = [
 ]
 
 
-
-
-class PayoutListCreateView(APIView):
+class PayoutListCreateView(PaginatedListMixin, APIView):
     def get_permissions(self) -> list[BasePermission]:
         return [IsRegularUser()] if self.request.method == "POST" else [IsAuthenticated()]
 
@@ -53,10 +51,8 @@ class PayoutListCreateView(APIView):
         "they see nothing.",
     )
     def get(self, request: Request) -> Response:
-        payouts = payout_list(viewer=request.user, filters=request.query_params)
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(payouts, request, view=self)
-        return paginator.get_paginated_response(PayoutOutputSerializer(page, many=True).data)
+        payouts = payout_list(user=request.user, filters=request.query_params)
+        return self.paginated(request, payouts, PayoutOutputSerializer)
 
     @extend_schema(
         operation_id="payouts_request",
@@ -85,7 +81,7 @@ class PayoutDetailView(APIView):
         description="The owner or staff with the view permission of the payout screen; anyone else gets 404.",
     )
     def get(self, request: Request, payout_id: uuid.UUID) -> Response:
-        return Response(PayoutOutputSerializer(payout_get(viewer=request.user, payout_id=payout_id)).data)
+        return Response(PayoutOutputSerializer(payout_get(user=request.user, payout_id=payout_id)).data)
 
 
 class PayoutCompleteView(APIView):

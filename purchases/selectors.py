@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet, Sum
@@ -14,9 +16,12 @@ from django.db.models import QuerySet, Sum
 from accounts.models import User
 from accounts.permissions import staff_may
 from clicknback import rawsql
+from clicknback.errors import NotFound
+from clicknback.filtering import filter_queryset
 from clicknback.money import ZERO
 from merchants.models import Merchant, MerchantStatus
 from offers.models import Offer, OfferStatus
+from purchases.filters import PurchaseFilter
 from purchases.models import Purchase, PurchaseStatus
 from purchases.permissions import VIEW_PURCHASE
 
@@ -26,6 +31,20 @@ def purchases_visible_to(*, user: User) -> QuerySet[Purchase]:
     (a staff account has none). Newest first, merchant joined for its name."""
     queryset = Purchase.objects.select_related("merchant").order_by("-created_at", "-id")
     return queryset if staff_may(user, VIEW_PURCHASE) else queryset.filter(user_id=user.pk)
+
+
+def purchase_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Purchase]:
+    """Newest first; users may filter by status, staff who see every purchase by every filter."""
+    purchases = purchases_visible_to(user=user)
+    return filter_queryset(PurchaseFilter, filters, purchases, staff=staff_may(user, VIEW_PURCHASE))
+
+
+def purchase_get(*, user: User, purchase_id: uuid.UUID) -> Purchase:
+    """The purchase, or NOT_FOUND (also for another user's purchase)."""
+    purchase = purchases_visible_to(user=user).filter(pk=purchase_id).first()
+    if purchase is None:
+        raise NotFound("No such purchase.")
+    return purchase
 
 
 @cache

@@ -10,7 +10,6 @@ import pytest
 from django.db import transaction
 
 from loyalty.models import PointsAccount, PointsEntry, PointsEntryType, PointsLot, Tier, UserLoyalty
-from purchases.tests.conftest import ingest, merchant, offer  # noqa: F401 - fixtures shared with purchases
 
 
 def tier(name: str) -> Tier:
@@ -44,6 +43,6 @@ def grant_lot(user, points: int, expires_on: date) -> PointsLot:
 
 
 @pytest.fixture
-def confirm_offer_now(merchant):  # noqa: F811
+def confirm_offer_now(merchant):
     merchant.confirmation_days = 0
     merchant.save()

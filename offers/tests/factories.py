@@ -9,7 +9,8 @@ from offers.selectors import utc_today
 
 
 class OfferFactory(factory.django.DjangoModelFactory):
-    """An active 10 % offer valid from a month ago to two months ahead."""
+    """An active 10 % offer without limits, valid for a year either side of today (wide enough for
+    any purchase date a test uses)."""
 
     class Meta:
         model = Offer
@@ -17,6 +18,6 @@ class OfferFactory(factory.django.DjangoModelFactory):
     merchant = factory.SubFactory(MerchantFactory)
     cashback_type = CashbackType.PERCENT
     cashback_value = Decimal("10.00")
-    starts_on = factory.LazyFunction(lambda: utc_today() - timedelta(days=30))
-    ends_on = factory.LazyAttribute(lambda o: o.starts_on + timedelta(days=90))
+    starts_on = factory.LazyFunction(lambda: utc_today() - timedelta(days=365))
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + timedelta(days=730))
     status = OfferStatus.ACTIVE

@@ -8,13 +8,10 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from accounts.tests.factories import AdminFactory
 from clicknback.actors import Actor
 from clicknback.errors import OfferOverlap
-from clicknback.testing import bearer_client, error_code
-from merchants.tests.concurrency import post_at_once
 from merchants.tests.factories import MerchantFactory
-from offers.models import Offer, OfferStatus
+from offers.models import OfferStatus
 from offers.selectors import offer_valid_on
 from offers.services import offer_create, offer_update
 from offers.tests.factories import OfferFactory
@@ -70,31 +67,3 @@ def test_update_refuses_fields_that_are_fixed_at_creation() -> None:
     offer = OfferFactory()
     with pytest.raises(TypeError):
         offer_update(offer=offer, cashback_value=Decimal("1.00"), actor=ACTOR)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_concurrent_overlapping_creations_one_wins() -> None:
-    """Two admins create overlapping offers for one merchant at the same moment: exactly one 201, one 409."""
-    merchant = MerchantFactory()
-    windows = [("2030-01-01", "2030-01-31"), ("2030-01-15", "2030-02-15")]
-    calls = [
-        (
-            bearer_client(AdminFactory()),
-            {
-                "merchant_id": str(merchant.id),
-                "cashback_type": "percent",
-                "cashback_value": "5.00",
-                "starts_on": starts_on,
-                "ends_on": ends_on,
-            },
-        )
-        for starts_on, ends_on in windows
-    ]
-    responses = post_at_once("/api/v1/offers", calls)
-
-    assert sorted(response.status_code for response in responses) == [201, 409], [r.json() for r in responses]
-    winner = next(response for response in responses if response.status_code == 201)
-    loser = next(response for response in responses if response.status_code == 409)
-    assert error_code(loser) == "OFFER_OVERLAP"
-    assert loser.json()["error"]["details"]["offer_id"] == winner.json()["id"]
-    assert [str(offer_id) for offer_id in Offer.objects.values_list("id", flat=True)] == [winner.json()["id"]]

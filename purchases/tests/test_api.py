@@ -6,7 +6,7 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from clicknback.testing import error_code
-from purchases.tests.factories import OfferFactory
+from offers.tests.factories import OfferFactory
 from tests.contract import PURCHASE_FIELDS
 
 pytestmark = pytest.mark.django_db

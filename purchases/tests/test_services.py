@@ -21,10 +21,10 @@ from clicknback.errors import (
 )
 from merchants.models import MerchantStatus
 from offers.models import OfferStatus
+from offers.tests.factories import OfferFactory
 from purchases.models import CashbackStatus, Purchase, PurchaseEvent, PurchaseStatus
 from purchases.services import purchase_clear_flag, purchase_confirm, purchase_reverse
 from purchases.state_machine import ALLOWED_TRANSITIONS
-from purchases.tests.factories import OfferFactory
 from wallets.models import EntryType, Wallet, WalletEntry
 from wallets.selectors import ledger_discrepancies
 from wallets.services import wallet_lock, wallet_post

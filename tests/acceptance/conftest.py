@@ -76,7 +76,7 @@ def offer(make_offer) -> dict[str, Any]:
 
 
 @pytest.fixture
-def ingest(signed_post, user, offer) -> Callable[..., Any]:
+def report_purchase(signed_post, user, offer) -> Callable[..., Any]:
     """Report `purchase.created` for `user` at `offer`'s merchant; returns the response."""
 
     def post(amount: Any = "100.00", **body: Any) -> Any:
@@ -95,8 +95,8 @@ def ingest(signed_post, user, offer) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def purchase(ingest) -> dict[str, Any]:
-    response = ingest()
+def purchase(report_purchase) -> dict[str, Any]:
+    response = report_purchase()
     assert response.status_code == 201, response.json()
     return response.json()
 

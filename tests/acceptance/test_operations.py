@@ -55,8 +55,8 @@ def test_health_ready_is_200_with_the_database_check(api_client):
     assert response.json()["status"] == "ok" and response.json()["checks"]["database"] == "ok"
 
 
-def test_metrics_is_prometheus_text_with_request_and_business_counters(api_client, ingest):
-    ingest()
+def test_metrics_is_prometheus_text_with_request_and_business_counters(api_client, report_purchase):
+    report_purchase()
     response = api_client.get("/metrics")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")

@@ -37,9 +37,11 @@ def test_the_wallet_is_for_the_user_role(admin_client, api_client):
     assert code(api_client.get(f"{API}/wallet")) == "NOT_AUTHENTICATED"
 
 
-def test_every_change_is_a_ledger_entry_with_the_balances_after_it(ingest, signed_post, admin_client, user_client):
-    confirmed = ingest("100.00").json()  # 10.00
-    reversed_ = ingest("50.00").json()  # 5.00
+def test_every_change_is_a_ledger_entry_with_the_balances_after_it(
+    report_purchase, signed_post, admin_client, user_client
+):
+    confirmed = report_purchase("100.00").json()  # 10.00
+    reversed_ = report_purchase("50.00").json()  # 5.00
     admin_client.post(f"{API}/purchases/{confirmed['id']}/confirm")
     signed_post(WEBHOOK, {"event": "purchase.reversed", "external_id": reversed_["external_id"]})
     payout = user_client.post(
@@ -75,6 +77,6 @@ def test_every_change_is_a_ledger_entry_with_the_balances_after_it(ingest, signe
     assert (wallet["pending_balance"], wallet["available_balance"], wallet["paid_balance"]) == ("0.00", "10.00", "0.00")
 
 
-def test_users_see_only_their_own_ledger(ingest, other_client):
-    ingest()
+def test_users_see_only_their_own_ledger(report_purchase, other_client):
+    report_purchase()
     assert other_client.get(f"{API}/wallet/transactions").json()["count"] == 0

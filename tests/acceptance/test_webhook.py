@@ -25,8 +25,8 @@ def purchase_count(admin_client) -> int:
     return admin_client.get(f"{API}/purchases").json()["count"]
 
 
-def test_created_answers_201_with_the_purchase(ingest, user, offer):
-    response = ingest("150.00", external_id="order-1")
+def test_created_answers_201_with_the_purchase(report_purchase, user, offer):
+    response = report_purchase("150.00", external_id="order-1")
     assert response.status_code == 201
     body = response.json()
     assert set(body) == PURCHASE_FIELDS
@@ -42,36 +42,38 @@ def test_created_answers_201_with_the_purchase(ingest, user, offer):
     assert body["confirmed_at"] is None and body["reversed_at"] is None
 
 
-def test_purchased_at_defaults_to_now(ingest):
+def test_purchased_at_defaults_to_now(report_purchase):
     before = datetime.now(UTC)
-    purchased_at = datetime.fromisoformat(ingest().json()["purchased_at"].replace("Z", "+00:00"))
+    purchased_at = datetime.fromisoformat(report_purchase().json()["purchased_at"].replace("Z", "+00:00"))
     assert before - timedelta(seconds=5) <= purchased_at <= datetime.now(UTC)
 
 
-def test_purchased_at_in_the_future_is_400(ingest, admin_client):
+def test_purchased_at_in_the_future_is_400(report_purchase, admin_client):
     future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    response = ingest(purchased_at=future)
+    response = report_purchase(purchased_at=future)
     assert response.status_code == 400 and "purchased_at" in fields(response)
     assert purchase_count(admin_client) == 0
 
 
-def test_purchased_at_in_the_past_is_kept(ingest):
+def test_purchased_at_in_the_past_is_kept(report_purchase):
     past = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0)
-    assert ingest(purchased_at=past.isoformat()).json()["purchased_at"] == past.isoformat().replace("+00:00", "Z")
+    assert report_purchase(purchased_at=past.isoformat()).json()["purchased_at"] == past.isoformat().replace(
+        "+00:00", "Z"
+    )
 
 
 @pytest.mark.parametrize("external_id", ["", "x" * 129])
-def test_external_id_is_1_to_128_characters(ingest, external_id):
-    response = ingest(external_id=external_id)
+def test_external_id_is_1_to_128_characters(report_purchase, external_id):
+    response = report_purchase(external_id=external_id)
     assert response.status_code == 400 and "external_id" in fields(response)
 
 
-def test_external_id_of_128_characters_is_accepted(ingest):
-    assert ingest(external_id="x" * 128).status_code == 201
+def test_external_id_of_128_characters_is_accepted(report_purchase):
+    assert report_purchase(external_id="x" * 128).status_code == 201
 
 
 @pytest.mark.parametrize("missing", ["user_id", "merchant_id", "amount", "currency", "external_id"])
-def test_created_needs_its_fields(ingest, signed_post, user, offer, missing):
+def test_created_needs_its_fields(report_purchase, signed_post, user, offer, missing):
     payload = {
         "event": "purchase.created",
         "external_id": "order-x",
@@ -90,55 +92,57 @@ def test_unknown_event_is_400(signed_post):
     assert response.status_code == 400 and "event" in fields(response)
 
 
-def test_a_second_created_with_a_known_external_id_is_409_duplicate_purchase(ingest, user_client):
-    first = ingest(external_id="order-dup").json()
-    response = ingest(external_id="order-dup")
+def test_a_second_created_with_a_known_external_id_is_409_duplicate_purchase(report_purchase, user_client):
+    first = report_purchase(external_id="order-dup").json()
+    response = report_purchase(external_id="order-dup")
     assert response.status_code == 409 and code(response) == "DUPLICATE_PURCHASE"
     assert response.json()["error"]["details"]["purchase_id"] == first["id"]
     assert user_client.get(f"{API}/wallet").json()["pending_balance"] == "10.00"
 
 
-def test_unknown_or_inactive_user_is_422_user_not_eligible(ingest, admin_user, admin_client):
+def test_unknown_or_inactive_user_is_422_user_not_eligible(report_purchase, admin_user, admin_client):
     from accounts.tests.factories import UserFactory
 
     inactive = UserFactory(is_active=False)
     for user_id in ("00000000-0000-0000-0000-000000000000", str(inactive.id)):
-        response = ingest(user_id=user_id)
+        response = report_purchase(user_id=user_id)
         assert response.status_code == 422 and code(response) == "USER_NOT_ELIGIBLE"
     assert purchase_count(admin_client) == 0
 
 
-def test_unknown_or_inactive_merchant_is_422_merchant_not_eligible(ingest, admin_client, offer):
-    response = ingest(merchant_id="00000000-0000-0000-0000-000000000000")
+def test_unknown_or_inactive_merchant_is_422_merchant_not_eligible(report_purchase, admin_client, offer):
+    response = report_purchase(merchant_id="00000000-0000-0000-0000-000000000000")
     assert response.status_code == 422 and code(response) == "MERCHANT_NOT_ELIGIBLE"
     admin_client.patch(f"{API}/merchants/{offer['merchant_id']}", {"status": "inactive"}, format="json")
-    response = ingest()
+    response = report_purchase()
     assert response.status_code == 422 and code(response) == "MERCHANT_NOT_ELIGIBLE"
     assert purchase_count(admin_client) == 0
 
 
-def test_no_active_offer_on_the_purchase_date_is_422_offer_not_available(ingest, admin_client, offer, make_merchant):
+def test_no_active_offer_on_the_purchase_date_is_422_offer_not_available(
+    report_purchase, admin_client, offer, make_merchant
+):
     long_ago = (datetime.now(UTC) - timedelta(days=365)).isoformat()
-    response = ingest(purchased_at=long_ago)
+    response = report_purchase(purchased_at=long_ago)
     assert response.status_code == 422 and code(response) == "OFFER_NOT_AVAILABLE"
-    response = ingest(merchant_id=make_merchant()["id"])
+    response = report_purchase(merchant_id=make_merchant()["id"])
     assert response.status_code == 422 and code(response) == "OFFER_NOT_AVAILABLE"
     admin_client.patch(f"{API}/offers/{offer['id']}", {"status": "inactive"}, format="json")
-    response = ingest()
+    response = report_purchase()
     assert response.status_code == 422 and code(response) == "OFFER_NOT_AVAILABLE"
     assert purchase_count(admin_client) == 0
 
 
-def test_another_currency_is_422_unsupported_currency(ingest, admin_client):
-    response = ingest(currency="USD")
+def test_another_currency_is_422_unsupported_currency(report_purchase, admin_client):
+    response = report_purchase(currency="USD")
     assert response.status_code == 422 and code(response) == "UNSUPPORTED_CURRENCY"
     assert purchase_count(admin_client) == 0
 
 
 @override_settings(PLATFORM_CURRENCY="GBP")
-def test_the_platform_currency_is_a_setting(ingest):
-    assert code(ingest(currency="EUR")) == "UNSUPPORTED_CURRENCY"
-    assert ingest(currency="GBP").json()["currency"] == "GBP"
+def test_the_platform_currency_is_a_setting(report_purchase):
+    assert code(report_purchase(currency="EUR")) == "UNSUPPORTED_CURRENCY"
+    assert report_purchase(currency="GBP").json()["currency"] == "GBP"
 
 
 def test_confirmed_answers_200_and_moves_the_cashback_to_available(signed_post, purchase, user_client):

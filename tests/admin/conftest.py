@@ -1,32 +1,26 @@
-"""Staff members of each kind, a CSRF-enforcing admin client, and purchases/payouts made through
-the real services (flagged ones by amount, at or above FRAUD_REVIEW_AMOUNT)."""
+"""Staff members of each kind, a CSRF-enforcing admin client, and payouts made through the real
+services (purchases: the root conftest's `ingest`)."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Partner, User
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from backoffice.groups import FINANCE, SUPPORT
-from clicknback.actors import Actor
-from merchants.models import Merchant
 from payouts.models import Payout
 from payouts.services import payout_request
-from purchases.models import Purchase
-from purchases.services import purchase_ingest
-from purchases.tests.factories import OfferFactory
 from wallets.tests.helpers import fund_wallet
 
 IBAN = "DE89370400440532013000"
-_external_ids = itertools.count(1)
 
 
 class AdminClient:
@@ -58,11 +52,23 @@ def messages_of(response) -> list[tuple[str, str]]:
     return [(m.level_tag, str(m)) for m in response.context["messages"]]
 
 
+def message_texts(response) -> list[str]:
+    """The messages of a response that was not followed (no context)."""
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
 def staff_member(*groups: str, email: str | None = None) -> User:
     fields = {"is_staff": True} | ({"email": email} if email else {})
     user = UserFactory(**fields)
     user.groups.set(Group.objects.filter(name__in=groups))
     return user
+
+
+@pytest.fixture
+def staff(client: Client, admin_user: User) -> Client:
+    """Django's test client signed in as a superuser, without CSRF checks."""
+    client.force_login(admin_user)
+    return client
 
 
 @pytest.fixture
@@ -96,36 +102,12 @@ def as_finance(finance: User) -> AdminClient:
 
 
 @pytest.fixture
-def merchant(db: None) -> Merchant:
-    return OfferFactory().merchant
-
-
-@pytest.fixture
-def ingest(partner: Partner, user: User, merchant: Merchant) -> Callable[..., Purchase]:
-    """Report a purchase through the service; 1000.00 or more is flagged for review."""
-
-    def make(amount: str = "100.00", **overrides: Any) -> Purchase:
-        fields = {
-            "partner": partner,
-            "external_id": f"bo-{next(_external_ids)}",
-            "user_id": user.id,
-            "merchant_id": merchant.id,
-            "amount": Decimal(amount),
-            "currency": "EUR",
-            "actor": Actor.for_partner(partner),
-        } | overrides
-        return purchase_ingest(**fields)
-
-    return make
-
-
-@pytest.fixture
 def make_payout() -> Callable[..., Payout]:
     """Fund the user's wallet and request a payout through the service."""
 
-    def make(user: User, amount: str = "20.00", destination: str = IBAN) -> Payout:
+    def make(user: User, amount: str = "20.00", destination: str = IBAN, method: str = "bank_transfer") -> Payout:
         fund_wallet(user, Decimal(amount))
-        return payout_request(user=user, amount=Decimal(amount), method="bank_transfer", destination=destination)
+        return payout_request(user=user, amount=Decimal(amount), method=method, destination=destination)
 
     return make
 

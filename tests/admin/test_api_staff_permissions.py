@@ -18,9 +18,9 @@ from clicknback.testing import bearer_client, error_code
 from merchants.models import Merchant
 from merchants.tests.factories import InactiveMerchantFactory, MerchantFactory
 from offers.models import Offer, OfferStatus
+from offers.tests.factories import OfferFactory
 from payouts.models import Payout
 from purchases.models import Purchase
-from purchases.tests.factories import OfferFactory
 from tests.admin.conftest import staff_member
 
 pytestmark = pytest.mark.django_db

@@ -15,11 +15,11 @@ from accounts.tests.factories import UserFactory
 from backoffice.charts import Series, bar_chart, nice_ceiling
 from backoffice.dashboard import dashboard_data, dashboard_days
 from clicknback.actors import Actor
+from offers.tests.factories import OfferFactory
 from payouts.models import Payout
 from payouts.services import payout_complete
 from purchases.models import Purchase
 from purchases.services import purchase_confirm, purchase_reverse
-from purchases.tests.factories import OfferFactory
 from tests.admin.conftest import AdminClient, staff_member
 
 pytestmark = pytest.mark.django_db

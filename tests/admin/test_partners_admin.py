@@ -25,6 +25,7 @@ def test_create_shows_the_secret_once_on_an_uncached_page(as_superuser):
     assert partner.secret in html and partner.key in html
     for page in (PARTNERS, f"{PARTNERS}{partner.pk}/change/"):
         assert partner.secret not in as_superuser.get(page).content.decode()
+    assert partner.key in as_superuser.get(f"{PARTNERS}{partner.pk}/change/").content.decode()
     # Nothing kept it for a later page either (no message, no session).
     assert partner.secret not in as_superuser.get(PARTNERS).content.decode()
 

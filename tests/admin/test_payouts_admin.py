@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -13,11 +14,13 @@ from accounts.tests.factories import UserFactory
 from clicknback.actors import Actor
 from payouts.models import Payout, PayoutStatus
 from payouts.services import payout_complete
-from tests.admin.conftest import changelist, messages_of
-from wallets.models import Wallet
+from payouts.tests.helpers import payout_entries
+from tests.admin.conftest import IBAN, changelist, messages_of
+from wallets.models import EntryType, Wallet
 
 pytestmark = pytest.mark.django_db
 
+IBAN_MASKED = "DE89 **** **** 3000"
 QUEUE = changelist("backoffice_requestedpayout")
 ALL = changelist("payouts_payout")
 
@@ -58,6 +61,7 @@ def test_complete_then_complete_again_reports_already_done(as_finance, finance, 
     assert messages_of(response) == [("success", f"{label(payout)}: completed")]
     payout.refresh_from_db()
     assert (payout.status, payout.processed_by) == (PayoutStatus.COMPLETED, finance)
+    assert LogEntry.objects.filter(object_id=str(payout.id)).exists()
     # A double click from the full list (the queue no longer shows it): nothing moves twice.
     again = as_finance.action(ALL, "complete_payouts", [payout])
     assert messages_of(again) == [("info", f"{label(payout)}: already completed")]
@@ -66,13 +70,14 @@ def test_complete_then_complete_again_reports_already_done(as_finance, finance, 
 def test_fail_asks_for_a_reason_and_refunds(as_finance, user, make_payout):
     payout = make_payout(user, "25.00")
     page = as_finance.action(QUEUE, "fail_payouts", [payout])
-    assert page.status_code == 200 and b'name="reason"' in page.content
+    assert page.status_code == 200 and b'name="reason"' in page.content and IBAN_MASKED.encode() in page.content
     assert Payout.objects.get(pk=payout.pk).status == PayoutStatus.REQUESTED
     response = as_finance.action(QUEUE, "fail_payouts", [payout], apply="1", reason="IBAN closed")
     assert messages_of(response) == [("success", f"{label(payout)}: failed, amount returned to available")]
     payout.refresh_from_db()
     assert (payout.status, payout.failure_reason) == (PayoutStatus.FAILED, "IBAN closed")
     assert Wallet.objects.get(user=user).available == Decimal("25.00")
+    assert payout_entries(payout.id) == [EntryType.PAYOUT_REQUESTED, EntryType.PAYOUT_FAILED]
 
 
 def test_failing_a_completed_payout_is_refused_with_a_message(as_finance, user, make_payout):
@@ -145,3 +150,12 @@ def test_detail_shows_the_payout_history_read_only(as_finance, finance, user, ma
     html = as_finance.get(f"{ALL}{payout.pk}/change/").content.decode()
     assert "History" in html and finance.email in html and "IBAN closed" in html
     assert 'name="events-TOTAL_FORMS"' in html and 'name="events-0-reason"' not in html
+
+
+def test_lists_mask_destinations_and_the_detail_page_shows_them_whole(as_finance, user, make_payout):
+    bank = make_payout(user)
+    make_payout(user, method="paypal", destination="john@example.com")
+    html = as_finance.get(ALL).content.decode()
+    assert IBAN_MASKED in html and "j***@example.com" in html
+    assert IBAN not in html and "john@example.com" not in html
+    assert IBAN in as_finance.get(f"{ALL}{bank.pk}/change/").content.decode()

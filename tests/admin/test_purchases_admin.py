@@ -11,10 +11,11 @@ from django.test.utils import CaptureQueriesContext
 
 from clicknback.actors import Actor
 from clicknback.testing import run_at_once
-from purchases.models import PurchaseStatus
+from purchases.models import PurchaseEvent, PurchaseStatus
 from purchases.services import purchase_confirm, purchase_reverse
 from tests.admin.conftest import changelist, messages_of
 from wallets.models import Wallet
+from wallets.selectors import ledger_discrepancies
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +117,28 @@ def test_a_purchase_confirmed_by_someone_else_just_before_the_lock_is_reported_a
     with connection.execute_wrapper(someone_else_confirms_first):
         response = as_support.action(PURCHASES, "confirm_purchases", [purchase])
     assert raced and messages_of(response) == [("info", f"Purchase {purchase.external_id}: already confirmed")]
+
+
+def test_nobody_adds_a_purchase_in_the_admin(as_superuser, ingest):
+    purchase = ingest()
+    assert as_superuser.get(f"{PURCHASES}{purchase.pk}/change/").status_code == 200
+    assert as_superuser.get(f"{PURCHASES}add/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "flagged"),
+    [
+        ("confirm_purchases", "confirmed", False),
+        ("reverse_purchases", "reversed", True),
+        ("clear_flags", "pending", False),
+    ],
+)
+def test_each_action_goes_through_the_services(as_superuser, superuser, ingest, action, status, flagged):
+    purchase = ingest("2000.00")
+    # Reversing asks for a reason on an intermediate page; the other actions ignore these fields.
+    response = as_superuser.action(PURCHASES, action, [purchase], apply="1", reason="Chargeback")
+    assert response.status_code == 200
+    purchase.refresh_from_db()
+    assert (purchase.status, purchase.flagged) == (status, flagged)
+    assert PurchaseEvent.objects.filter(purchase=purchase, actor_id=str(superuser.id)).exists()
+    assert ledger_discrepancies() == []

@@ -27,8 +27,8 @@ def test_no_add_change_or_delete_even_for_a_superuser(as_superuser, user, page):
     assert as_superuser.get(f"{page}{obj.pk}/delete/").status_code == 403
     detail = as_superuser.get(f"{page}{obj.pk}/change/")
     assert detail.status_code == 200 and b'name="_save"' not in detail.content
-    # Posting the change form anyway changes nothing.
-    as_superuser.post(f"{page}{obj.pk}/change/", {"available": "999.00"})
+    # Posting the change form anyway is refused and changes nothing.
+    assert as_superuser.post(f"{page}{obj.pk}/change/", {"available": "999.00"}, follow=False).status_code == 403
     assert Wallet.objects.get(user=user).available == Decimal("20.00")
     assert b'name="action"' not in as_superuser.get(page).content  # not even "delete selected"
 

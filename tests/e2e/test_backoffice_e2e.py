@@ -14,9 +14,9 @@ import pytest
 from accounts.tests.factories import DEFAULT_PASSWORD, PartnerFactory, UserFactory
 from backoffice.groups import SUPPORT
 from clicknback.actors import Actor
+from offers.tests.factories import OfferFactory
 from purchases.models import Purchase, PurchaseStatus
 from purchases.services import purchase_confirm, purchase_ingest
-from purchases.tests.factories import OfferFactory
 
 CHROMIUM_ARGS = [
     "--headless=new",

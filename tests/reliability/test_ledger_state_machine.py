@@ -43,7 +43,9 @@ from clicknback.errors import (
 from clicknback.models import IdempotencyKey
 from clicknback.money import ZERO
 from merchants.models import Merchant
+from merchants.tests.factories import MerchantFactory
 from offers.models import CashbackType, Offer
+from offers.tests.factories import OfferFactory
 from payouts.models import Payout, PayoutEvent
 from payouts.services import payout_complete, payout_fail, payout_request
 from purchases.models import Purchase, PurchaseEvent, PurchaseStatus
@@ -54,7 +56,6 @@ from purchases.services import (
     purchase_reverse,
     purchases_confirm_due,
 )
-from purchases.tests.factories import MerchantFactory, OfferFactory
 from tests.reliability.conftest import RUN_FIGURES
 from tests.reliability.invariants import (
     assert_ledger_consistent,

@@ -1,18 +1,12 @@
 """GET /wallet and GET /wallet/transactions: the user's own balances and ledger."""
 
-import uuid
-from decimal import Decimal
-
 import pytest
-from django.db import transaction
 
 from clicknback.actors import Actor
 from clicknback.testing import error_code
 from purchases.services import purchase_confirm, purchase_reverse
 from tests.contract import WALLET_ENTRY_FIELDS
-from wallets.models import EntryType, Wallet
-from wallets.selectors import ledger_discrepancies
-from wallets.services import Posting, wallet_post_many, wallets_lock
+from wallets.models import Wallet
 
 pytestmark = pytest.mark.django_db
 
@@ -78,30 +72,3 @@ def test_admins_get_403_and_anonymous_401(admin_client, api_client, path):
     response = admin_client.get(path)
     assert response.status_code == 403 and error_code(response) == "PERMISSION_DENIED"
     assert api_client.get(path).status_code == 401
-
-
-def test_wallet_post_many_matches_single_posts(user, other_user):
-    """The batch poster gives each entry the running balances, as one wallet_post at a time would."""
-    with transaction.atomic():
-        wallets = wallets_lock(user_ids=[other_user.id, user.id])
-        mine, theirs = wallets[user.id], wallets[other_user.id]
-        my_purchase, their_purchase = uuid.uuid4(), uuid.uuid4()
-        entries = wallet_post_many(
-            postings=[
-                Posting(mine, EntryType.CASHBACK_PENDING, pending=Decimal("5.00"), purchase_id=my_purchase),
-                Posting(theirs, EntryType.CASHBACK_PENDING, pending=Decimal("1.00"), purchase_id=their_purchase),
-                Posting(
-                    mine,
-                    EntryType.CASHBACK_CONFIRMED,
-                    pending=Decimal("-5.00"),
-                    available=Decimal("5.00"),
-                    purchase_id=my_purchase,
-                ),
-            ]
-        )
-    assert [(e.sequence, e.pending_balance, e.available_balance) for e in entries] == [
-        (1, Decimal("5.00"), Decimal("0.00")),
-        (1, Decimal("1.00"), Decimal("0.00")),
-        (2, Decimal("0.00"), Decimal("5.00")),
-    ]
-    assert ledger_discrepancies() == []

@@ -1,14 +1,19 @@
-"""The wallet services' hand-written SQL writes and reads what the ORM would, on generated data."""
+"""The wallet services: running balances, the range of each balance, and hand-written SQL that
+writes and reads what the ORM would, on generated data."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
 from django.db import transaction
 
 from accounts.tests.factories import UserFactory
+from clicknback.errors import AmountTooLarge
 from clicknback.testing import field_values
 from wallets.models import EntryType, Wallet, WalletEntry
-from wallets.services import Posting, wallet_lock, wallet_post, wallet_post_many
+from wallets.selectors import ledger_discrepancies
+from wallets.services import Posting, wallet_lock, wallet_post, wallet_post_many, wallets_lock
+from wallets.tests.helpers import LARGEST, fund_wallet, near_the_edge
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +80,65 @@ def test_wallet_post_many_writes_what_wallet_post_writes(user, other_user):
     twin_entries = [compared(e) for e in WalletEntry.objects.filter(wallet__user=other_user).order_by("sequence")]
     for u in (user, third):
         assert [compared(e) for e in WalletEntry.objects.filter(wallet__user=u).order_by("sequence")] == twin_entries
+
+
+def test_wallet_post_many_matches_single_posts(user, other_user):
+    """The batch poster gives each entry the running balances, as one wallet_post at a time would."""
+    with transaction.atomic():
+        wallets = wallets_lock(user_ids=[other_user.id, user.id])
+        mine, theirs = wallets[user.id], wallets[other_user.id]
+        my_purchase, their_purchase = uuid.uuid4(), uuid.uuid4()
+        entries = wallet_post_many(
+            postings=[
+                Posting(mine, EntryType.CASHBACK_PENDING, pending=Decimal("5.00"), purchase_id=my_purchase),
+                Posting(theirs, EntryType.CASHBACK_PENDING, pending=Decimal("1.00"), purchase_id=their_purchase),
+                Posting(
+                    mine,
+                    EntryType.CASHBACK_CONFIRMED,
+                    pending=Decimal("-5.00"),
+                    available=Decimal("5.00"),
+                    purchase_id=my_purchase,
+                ),
+            ]
+        )
+    assert [(e.sequence, e.pending_balance, e.available_balance) for e in entries] == [
+        (1, Decimal("5.00"), Decimal("0.00")),
+        (1, Decimal("1.00"), Decimal("0.00")),
+        (2, Decimal("0.00"), Decimal("5.00")),
+    ]
+    assert ledger_discrepancies() == []
+
+
+@pytest.mark.parametrize(
+    ("balances", "deltas"),
+    [
+        ({"pending": LARGEST}, {"pending": Decimal("0.01")}),
+        ({"available": LARGEST}, {"available": Decimal("0.01")}),
+        ({"available": -LARGEST}, {"available": Decimal("-0.01")}),
+        ({"paid": LARGEST - 1}, {"available": Decimal("-5.00"), "paid": Decimal("5.00")}),
+        # Each bucket fits, but their sum would not: confirming it later would overflow `available`.
+        ({"pending": LARGEST - 10, "available": Decimal("5.00")}, {"pending": Decimal("10.00")}),
+    ],
+)
+def test_posting_out_of_range_is_refused_and_changes_nothing(user, balances, deltas):
+    fund_wallet(user, Decimal("0.01"))
+    before = near_the_edge(user, **balances)
+    entries = WalletEntry.objects.count()
+    with pytest.raises(AmountTooLarge), transaction.atomic():
+        wallet = wallet_lock(user_id=user.id)
+        locked = {field: getattr(wallet, field) for field in ("pending", "available", "paid", "entry_count")}
+        try:
+            wallet_post(wallet=wallet, entry_type=EntryType.CASHBACK_PENDING, **deltas)
+        finally:
+            assert {field: getattr(wallet, field) for field in locked} == locked  # not even in memory
+    assert Wallet.objects.values().get(user=user) == before
+    assert WalletEntry.objects.count() == entries
+
+
+def test_batch_posting_out_of_range_is_refused(user):
+    fund_wallet(user, Decimal("0.01"))
+    before = near_the_edge(user, pending=LARGEST)
+    with pytest.raises(AmountTooLarge), transaction.atomic():
+        wallet = wallets_lock(user_ids=[user.id])[user.id]
+        wallet_post_many(postings=[Posting(wallet, EntryType.CASHBACK_PENDING, pending=Decimal("1.00"))])
+    assert Wallet.objects.values().get(user=user) == before

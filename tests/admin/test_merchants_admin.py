@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 
 from merchants.models import Merchant, MerchantStatus
 from merchants.tests.factories import MerchantFactory
 from offers.tests.factories import OfferFactory
+from tests.admin.conftest import message_texts
 
 pytestmark = pytest.mark.django_db
 
 MERCHANTS = "/admin/merchants/merchant/"
 NO_INLINE_OFFERS = {"offers-TOTAL_FORMS": "0", "offers-INITIAL_FORMS": "0"}
-
-
-@pytest.fixture
-def staff(client: Client, admin_user) -> Client:
-    client.force_login(admin_user)
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 @pytest.mark.parametrize("rows", [3, 30])
@@ -45,7 +35,7 @@ def test_bulk_merchant_status_actions(staff: Client) -> None:
     merchants = MerchantFactory.create_batch(2)
     ids = [str(merchant.pk) for merchant in merchants]
     response = staff.post(MERCHANTS, {"action": "deactivate", "_selected_action": ids})
-    assert "2 merchant(s) set to inactive." in messages_of(response)
+    assert "2 merchant(s) set to inactive." in message_texts(response)
     assert set(Merchant.objects.values_list("status", flat=True)) == {MerchantStatus.INACTIVE}
     staff.post(MERCHANTS, {"action": "activate", "_selected_action": ids})
     assert set(Merchant.objects.values_list("status", flat=True)) == {MerchantStatus.ACTIVE}

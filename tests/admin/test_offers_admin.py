@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 
 from merchants.models import Merchant
@@ -13,22 +12,13 @@ from merchants.tests.factories import InactiveMerchantFactory, MerchantFactory
 from offers.models import Offer, OfferStatus
 from offers.selectors import utc_today
 from offers.tests.factories import OfferFactory
+from tests.admin.conftest import message_texts
 
 pytestmark = pytest.mark.django_db
 
 OFFERS = "/admin/offers/offer/"
 MERCHANTS = "/admin/merchants/merchant/"
 NO_INLINE_OFFERS = {"offers-TOTAL_FORMS": "0", "offers-INITIAL_FORMS": "0"}
-
-
-@pytest.fixture
-def staff(client: Client, admin_user) -> Client:
-    client.force_login(admin_user)
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def offer_form(merchant: Merchant, **changes) -> dict:
@@ -128,7 +118,7 @@ def test_extending_an_offer_into_an_overlap_is_reported_not_a_500(staff: Client)
     form |= {"min_purchase_amount": "", "max_cashback_per_purchase": ""}
     response = staff.post(f"{OFFERS}{first.pk}/change/", form)
     assert response.status_code == 302
-    assert messages_of(response) == [
+    assert message_texts(response) == [
         f"Another active offer of this merchant overlaps these dates. (offer_id: {second.pk})"
     ]
     first.refresh_from_db()
@@ -154,7 +144,7 @@ def test_bulk_deactivate_and_activate_offers(staff: Client) -> None:
     ids = [str(offer.pk) for offer in offers]
     response = staff.post(OFFERS, {"action": "deactivate", "_selected_action": ids})
     assert response.status_code == 302
-    assert "2 offer(s) set to inactive." in messages_of(response)
+    assert "2 offer(s) set to inactive." in message_texts(response)
     assert set(Offer.objects.values_list("status", flat=True)) == {OfferStatus.INACTIVE}
     staff.post(OFFERS, {"action": "activate", "_selected_action": ids})
     assert set(Offer.objects.values_list("status", flat=True)) == {OfferStatus.ACTIVE}
@@ -169,7 +159,7 @@ def test_bulk_activate_reports_an_overlap_and_activates_the_rest(staff: Client) 
     free = OfferFactory(status=OfferStatus.INACTIVE)
     response = staff.post(OFFERS, {"action": "activate", "_selected_action": [str(clashing.pk), str(free.pk)]})
     assert response.status_code == 302
-    texts = messages_of(response)
+    texts = message_texts(response)
     assert any("overlaps" in text and str(active.pk) in text for text in texts), texts
     assert "1 offer(s) set to active." in texts
     clashing.refresh_from_db()
@@ -186,4 +176,4 @@ def test_bulk_activate_two_offers_that_overlap_each_other(staff: Client) -> None
     response = staff.post(OFFERS, {"action": "activate", "_selected_action": [str(first.pk), str(second.pk)]})
     assert response.status_code == 302
     assert Offer.objects.filter(status=OfferStatus.ACTIVE).get() == first
-    assert any(str(first.pk) in text for text in messages_of(response))
+    assert any(str(first.pk) in text for text in message_texts(response))

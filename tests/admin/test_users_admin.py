@@ -1,17 +1,11 @@
+"""Users in the admin: login by email, no editable password hash, emails unique in any case."""
+
 import pytest
 from django.test import Client
 
-from accounts.models import Partner, User
-from accounts.tests.factories import PartnerFactory
+from accounts.models import User
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 def test_admin_login_uses_the_email(admin_user):
@@ -62,32 +56,3 @@ def test_admin_add_refuses_an_email_taken_in_another_case(staff, user):
     )
     assert response.status_code == 200
     assert User.objects.filter(email__iexact=user.email).count() == 1
-
-
-def test_partner_admin_shows_the_secret_only_once(staff):
-    response = staff.post("/admin/accounts/partner/add/", {"name": "CJ Affiliate"}, follow=True)
-    partner = Partner.objects.get(name="CJ Affiliate")
-    assert partner.secret in response.content.decode()
-
-    change_page = staff.get(f"/admin/accounts/partner/{partner.pk}/change/").content.decode()
-    list_page = staff.get("/admin/accounts/partner/").content.decode()
-    assert partner.key in change_page
-    assert partner.secret not in change_page and partner.secret not in list_page
-
-
-def test_partner_admin_actions_call_the_services(staff):
-    partner = PartnerFactory()
-    old_secret = partner.secret
-
-    response = staff.post(
-        "/admin/accounts/partner/",
-        {"action": "rotate_secret", "_selected_action": [str(partner.pk)]},
-        follow=True,
-    )
-    partner.refresh_from_db()
-    assert partner.secret != old_secret
-    assert partner.secret in response.content.decode()
-
-    staff.post("/admin/accounts/partner/", {"action": "deactivate", "_selected_action": [str(partner.pk)]})
-    partner.refresh_from_db()
-    assert partner.active is False
