@@ -4,7 +4,8 @@ With `PROMETHEUS_MULTIPROC_DIR` set (gunicorn.conf.py prepares it) every worker 
 memory-mapped files in that folder and a scrape of any worker adds them all up; without it (tests,
 `runserver`) the default in-process registry is used.
 
-Business counters come from `clicknback.events.record_event`, after commit. The event names and
+Business counters come from `events.outbox.record` (domain events) and
+`clicknback.events.record_event` (other log events), after commit. The event names and
 fields counted here are the contract between the services and the dashboards:
 
 | event                | counted as                                                                  |
@@ -12,7 +13,7 @@ fields counted here are the contract between the services and the dashboards:
 | `purchase.created`   | purchases_ingested{merchant_id, outcome="accepted" or "flagged" (`flagged`)} |
 |                      | and cashback_amount{state="pending"} += `cashback_amount`                   |
 | `purchase.rejected`  | purchases_ingested{merchant_id, outcome="rejected"}                         |
-| `purchase.confirmed` | cashback_amount{state="available"} += `cashback_amount`                     |
+| `cashback.approved` | cashback_amount{state="available"} += `cashback_amount`                     |
 | `purchase.reversed`  | cashback_amount{state="reversed"} += `cashback_amount`                      |
 | `payout.requested`   | payouts{state="requested"} += 1, payout_amount{state="requested"} += `amount` |
 | `payout.completed`   | the same with state="completed"                                             |
@@ -86,7 +87,7 @@ DB_CONNECTION_ERRORS = Counter(
 
 CASHBACK_STATE_BY_EVENT = {
     "purchase.created": "pending",
-    "purchase.confirmed": "available",
+    "cashback.approved": "available",
     "purchase.reversed": "reversed",
 }
 PAYOUT_STATE_BY_EVENT = {"payout.requested": "requested", "payout.completed": "completed", "payout.failed": "failed"}

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "wallets",
     "purchases",
     "payouts",
+    "events",
+    "notifications",
     "backoffice",
 ]
 
@@ -244,3 +246,12 @@ LOGGING = {
 # with `Authorization: Bearer <METRICS_TOKEN>`; anyone else gets 403.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+
+# --- domain events (events.md) --------------------------------------------------------------
+# Without NATS_URL an embedded nats-server with JetStream is started (clicknback.embedded_nats).
+NATS_URL = os.environ.get("NATS_URL", "")
+OUTBOX_RETENTION_DAYS = int(os.environ.get("OUTBOX_RETENTION_DAYS", "7"))
+OUTBOX_RELAY_BATCH = int(os.environ.get("OUTBOX_RELAY_BATCH", "500"))
+# A failing consumer retries after base, 2*base, 4*base... seconds; the last attempt dead-letters.
+CONSUMER_RETRY_BASE_SECONDS = float(os.environ.get("CONSUMER_RETRY_BASE_SECONDS", "1"))
+CONSUMER_MAX_ATTEMPTS = int(os.environ.get("CONSUMER_MAX_ATTEMPTS", "6"))

@@ -100,9 +100,9 @@ def test_anonymous_is_401(api_client):
 
 def test_admin_confirm_and_reverse(admin_client, ingest, django_assert_num_queries):
     purchase = ingest()
-    # auth, lock purchase, lock wallet, wallet update, entry, purchase update, audit, and the
-    # savepoint pair the test's transaction turns BEGIN/COMMIT into
-    with django_assert_num_queries(9):
+    # auth, lock purchase, lock wallet, wallet update, entry, purchase update, audit, outbox event,
+    # and the savepoint pair the test's transaction turns BEGIN/COMMIT into
+    with django_assert_num_queries(10):
         response = admin_client.post(f"{URL}/{purchase.id}/confirm")
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["cashback_status"]) == ("confirmed", "available")

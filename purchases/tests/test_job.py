@@ -80,5 +80,6 @@ def test_batch_query_count_is_fixed(ingest, merchant, count):
     with CaptureQueriesContext(connection) as queries:
         assert purchases_confirm_due(actor=Actor.job("test"), batch_size=100) == count
     statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
-    # lock purchases, lock wallets, update purchases, audit rows, wallet balances, ledger entries
-    assert len(statements) == 6, "\n".join(statements)
+    # lock purchases, lock wallets, update purchases, audit rows, wallet balances, ledger entries,
+    # the batch's cashback.approved events
+    assert len(statements) == 7, "\n".join(statements)
