@@ -56,6 +56,7 @@ from rest_framework.views import APIView
 
 from clicknback.errors import error_json_response
 from clicknback.openapi import ErrorBody
+from events.metrics import outbox_families, outbox_state
 
 logger = logging.getLogger("clicknback.metrics")
 
@@ -158,11 +159,11 @@ class DatabaseStateCollector(Collector):
     """Gauges read from the database at scrape time, so every worker reports the same truth."""
 
     def describe(self) -> list[GaugeMetricFamily]:
-        return _families()
+        return _families() + outbox_families()
 
     def collect(self) -> list[GaugeMetricFamily]:
         try:
-            return database_state()
+            return database_state() + outbox_state()
         except DatabaseError as exc:
             # A broken gauge must not take the rest of the scrape down with it.
             if isinstance(exc, (OperationalError, InterfaceError)):

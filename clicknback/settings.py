@@ -255,3 +255,5 @@ OUTBOX_RELAY_BATCH = int(os.environ.get("OUTBOX_RELAY_BATCH", "500"))
 # A failing consumer retries after base, 2*base, 4*base... seconds; the last attempt dead-letters.
 CONSUMER_RETRY_BASE_SECONDS = float(os.environ.get("CONSUMER_RETRY_BASE_SECONDS", "1"))
 CONSUMER_MAX_ATTEMPTS = int(os.environ.get("CONSUMER_MAX_ATTEMPTS", "6"))
+NATS_STREAM = os.environ.get("NATS_STREAM", "CLICKNBACK")
+NATS_SUBJECT_PREFIX = os.environ.get("NATS_SUBJECT_PREFIX", "clicknback")
