@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("purchases.urls")),
     path("", include("wallets.urls")),
     path("", include("payouts.urls")),
+    path("", include("notifications.urls")),
 ]
 
 urlpatterns = [

@@ -63,3 +63,5 @@ PAYOUT_FIELDS = {
     "created_at",
     "processed_at",
 }
+
+NOTIFICATION_FIELDS = {"id", "kind", "title", "body", "data", "read_at", "created_at"}
