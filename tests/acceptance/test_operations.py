@@ -32,6 +32,9 @@ CONTRACT_OPERATIONS = {
     "/payouts/{payout_id}": ["get"],
     "/payouts/{payout_id}/complete": ["post"],
     "/payouts/{payout_id}/fail": ["post"],
+    "/notifications": ["get"],
+    "/notifications/read-all": ["post"],
+    "/notifications/{notification_id}/read": ["post"],
 }
 
 
