@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -30,6 +31,7 @@ from accounts.tests.factories import AdminFactory, PartnerFactory, UserFactory
 from accounts.tokens import ClickNBackRefreshToken
 from clicknback.actors import Actor
 from clicknback.wsgi import application
+from notifications.services import notification_create
 from payouts.services import payout_request
 from purchases.services import purchase_ingest
 from purchases.tests.factories import OfferFactory
@@ -119,6 +121,10 @@ def world(in_process_requests: None) -> dict[str, Any]:
     )
     fund_wallet(user, Decimal("100.00"))
     payout = payout_request(user=user, amount=Decimal("20.00"), method="paypal", destination="fuzz@example.com")
+    with transaction.atomic():
+        notification = notification_create(
+            user_id=user.id, kind="payout.completed", event_id=str(uuid.uuid4()), data={}
+        )
     return {
         "partner": partner,
         "headers": {
@@ -131,6 +137,7 @@ def world(in_process_requests: None) -> dict[str, Any]:
             "offer_id": str(offer.id),
             "purchase_id": str(purchase.id),
             "payout_id": str(payout.id),
+            "notification_id": str(notification.id),
         },
     }
 
