@@ -13,7 +13,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-## Set everything up and serve http://127.0.0.1:8000 with demo data.
+## Set everything up and serve http://127.0.0.1:8000 with demo data; every process of the Procfile
+## (web, confirmation job, outbox relay, notifications consumer), Ctrl-C stops them all.
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	LOG_LEVEL=WARNING $(BIN)/python manage.py seed_demo
@@ -22,9 +23,9 @@ run: install
 	@echo "  API docs:  http://127.0.0.1:8000/api/docs"
 	@echo "  Admin:     http://127.0.0.1:8000/admin/   (demo credentials printed above)"
 	@echo ""
-	@echo "  Ctrl-C stops the server and the embedded PostgreSQL; if one was left running: make stop"
+	@echo "  Ctrl-C stops every process and the embedded servers; if one was left running: make stop"
 	@echo ""
-	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start
 
 ## Stop the embedded PostgreSQL (.pgdata/) if it is still running, whatever still uses it.
 stop:

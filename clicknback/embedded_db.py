@@ -14,6 +14,7 @@ import atexit
 import os
 import signal
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -64,6 +65,7 @@ def start_embedded_server() -> tuple[str, str]:
     server = get_server(data_dir, cleanup_mode="stop")
     # Runs before the library's own exit hook (registered in get_server): atexit is last in, first out.
     atexit.register(_forget_dead_handles, server)
+    exit_on_sigterm()
     info = server.get_postmaster_info()
     socket_dir, port = str(info.socket_dir), str(info.port)
     with psycopg.connect(host=socket_dir, port=port, user="postgres", dbname="postgres", autocommit=True) as conn:
@@ -71,6 +73,14 @@ def start_embedded_server() -> tuple[str, str]:
         if not exists:
             conn.execute(f'CREATE DATABASE "{EMBEDDED_DB_NAME}"')
     return socket_dir, port
+
+
+def exit_on_sigterm() -> None:
+    """A plain SIGTERM (a process manager such as honcho stopping its processes) exits through
+    Python's exit hooks, so the embedded servers' last user still stops them. A process whose
+    SIGTERM is already handled (gunicorn's workers) keeps its own handler."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def _forget_dead_handles(server: Any) -> None:

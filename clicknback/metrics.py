@@ -4,14 +4,15 @@ With `PROMETHEUS_MULTIPROC_DIR` set (gunicorn.conf.py prepares it) every worker 
 memory-mapped files in that folder and a scrape of any worker adds them all up; without it (tests,
 `runserver`) the default in-process registry is used.
 
-Business counters come from `clicknback.events.record_event`, after commit. The event names and
+Business counters come from `events.outbox.record` (domain events) and
+`clicknback.events.record_event` (other log events), after commit. The event names and
 fields counted here are the contract between the services and the dashboards:
 
 | event                | counted as                                                                  |
 |----------------------|-----------------------------------------------------------------------------|
 | `purchase.created`   | purchases_ingested{merchant_id, outcome="accepted" or "flagged" (`flagged`), |
 |                      | code=""} and cashback_amount{state="pending"} += `cashback_amount`          |
-| `purchase.confirmed` | cashback_amount{state="available"} += `cashback_amount`                     |
+| `cashback.approved`  | cashback_amount{state="available"} += `cashback_amount`                     |
 | `purchase.reversed`  | cashback_amount{state="reversed"} += `cashback_amount`                      |
 | `payout.requested`   | payouts{state="requested"} += 1, payout_amount{state="requested"} += `amount` |
 | `payout.completed`   | the same with state="completed"                                             |
@@ -32,7 +33,7 @@ import hmac
 import ipaddress
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -87,7 +88,7 @@ DB_CONNECTION_ERRORS = Counter(
 
 CASHBACK_STATE_BY_EVENT = {
     "purchase.created": "pending",
-    "purchase.confirmed": "available",
+    "cashback.approved": "available",
     "purchase.reversed": "reversed",
 }
 PAYOUT_STATE_BY_EVENT = {"payout.requested": "requested", "payout.completed": "completed", "payout.failed": "failed"}
@@ -158,6 +159,16 @@ def _families() -> list[GaugeMetricFamily]:
     ]
 
 
+# More gauges read at scrape time, registered by the apps that own their tables (in `ready()`):
+# the core knows no app.
+_DATABASE_GAUGES: list[Callable[[], list[GaugeMetricFamily]]] = []
+
+
+def database_gauges_register(state: Callable[[], list[GaugeMetricFamily]]) -> None:
+    if state not in _DATABASE_GAUGES:
+        _DATABASE_GAUGES.append(state)
+
+
 class DatabaseStateCollector(Collector):
     """Gauges read from the database at scrape time, so every worker reports the same truth."""
 
@@ -166,7 +177,7 @@ class DatabaseStateCollector(Collector):
 
     def collect(self) -> list[GaugeMetricFamily]:
         try:
-            return database_state()
+            return database_state() + [family for state in _DATABASE_GAUGES for family in state()]
         except DatabaseError as exc:
             # A broken gauge must not take the rest of the scrape down with it.
             if isinstance(exc, (OperationalError, InterfaceError)):

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "loyalty",
     "purchases",
     "payouts",
+    "events",
+    "notifications",
     "backoffice",
 ]
 
@@ -280,3 +282,33 @@ LOGGING = {
 # with `Authorization: Bearer <METRICS_TOKEN>`; anyone else gets 403.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+
+# --- domain events (events.md) --------------------------------------------------------------
+# Without NATS_URL an embedded nats-server with JetStream is started (clicknback.embedded_nats).
+NATS_URL = os.environ.get("NATS_URL", "")
+OUTBOX_RETENTION_DAYS = int(os.environ.get("OUTBOX_RETENTION_DAYS", "7"))
+OUTBOX_RELAY_BATCH = int(os.environ.get("OUTBOX_RELAY_BATCH", "500"))
+# A failing consumer retries after base, 2*base, 4*base... seconds; the last attempt dead-letters.
+CONSUMER_RETRY_BASE_SECONDS = float(os.environ.get("CONSUMER_RETRY_BASE_SECONDS", "1"))
+CONSUMER_MAX_ATTEMPTS = int(os.environ.get("CONSUMER_MAX_ATTEMPTS", "6"))
+NATS_STREAM = os.environ.get("NATS_STREAM", "CLICKNBACK")
+NATS_SUBJECT_PREFIX = os.environ.get("NATS_SUBJECT_PREFIX", "clicknback")
+EVENT_CONSUMERS = {"notifications": "notifications.consumer.HANDLERS"}
+
+# --- email (notifications) ------------------------------------------------------------------
+# The console in development; EMAIL_URL=smtp://user:password@host:port (smtps:// for TLS) in production.
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ClickNBack <no-reply@clicknback.local>")
+if EMAIL_URL:
+    from urllib.parse import unquote, urlsplit
+
+    _email = urlsplit(EMAIL_URL)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _email.hostname or "localhost"
+    EMAIL_PORT = _email.port or (465 if _email.scheme == "smtps" else 25)
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    EMAIL_USE_SSL = _email.scheme == "smtps"
+    EMAIL_USE_TLS = _email.scheme == "smtp+tls"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("wallets.urls")),
     path("", include("payouts.urls")),
     path("", include("loyalty.urls")),
+    path("", include("notifications.urls")),
 ]
 
 urlpatterns = [

@@ -16,8 +16,8 @@ from django.db import transaction
 from accounts.models import User
 from clicknback.actors import Actor
 from clicknback.errors import BelowMinimumPayout, InsufficientBalance, NotFound
-from clicknback.events import record_event
 from clicknback.money import decimal_setting, format_money
+from events import outbox
 from payouts.models import Payout, PayoutStatus
 from payouts.state_machine import audit_event, payout_transition
 from wallets.models import EntryType
@@ -66,15 +66,18 @@ def payout_create(*, user: User, amount: Decimal, method: str, destination: str)
         wallet=wallet, entry_type=EntryType.PAYOUT_REQUESTED, available=-amount, paid=amount, payout_id=payout.id
     )
     audit_event(payout, from_status="", actor=Actor.for_user(user), now=payout.created_at).save()
-    record_event(
+    outbox.record(
         "payout.requested",
-        payout_id=payout.id,
-        user_id=user.id,
-        amount=format_money(amount),
-        currency=payout.currency,
-        method=method,
-        destination=payout.masked_destination,
-        actor=Actor.for_user(user),
+        payout.id,
+        {
+            "payout_id": payout.id,
+            "user_id": user.id,
+            "amount": format_money(amount),
+            "currency": payout.currency,
+            "method": method,
+            "destination": payout.masked_destination,
+            "actor": Actor.for_user(user),
+        },
     )
     return payout
 

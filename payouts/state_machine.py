@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from clicknback.actors import Actor, ActorKind
 from clicknback.errors import InvalidStateTransition
-from clicknback.events import record_event
 from clicknback.money import format_money
+from events import outbox
 from payouts.models import Payout, PayoutEvent, PayoutStatus
 from wallets.models import EntryType
 from wallets.services import wallet_lock, wallet_post
@@ -89,16 +89,19 @@ def payout_transition(*, payout: Payout, to_status: str, actor: Actor, reason: s
             payout_id=payout.id,
         )
     audit_event(payout, from_status=previous, actor=actor, reason=payout.failure_reason, now=payout.processed_at).save()
-    record_event(
+    outbox.record(
         f"payout.{to_status}",
-        payout_id=payout.id,
-        user_id=payout.user_id,
-        amount=format_money(payout.amount),
-        currency=payout.currency,
-        method=payout.method,
-        destination=payout.masked_destination,
-        previous_status=previous,
-        reason=payout.failure_reason or None,
-        actor=actor,
+        payout.id,
+        {
+            "payout_id": payout.id,
+            "user_id": payout.user_id,
+            "amount": format_money(payout.amount),
+            "currency": payout.currency,
+            "method": payout.method,
+            "destination": payout.masked_destination,
+            "previous_status": previous,
+            "reason": payout.failure_reason or None,
+            "actor": actor,
+        },
     )
     return True

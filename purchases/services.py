@@ -29,9 +29,10 @@ from clicknback.errors import (
     UnsupportedCurrency,
     UserNotEligible,
 )
-from clicknback.events import record_event
 from clicknback.integrity import violated_constraint
 from clicknback.money import decimal_setting, format_money
+from events import outbox
+from events.models import OutboxEvent
 from loyalty.selectors import tier_at_ingestion
 from merchants.models import Merchant, MerchantStatus
 from purchases.cashback import CashbackTerms, cashback_for
@@ -45,7 +46,7 @@ from purchases.state_machine import (
     plan_transition,
     posting_for,
     purchase_transition,
-    record_transition,
+    transition_event,
 )
 from wallets.models import EntryType
 from wallets.services import wallet_lock, wallet_post, wallet_post_many, wallets_lock
@@ -152,38 +153,47 @@ def _ingest(
         tier_at_ingestion=tier,
         points_multiplier=tier.points_multiplier,
     )
-    _insert_with_audit(purchase, audit_event(purchase, action=PurchaseAction.CREATED, from_status="", actor=actor))
+    created = outbox.pending(
+        "purchase.created",
+        purchase.id,
+        {
+            "purchase_id": purchase.id,
+            "external_id": external_id,
+            "user_id": user_id,
+            "merchant_id": offer.merchant_id,
+            "offer_id": offer.id,
+            "amount": amount,
+            "cashback_amount": cashback,
+            "cashback": {"base": cashback},
+            "flagged": purchase.flagged,
+            "actor": actor,
+        },
+    )
+    _insert_with_audit(
+        purchase, audit_event(purchase, action=PurchaseAction.CREATED, from_status="", actor=actor), created
+    )
     if cashback:  # the ledger records movements; a 0.00 purchase moves nothing
         wallet_post(wallet=wallet, entry_type=EntryType.CASHBACK_PENDING, pending=cashback, purchase_id=purchase.id)
-    record_event(
-        "purchase.created",
-        purchase_id=purchase.id,
-        external_id=external_id,
-        user_id=user_id,
-        merchant_id=offer.merchant_id,
-        offer_id=offer.id,
-        amount=amount,
-        cashback_amount=cashback,
-        flagged=purchase.flagged,
-        actor=actor,
-    )
     return purchase
 
 
-def _insert_with_audit(purchase: Purchase, event: PurchaseEvent) -> None:
-    """The new purchase and its `created` audit row in one statement (one round trip, no queryset
-    compiled: `clicknback.rawsql`); the unique external_id still decides duplicates."""
+def _insert_with_audit(purchase: Purchase, event: PurchaseEvent, created: OutboxEvent) -> None:
+    """The new purchase, its `created` audit row and its `purchase.created` outbox row in one
+    statement (one round trip, no queryset compiled: `clicknback.rawsql`); the unique external_id
+    still decides duplicates."""
     purchase_sql, purchase_params = rawsql.insert(purchase)
     event_sql, event_params = rawsql.insert(event)
+    outbox_sql, outbox_params = rawsql.insert(created)
     with connection.cursor() as cursor:
         cursor.execute(
-            f'WITH "new_purchase" AS ({purchase_sql}), "new_event" AS ({event_sql}) '  # noqa: S608 - from rawsql
-            'SELECT * FROM "new_purchase", "new_event"',
-            purchase_params | event_params,
+            f'WITH "new_purchase" AS ({purchase_sql}), "new_event" AS ({event_sql}), '  # noqa: S608 - from rawsql
+            f'"new_outbox" AS ({outbox_sql}) SELECT * FROM "new_purchase", "new_event", "new_outbox"',
+            purchase_params | event_params | outbox_params,
         )
         row = cursor.fetchone()
     rawsql.mark_saved(purchase, row)
     rawsql.mark_saved(event, row, rawsql.returned_width(Purchase))
+    rawsql.mark_saved(created, row, rawsql.returned_width(Purchase) + rawsql.returned_width(PurchaseEvent))
 
 
 def _raise_not_eligible(*, user_id: uuid.UUID, merchant_id: uuid.UUID) -> None:
@@ -335,6 +345,5 @@ def purchases_confirm_due(*, actor: Actor, batch_size: int = 500, now: datetime 
             ]
         )
         wallet_post_many(postings=postings)
-        for purchase, plan in planned:
-            record_transition(purchase, plan, actor=actor)
+        outbox.record_many(transition_event(purchase, plan, actor=actor) for purchase, plan in planned)
     return len(batch)

@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from clicknback.actors import Actor
 from clicknback.errors import InvalidStateTransition
-from clicknback.events import record_event
+from events import outbox
+from events.outbox import EventSpec
 from loyalty.services import Confirmation, loyalty_on_confirmed, loyalty_on_reversed
 from purchases.models import CashbackStatus, Purchase, PurchaseAction, PurchaseEvent, PurchaseStatus
 from wallets.models import EntryType, Wallet
@@ -117,16 +118,23 @@ def posting_for(plan: TransitionPlan, *, purchase: Purchase, wallet: Wallet) -> 
     )
 
 
-def record_transition(purchase: Purchase, plan: TransitionPlan, *, actor: Actor) -> None:
-    record_event(
-        f"purchase.{plan.to_status}",
-        purchase_id=purchase.id,
-        external_id=purchase.external_id,
-        user_id=purchase.user_id,
-        amount=purchase.amount,
-        cashback_amount=purchase.cashback_amount,
-        from_status=plan.from_status,
-        actor=actor,
+EVENT_FOR = {C: "cashback.approved", R: "purchase.reversed"}
+
+
+def transition_event(purchase: Purchase, plan: TransitionPlan, *, actor: Actor) -> EventSpec:
+    """The domain event of a transition (`events.outbox`): confirming approves the cashback."""
+    return (
+        EVENT_FOR[plan.to_status],
+        purchase.id,
+        {
+            "purchase_id": purchase.id,
+            "external_id": purchase.external_id,
+            "user_id": purchase.user_id,
+            "amount": purchase.amount,
+            "cashback_amount": purchase.cashback_amount,
+            "from_status": plan.from_status,
+            "actor": actor,
+        },
     )
 
 
@@ -177,5 +185,5 @@ def purchase_transition(*, purchase: Purchase, to_status: str, actor: Actor, rea
         )
     purchase.save(update_fields=apply_plan_fields(purchase, plan, now=now, reason=reason))
     audit_event(purchase, action=ACTION_FOR[to_status], from_status=plan.from_status, actor=actor, reason=reason).save()
-    record_transition(purchase, plan, actor=actor)
+    outbox.record(*transition_event(purchase, plan, actor=actor))
     return True

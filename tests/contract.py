@@ -98,3 +98,5 @@ POINTS_ENTRY_FIELDS = {
 }
 
 REDEMPTION_FIELDS = {"id", "points", "amount", "currency", "created_at"}
+
+NOTIFICATION_FIELDS = {"id", "kind", "title", "body", "data", "read_at", "created_at"}

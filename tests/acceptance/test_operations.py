@@ -41,6 +41,9 @@ CONTRACT_OPERATIONS = {
     "/rewards": ["get"],
     "/rewards/history": ["get"],
     "/rewards/redeem": ["post"],
+    "/notifications": ["get"],
+    "/notifications/read-all": ["post"],
+    "/notifications/{notification_id}/read": ["post"],
 }
 
 

@@ -95,6 +95,13 @@ def test_ctrl_c_stops_the_embedded_postgresql(runserver: subprocess.Popen, data_
     wait_for(lambda: not (data_dir / "postmaster.pid").exists(), "the embedded PostgreSQL has stopped")
 
 
+def test_a_process_managers_sigterm_stops_the_embedded_postgresql(runserver: subprocess.Popen, data_dir: Path) -> None:
+    # honcho (make run) stops its processes with SIGTERM, which skips Python's exit hooks by default.
+    os.killpg(runserver.pid, signal.SIGTERM)
+    runserver.wait(15)
+    wait_for(lambda: not (data_dir / "postmaster.pid").exists(), "the embedded PostgreSQL has stopped")
+
+
 def test_it_stops_even_when_the_reloaders_child_was_killed(runserver: subprocess.Popen, data_dir: Path) -> None:
     # After Ctrl-C the autoreloader gives its child 0.25 s to exit, then SIGKILLs it: the child never
     # gets to say it is done with the server, and the parent must not wait for it forever.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -31,6 +32,7 @@ from accounts.tokens import ClickNBackRefreshToken
 from clicknback.actors import Actor
 from clicknback.wsgi import application
 from loyalty.models import Tier
+from notifications.services import notification_create
 from offers.tests.factories import OfferFactory
 from payouts.services import payout_request
 from purchases.services import purchase_ingest
@@ -123,6 +125,10 @@ def world(in_process_requests: None) -> dict[str, Any]:
     )
     fund_wallet(user, Decimal("100.00"))
     payout = payout_request(user=user, amount=Decimal("20.00"), method="paypal", destination="fuzz@example.com")
+    with transaction.atomic():
+        notification = notification_create(
+            user_id=user.id, kind="payout.completed", event_id=str(uuid.uuid4()), data={}
+        )
     return {
         "partner": partner,
         "headers": {
@@ -136,6 +142,7 @@ def world(in_process_requests: None) -> dict[str, Any]:
             "purchase_id": str(purchase.id),
             "payout_id": str(payout.id),
             "tier_id": str(Tier.objects.order_by("min_spend").values_list("id", flat=True).last()),
+            "notification_id": str(notification.id),
         },
     }
 

@@ -1,0 +1,114 @@
+"""A synchronous handle on JetStream for the relay and the consumers.
+
+nats-py is asyncio; the Django ORM is not. The relay and the consumers are plain loops that run
+one nats-py call at a time on their own event loop (`JetStream.run`) and touch the database between
+calls, never while the loop runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
+
+import nats
+from django.conf import settings
+from nats.js.api import StorageType, StreamConfig
+
+from clicknback.embedded_nats import nats_url
+
+T = TypeVar("T")
+
+DUPLICATE_WINDOW_SECONDS = 120.0
+CONNECT_TIMEOUT_SECONDS = 2.0
+PUBLISH_TIMEOUT_SECONDS = 5.0
+
+
+logger = logging.getLogger("clicknback.nats")
+
+
+async def _log_error(exc: Exception) -> None:
+    logger.debug("NATS: %s", exc)
+
+
+class NatsUnavailable(Exception):
+    """NATS could not be reached or did not acknowledge."""
+
+
+def subject_for(event_type: str) -> str:
+    return f"{settings.NATS_SUBJECT_PREFIX}.{event_type}"
+
+
+def stream_config() -> StreamConfig:
+    return StreamConfig(
+        name=settings.NATS_STREAM,
+        subjects=[f"{settings.NATS_SUBJECT_PREFIX}.>"],
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+    )
+
+
+class JetStream:
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or nats_url()
+        self.loop = asyncio.new_event_loop()
+        self.client: Any = None
+        self.js: Any = None
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return self.loop.run_until_complete(coroutine)
+
+    def connect(self) -> JetStream:
+        """Connect and create or update the stream; `NatsUnavailable` if the server is not there."""
+        try:
+            # One attempt, no reconnecting of its own: the caller's loop decides when to try again.
+            self.client = self.run(
+                nats.connect(
+                    self.url,
+                    connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                    allow_reconnect=False,
+                    max_reconnect_attempts=1,
+                    reconnect_time_wait=0,
+                    error_cb=_log_error,
+                )
+            )
+            self.js = self.client.jetstream()
+            self.run(self._ensure_stream())
+        except (OSError, TimeoutError, nats.errors.Error) as exc:
+            self.close()
+            raise NatsUnavailable(str(exc) or exc.__class__.__name__) from exc
+        return self
+
+    async def _ensure_stream(self) -> None:
+        try:
+            await self.js.update_stream(stream_config())
+        except nats.js.errors.NotFoundError:
+            await self.js.add_stream(stream_config())
+
+    def publish(self, envelopes: Sequence[dict[str, Any]]) -> list[bool]:
+        """Publish each envelope to `<prefix>.<type>` with `Nats-Msg-Id: <id>`, all at once; whether
+        each was acknowledged (a duplicate inside the window is acknowledged too)."""
+        results = self.run(self._publish_all(envelopes))
+        return [not isinstance(result, BaseException) for result in results]
+
+    async def _publish_all(self, envelopes: Sequence[dict[str, Any]]) -> list[Any]:
+        return await asyncio.gather(*(self._publish(e) for e in envelopes), return_exceptions=True)
+
+    async def _publish(self, envelope: dict[str, Any]) -> None:
+        await self.js.publish(
+            subject_for(envelope["type"]),
+            json.dumps(envelope).encode(),
+            timeout=PUBLISH_TIMEOUT_SECONDS,
+            headers={"Nats-Msg-Id": envelope["id"]},
+        )
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.client and self.client.is_connected)
+
+    def close(self) -> None:
+        if self.client is not None and not self.client.is_closed:
+            self.run(self.client.close())
+        self.client = self.js = None
