@@ -68,6 +68,7 @@ InsufficientBalance = _error(
 IdempotencyKeyReused = _error(
     "IdempotencyKeyReused", 409, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another request."
 )
+AddressInUse = _error("AddressInUse", 409, "ADDRESS_IN_USE", "This address is linked to another account.")
 # 413
 PayloadTooLarge = _error("PayloadTooLarge", 413, "PAYLOAD_TOO_LARGE", "The request body is too large.")
 # 422
@@ -85,6 +86,13 @@ BelowMinimumPayout = _error(
 )
 # A purchase above MAX_PURCHASE_AMOUNT, or any movement that would take a wallet out of its range.
 AmountTooLarge = _error("AmountTooLarge", 422, "AMOUNT_TOO_LARGE", "The amount is too large.")
+ChainAddressRequired = _error(
+    "ChainAddressRequired", 422, "CHAIN_ADDRESS_REQUIRED", "Link a chain address before requesting tokens."
+)
+# 503: one endpoint's own dependency (the chain adapter) is down; the rest of the API still serves.
+ServiceUnavailable = _error(
+    "ServiceUnavailable", 503, "SERVICE_UNAVAILABLE", "A required service is unavailable. Retry later."
+)
 
 
 class InvalidSignature(drf.AuthenticationFailed):

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "wallets",
     "purchases",
     "payouts",
+    "chain",
     "backoffice",
 ]
 
@@ -176,6 +177,21 @@ WEBHOOK_RATE_LIMIT = os.environ.get("WEBHOOK_RATE_LIMIT", "1200/m")
 WEBHOOK_SIGNATURE_TOLERANCE_SECONDS = 300
 WEBHOOK_MAX_BODY_BYTES = 64 * 1024
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+
+# --- tokens on a blockchain (docs: events.md, "Tokens") -------------------------------------
+CHAIN_ID = int(os.environ.get("CHAIN_ID", "31337"))
+CHAIN_CONFIRMATIONS = int(os.environ.get("CHAIN_CONFIRMATIONS", "1"))
+# Unset: the chain adapter starts the embedded development chain (anvil) and deploys the token once.
+CHAIN_RPC_URL = os.environ.get("CHAIN_RPC_URL", "")
+# Unset with the embedded chain only: anvil's well-known development key 0. Read by the adapter alone.
+MINTER_PRIVATE_KEY = os.environ.get("MINTER_PRIVATE_KEY", "")
+# Unset: the token the adapter deployed on the embedded chain (its address kept in CHAIN_DATA_DIR).
+TOKEN_ADDRESS = os.environ.get("TOKEN_ADDRESS", "")
+CHAIN_ADAPTER_ADDR = os.environ.get("CHAIN_ADAPTER_ADDR", "127.0.0.1:50051")
+# Required when CHAIN_ADAPTER_ADDR is not a loopback address: callers send it as gRPC metadata.
+CHAIN_ADAPTER_TOKEN = os.environ.get("CHAIN_ADAPTER_TOKEN", "")
+# The embedded chain's state and the deployed token's address survive restarts here.
+CHAIN_DATA_DIR = Path(os.environ.get("CHAIN_DATA_DIR") or BASE_DIR / ".chaindata")
 
 # Every API body is small; anything larger is refused with 413 before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(WEBHOOK_MAX_BODY_BYTES)))

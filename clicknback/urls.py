@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("purchases.urls")),
     path("", include("wallets.urls")),
     path("", include("payouts.urls")),
+    path("", include("chain.urls")),
 ]
 
 urlpatterns = [

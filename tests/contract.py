@@ -63,3 +63,9 @@ PAYOUT_FIELDS = {
     "created_at",
     "processed_at",
 }
+
+CHAIN_ADDRESS_FIELDS = {"address", "verified_at", "payout_preference"}
+
+CHAIN_CHALLENGE_FIELDS = {"message", "expires_at"}
+
+TOKEN_WALLET_FIELDS = {"address", "token_address", "chain_id", "onchain_balance", "minted_total", "pending_mints"}

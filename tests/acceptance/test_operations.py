@@ -35,6 +35,8 @@ CONTRACT_OPERATIONS = {
     "/payouts/{payout_id}": ["get"],
     "/payouts/{payout_id}/complete": ["post"],
     "/payouts/{payout_id}/fail": ["post"],
+    "/me/chain-address": ["delete", "get", "patch", "put"],
+    "/me/chain-address/challenge": ["post"],
 }
 
 
