@@ -1,0 +1,61 @@
+"""A small client of the chain adapter for the web app and the mint consumer: gRPC stubs, short
+deadlines, the adapter's token as metadata. No web3 here: the key and the chain stay in the adapter."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+
+import grpc
+from django.conf import settings
+
+from chain.proto import chain_adapter_pb2 as pb
+from chain.proto import chain_adapter_pb2_grpc as pb_grpc
+
+READ_TIMEOUT_SECONDS = 2.0
+MINT_TIMEOUT_SECONDS = 180.0  # a mint waits for its confirmations
+
+
+class ChainUnavailable(Exception):
+    """The adapter (or the chain behind it) did not answer in time."""
+
+
+def ref_of(payout_id: uuid.UUID) -> bytes:
+    """The contract's bytes32 ref of a payout: its 16-byte UUID, left-aligned and zero-padded."""
+    return payout_id.bytes.ljust(32, b"\0")
+
+
+class ChainClient:
+    def __init__(self, address: str, token: str = "") -> None:
+        self._channel = grpc.insecure_channel(address)
+        self._stub = pb_grpc.ChainAdapterStub(self._channel)
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
+
+    def _call(self, method: str, request: object, timeout: float) -> object:
+        try:
+            return getattr(self._stub, method)(request, timeout=timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            if exc.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                raise ChainUnavailable(exc.code().name) from exc
+            raise
+
+    def balance_of(self, address: str) -> int:
+        return int(self._call("BalanceOf", pb.BalanceOfRequest(address=address), READ_TIMEOUT_SECONDS).balance)
+
+    def mint(self, *, ref: bytes, to: str, amount: int) -> pb.MintReply:
+        return self._call("Mint", pb.MintRequest(ref=ref, to=to, amount=str(amount)), MINT_TIMEOUT_SECONDS)
+
+    def get_mint(self, *, ref: bytes) -> pb.MintReply:
+        return self._call("GetMint", pb.GetMintRequest(ref=ref), READ_TIMEOUT_SECONDS)
+
+    def health(self) -> pb.HealthReply:
+        return self._call("Health", pb.HealthRequest(), READ_TIMEOUT_SECONDS)
+
+    def close(self) -> None:
+        self._channel.close()
+
+
+@functools.cache
+def chain_client() -> ChainClient:
+    """The process's client of the configured adapter (a gRPC channel reconnects by itself)."""
+    return ChainClient(settings.CHAIN_ADAPTER_ADDR, settings.CHAIN_ADAPTER_TOKEN)
