@@ -229,7 +229,12 @@ class ChainAdapterService(pb_grpc.ChainAdapterServicer):
     def BalanceOf(self, request: pb.BalanceOfRequest, context: grpc.ServicerContext) -> pb.BalanceOfReply:
         def work() -> pb.BalanceOfReply:
             balance, block_number = self.gateway.balance_of(self._address(request.address))
-            return pb.BalanceOfReply(balance=str(balance), block_number=block_number)
+            return pb.BalanceOfReply(
+                balance=str(balance),
+                block_number=block_number,
+                token_address=self.gateway.token.address,
+                chain_id=self.gateway.w3.eth.chain_id,
+            )
 
         return self._guard(context, work)
 

@@ -39,8 +39,9 @@ class ChainClient:
                 raise ChainUnavailable(exc.code().name) from exc
             raise
 
-    def balance_of(self, address: str) -> int:
-        return int(self._call("BalanceOf", pb.BalanceOfRequest(address=address), READ_TIMEOUT_SECONDS).balance)
+    def balance_of(self, address: str) -> pb.BalanceOfReply:
+        """`balance` (token units, a decimal string), with the token's address and the chain id."""
+        return self._call("BalanceOf", pb.BalanceOfRequest(address=address), READ_TIMEOUT_SECONDS)
 
     def mint(self, *, ref: bytes, to: str, amount: int) -> pb.MintReply:
         return self._call("Mint", pb.MintRequest(ref=ref, to=to, amount=str(amount)), MINT_TIMEOUT_SECONDS)
@@ -56,6 +57,10 @@ class ChainClient:
 
 
 @functools.cache
+def _client_for(address: str, token: str) -> ChainClient:
+    return ChainClient(address, token)
+
+
 def chain_client() -> ChainClient:
     """The process's client of the configured adapter (a gRPC channel reconnects by itself)."""
-    return ChainClient(settings.CHAIN_ADAPTER_ADDR, settings.CHAIN_ADAPTER_TOKEN)
+    return _client_for(settings.CHAIN_ADAPTER_ADDR, settings.CHAIN_ADAPTER_TOKEN)

@@ -27,3 +27,12 @@ class ChainAddressOutputSerializer(serializers.Serializer):
     address = serializers.CharField(help_text="EIP-55 checksummed.")
     verified_at = serializers.DateTimeField()
     payout_preference = serializers.ChoiceField(choices=PayoutPreference.choices)
+
+
+class TokenWalletOutputSerializer(serializers.Serializer):
+    address = serializers.CharField(allow_null=True, help_text="The linked address (EIP-55), null when none.")
+    token_address = serializers.CharField()
+    chain_id = serializers.IntegerField()
+    onchain_balance = serializers.IntegerField(help_text="Token units (cents), read from the chain.")
+    minted_total = serializers.IntegerField(help_text="Token units minted by completed token payouts.")
+    pending_mints = serializers.IntegerField(help_text="Token units of token payouts still requested.")

@@ -8,13 +8,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsRegularUser
-from chain.selectors import chain_address_of
+from chain.selectors import chain_address_of, token_wallet_of
 from chain.serializers import (
     ChainAddressOutputSerializer,
     ChallengeInputSerializer,
     ChallengeOutputSerializer,
     LinkInputSerializer,
     PreferenceInputSerializer,
+    TokenWalletOutputSerializer,
 )
 from chain.services import (
     chain_address_link,
@@ -87,3 +88,17 @@ class ChainAddressView(APIView):
     def delete(self, request: Request) -> Response:
         chain_address_unlink(user=request.user)
         return Response(status=204)
+
+
+class TokenWalletView(APIView):
+    permission_classes = [IsRegularUser]
+
+    @extend_schema(
+        tags=["wallet"],
+        summary="My cashback tokens",
+        responses={200: TokenWalletOutputSerializer, **errors(403)},
+        description="`onchain_balance` is read from the chain through the chain adapter; when the adapter is down, "
+        "`503 SERVICE_UNAVAILABLE` for this endpoint alone.",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(TokenWalletOutputSerializer(token_wallet_of(user_id=request.user.pk)).data)

@@ -55,12 +55,16 @@ class BalanceOfRequest(_message.Message):
     def __init__(self, address: _Optional[str] = ...) -> None: ...
 
 class BalanceOfReply(_message.Message):
-    __slots__ = ("balance", "block_number")
+    __slots__ = ("balance", "block_number", "token_address", "chain_id")
     BALANCE_FIELD_NUMBER: _ClassVar[int]
     BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
     balance: str
     block_number: int
-    def __init__(self, balance: _Optional[str] = ..., block_number: _Optional[int] = ...) -> None: ...
+    token_address: str
+    chain_id: int
+    def __init__(self, balance: _Optional[str] = ..., block_number: _Optional[int] = ..., token_address: _Optional[str] = ..., chain_id: _Optional[int] = ...) -> None: ...
 
 class HealthRequest(_message.Message):
     __slots__ = ()

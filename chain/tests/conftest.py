@@ -26,7 +26,17 @@ def devnet(tmp_path_factory):
         gateway = ChainGateway(w3=w3, private_key=devchain.DEV_MINTER_KEY, token_address=token_address, confirmations=1)
         server, port = serve(gateway, listen_address="127.0.0.1:0")
         client = ChainClient(f"127.0.0.1:{port}")
-        yield type("Devnet", (), {"rpc_url": rpc_url, "gateway": gateway, "client": client, "token": token_address})
+        yield type(
+            "Devnet",
+            (),
+            {
+                "rpc_url": rpc_url,
+                "gateway": gateway,
+                "client": client,
+                "client_address": f"127.0.0.1:{port}",
+                "token": token_address,
+            },
+        )
         client.close()
         server.stop(grace=None)
     finally:

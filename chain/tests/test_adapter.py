@@ -30,7 +30,7 @@ def test_mint_credits_the_balance_and_emits_minted(devnet, holder):
 
     assert reply.status == pb.MINTED
     assert reply.tx_hash.startswith("0x") and reply.block_number > 0
-    assert devnet.client.balance_of(holder) == 1234
+    assert int(devnet.client.balance_of(holder).balance) == 1234
     events = [event for event in devnet.gateway.minted_events() if event[2] == ref]
     assert events == [(holder, 1234, ref, reply.tx_hash)]
 
@@ -48,7 +48,7 @@ def test_a_second_mint_with_the_same_ref_mints_nothing_and_answers_the_first(dev
         holder,
         "500",
     )
-    assert devnet.client.balance_of(holder) == 500
+    assert int(devnet.client.balance_of(holder).balance) == 500
     found = devnet.client.get_mint(ref=ref)
     assert (found.status, found.tx_hash, found.amount) == (pb.MINTED, first.tx_hash, "500")
 
@@ -76,7 +76,7 @@ def test_only_the_minter_mints(devnet, holder):
     ref = new_ref()
 
     assert intruder.mint(ref=ref, to=holder, amount=100).status == pb.REVERTED
-    assert devnet.client.balance_of(holder) == 0
+    assert int(devnet.client.balance_of(holder).balance) == 0
     assert devnet.client.get_mint(ref=ref).status == pb.NOT_FOUND
 
 
@@ -96,7 +96,7 @@ def test_concurrent_mints_each_get_their_own_nonce(devnet, holder):
         thread.join(timeout=60)
 
     assert [reply.status for reply in replies] == [pb.MINTED] * len(refs)
-    assert devnet.client.balance_of(holder) == sum(range(1, len(refs) + 1))
+    assert int(devnet.client.balance_of(holder).balance) == sum(range(1, len(refs) + 1))
 
 
 def test_a_restarted_adapter_continues_from_the_nodes_nonce(devnet, holder):
@@ -110,7 +110,7 @@ def test_a_restarted_adapter_continues_from_the_nodes_nonce(devnet, holder):
 
     assert restarted.mint(ref=new_ref(), to=holder, amount=2).status == pb.MINTED
     assert devnet.client.mint(ref=new_ref(), to=holder, amount=4).status == pb.MINTED
-    assert devnet.client.balance_of(holder) == 7
+    assert int(devnet.client.balance_of(holder).balance) == 7
 
 
 def test_bad_input_is_invalid_argument(devnet, holder):

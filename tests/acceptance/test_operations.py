@@ -37,6 +37,7 @@ CONTRACT_OPERATIONS = {
     "/payouts/{payout_id}/fail": ["post"],
     "/me/chain-address": ["delete", "get", "patch", "put"],
     "/me/chain-address/challenge": ["post"],
+    "/wallet/token": ["get"],
 }
 
 
