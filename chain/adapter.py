@@ -156,11 +156,17 @@ class ChainGateway:
         balance = self.token.functions.balanceOf(Web3.to_checksum_address(address)).call(block_identifier=block_number)
         return balance, block_number
 
-    def minted_events(self, *, from_block: int = 0) -> list[tuple[str, int, bytes, str]]:
-        """Every Minted event: (to, amount, ref, tx_hash). For reconciliation."""
+    def minted_events(self, *, from_block: int = 0) -> list[tuple[str, int, bytes, str, int]]:
+        """Every Minted event, oldest first: (to, amount, ref, tx_hash, block_number). For reconciliation."""
         logs = self.token.events.Minted.get_logs(from_block=from_block, to_block="latest")
         return [
-            (log["args"]["to"], log["args"]["amount"], log["args"]["ref"], "0x" + log["transactionHash"].hex())
+            (
+                log["args"]["to"],
+                log["args"]["amount"],
+                log["args"]["ref"],
+                "0x" + log["transactionHash"].hex().removeprefix("0x"),
+                log["blockNumber"],
+            )
             for log in logs
         ]
 
@@ -248,6 +254,11 @@ class ChainAdapterService(pb_grpc.ChainAdapterServicer):
                 minter=self.gateway.minter,
             ),
         )
+
+    def ListMints(self, request: pb.ListMintsRequest, context: grpc.ServicerContext) -> Any:
+        events = self._guard(context, lambda: self.gateway.minted_events(from_block=request.from_block))
+        for to, amount, ref, tx_hash, block_number in events:
+            yield pb.MintEvent(ref=ref, to=to, amount=str(amount), tx_hash=tx_hash, block_number=block_number)
 
 
 class TokenInterceptor(grpc.ServerInterceptor):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Iterator
+from typing import Any
 
 import grpc
 from django.conf import settings
@@ -31,9 +33,12 @@ class ChainClient:
         self._stub = pb_grpc.ChainAdapterStub(self._channel)
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
 
-    def _call(self, method: str, request: object, timeout: float) -> object:
+    def _call(self, method: str, request: object, timeout: float) -> Any:
+        """The RPC's reply (a streaming RPC's replies, as a list); an adapter that is down or too slow
+        raises ChainUnavailable, any other refusal its grpc.RpcError."""
         try:
-            return getattr(self._stub, method)(request, timeout=timeout, metadata=self._metadata)
+            reply = getattr(self._stub, method)(request, timeout=timeout, metadata=self._metadata)
+            return list(reply) if isinstance(reply, Iterator) else reply
         except grpc.RpcError as exc:
             if exc.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
                 raise ChainUnavailable(exc.code().name) from exc
@@ -48,6 +53,9 @@ class ChainClient:
 
     def get_mint(self, *, ref: bytes) -> pb.MintReply:
         return self._call("GetMint", pb.GetMintRequest(ref=ref), READ_TIMEOUT_SECONDS)
+
+    def list_mints(self, *, from_block: int = 0) -> list[pb.MintEvent]:
+        return self._call("ListMints", pb.ListMintsRequest(from_block=from_block), MINT_TIMEOUT_SECONDS)
 
     def health(self) -> pb.HealthReply:
         return self._call("Health", pb.HealthRequest(), READ_TIMEOUT_SECONDS)

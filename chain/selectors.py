@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from chain.client import ChainUnavailable, chain_client
 from chain.models import ChainAddress
+from chain.reconcile import Mint
 from clicknback.errors import NotFound, ServiceUnavailable
 
 
@@ -41,3 +42,9 @@ def token_wallet_of(*, user_id: uuid.UUID) -> TokenWallet:
     except ChainUnavailable as exc:
         raise ServiceUnavailable("The chain is unavailable. Retry later.") from exc
     return TokenWallet(linked.address, reply.token_address, reply.chain_id, int(reply.balance), 0, 0)
+
+
+def expected_mints() -> dict[bytes, Mint]:
+    """The mints the database stands behind, by ref: one per completed token payout. Token payouts
+    arrive with the mint consumer (issue 17, items 5-6); until then the database expects none."""
+    return {}

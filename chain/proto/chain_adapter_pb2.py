@@ -24,15 +24,15 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x63hain/proto/chain_adapter.proto\x12\x13\x63licknback.chain.v1\"6\n\x0bMintRequest\x12\x0b\n\x03ref\x18\x01 \x01(\x0c\x12\n\n\x02to\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\t\"\x1d\n\x0eGetMintRequest\x12\x0b\n\x03ref\x18\x01 \x01(\x0c\"\x7f\n\tMintReply\x12/\n\x06status\x18\x01 \x01(\x0e\x32\x1f.clicknback.chain.v1.MintStatus\x12\x0f\n\x07tx_hash\x18\x02 \x01(\t\x12\x14\n\x0c\x62lock_number\x18\x03 \x01(\x04\x12\n\n\x02to\x18\x04 \x01(\t\x12\x0e\n\x06\x61mount\x18\x05 \x01(\t\"#\n\x10\x42\x61lanceOfRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\"`\n\x0e\x42\x61lanceOfReply\x12\x0f\n\x07\x62\x61lance\x18\x01 \x01(\t\x12\x14\n\x0c\x62lock_number\x18\x02 \x01(\x04\x12\x15\n\rtoken_address\x18\x03 \x01(\t\x12\x10\n\x08\x63hain_id\x18\x04 \x01(\x04\"\x0f\n\rHealthRequest\"\\\n\x0bHealthReply\x12\x10\n\x08\x63hain_id\x18\x01 \x01(\x04\x12\x14\n\x0c\x62lock_number\x18\x02 \x01(\x04\x12\x15\n\rtoken_address\x18\x03 \x01(\t\x12\x0e\n\x06minter\x18\x04 \x01(\t*f\n\nMintStatus\x12\x1b\n\x17MINT_STATUS_UNSPECIFIED\x10\x00\x12\n\n\x06MINTED\x10\x01\x12\x12\n\x0e\x41LREADY_MINTED\x10\x02\x12\x0c\n\x08REVERTED\x10\x03\x12\r\n\tNOT_FOUND\x10\x04\x32\xd1\x02\n\x0c\x43hainAdapter\x12H\n\x04Mint\x12 .clicknback.chain.v1.MintRequest\x1a\x1e.clicknback.chain.v1.MintReply\x12N\n\x07GetMint\x12#.clicknback.chain.v1.GetMintRequest\x1a\x1e.clicknback.chain.v1.MintReply\x12W\n\tBalanceOf\x12%.clicknback.chain.v1.BalanceOfRequest\x1a#.clicknback.chain.v1.BalanceOfReply\x12N\n\x06Health\x12\".clicknback.chain.v1.HealthRequest\x1a .clicknback.chain.v1.HealthReplyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x63hain/proto/chain_adapter.proto\x12\x13\x63licknback.chain.v1\"6\n\x0bMintRequest\x12\x0b\n\x03ref\x18\x01 \x01(\x0c\x12\n\n\x02to\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\t\"\x1d\n\x0eGetMintRequest\x12\x0b\n\x03ref\x18\x01 \x01(\x0c\"\x7f\n\tMintReply\x12/\n\x06status\x18\x01 \x01(\x0e\x32\x1f.clicknback.chain.v1.MintStatus\x12\x0f\n\x07tx_hash\x18\x02 \x01(\t\x12\x14\n\x0c\x62lock_number\x18\x03 \x01(\x04\x12\n\n\x02to\x18\x04 \x01(\t\x12\x0e\n\x06\x61mount\x18\x05 \x01(\t\"#\n\x10\x42\x61lanceOfRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\"`\n\x0e\x42\x61lanceOfReply\x12\x0f\n\x07\x62\x61lance\x18\x01 \x01(\t\x12\x14\n\x0c\x62lock_number\x18\x02 \x01(\x04\x12\x15\n\rtoken_address\x18\x03 \x01(\t\x12\x10\n\x08\x63hain_id\x18\x04 \x01(\x04\"\x0f\n\rHealthRequest\"\\\n\x0bHealthReply\x12\x10\n\x08\x63hain_id\x18\x01 \x01(\x04\x12\x14\n\x0c\x62lock_number\x18\x02 \x01(\x04\x12\x15\n\rtoken_address\x18\x03 \x01(\t\x12\x0e\n\x06minter\x18\x04 \x01(\t\"&\n\x10ListMintsRequest\x12\x12\n\nfrom_block\x18\x01 \x01(\x04\"[\n\tMintEvent\x12\x0b\n\x03ref\x18\x01 \x01(\x0c\x12\n\n\x02to\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\t\x12\x0f\n\x07tx_hash\x18\x04 \x01(\t\x12\x14\n\x0c\x62lock_number\x18\x05 \x01(\x04*f\n\nMintStatus\x12\x1b\n\x17MINT_STATUS_UNSPECIFIED\x10\x00\x12\n\n\x06MINTED\x10\x01\x12\x12\n\x0e\x41LREADY_MINTED\x10\x02\x12\x0c\n\x08REVERTED\x10\x03\x12\r\n\tNOT_FOUND\x10\x04\x32\xa7\x03\n\x0c\x43hainAdapter\x12H\n\x04Mint\x12 .clicknback.chain.v1.MintRequest\x1a\x1e.clicknback.chain.v1.MintReply\x12N\n\x07GetMint\x12#.clicknback.chain.v1.GetMintRequest\x1a\x1e.clicknback.chain.v1.MintReply\x12W\n\tBalanceOf\x12%.clicknback.chain.v1.BalanceOfRequest\x1a#.clicknback.chain.v1.BalanceOfReply\x12N\n\x06Health\x12\".clicknback.chain.v1.HealthRequest\x1a .clicknback.chain.v1.HealthReply\x12T\n\tListMints\x12%.clicknback.chain.v1.ListMintsRequest\x1a\x1e.clicknback.chain.v1.MintEvent0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'chain.proto.chain_adapter_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MINTSTATUS']._serialized_start=518
-  _globals['_MINTSTATUS']._serialized_end=620
+  _globals['_MINTSTATUS']._serialized_start=651
+  _globals['_MINTSTATUS']._serialized_end=753
   _globals['_MINTREQUEST']._serialized_start=56
   _globals['_MINTREQUEST']._serialized_end=110
   _globals['_GETMINTREQUEST']._serialized_start=112
@@ -47,6 +47,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_HEALTHREQUEST']._serialized_end=422
   _globals['_HEALTHREPLY']._serialized_start=424
   _globals['_HEALTHREPLY']._serialized_end=516
-  _globals['_CHAINADAPTER']._serialized_start=623
-  _globals['_CHAINADAPTER']._serialized_end=960
+  _globals['_LISTMINTSREQUEST']._serialized_start=518
+  _globals['_LISTMINTSREQUEST']._serialized_end=556
+  _globals['_MINTEVENT']._serialized_start=558
+  _globals['_MINTEVENT']._serialized_end=649
+  _globals['_CHAINADAPTER']._serialized_start=756
+  _globals['_CHAINADAPTER']._serialized_end=1179
 # @@protoc_insertion_point(module_scope)

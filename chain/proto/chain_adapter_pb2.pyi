@@ -81,3 +81,23 @@ class HealthReply(_message.Message):
     token_address: str
     minter: str
     def __init__(self, chain_id: _Optional[int] = ..., block_number: _Optional[int] = ..., token_address: _Optional[str] = ..., minter: _Optional[str] = ...) -> None: ...
+
+class ListMintsRequest(_message.Message):
+    __slots__ = ("from_block",)
+    FROM_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    from_block: int
+    def __init__(self, from_block: _Optional[int] = ...) -> None: ...
+
+class MintEvent(_message.Message):
+    __slots__ = ("ref", "to", "amount", "tx_hash", "block_number")
+    REF_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    TX_HASH_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ref: bytes
+    to: str
+    amount: str
+    tx_hash: str
+    block_number: int
+    def __init__(self, ref: _Optional[bytes] = ..., to: _Optional[str] = ..., amount: _Optional[str] = ..., tx_hash: _Optional[str] = ..., block_number: _Optional[int] = ...) -> None: ...

@@ -54,6 +54,11 @@ class ChainAdapterStub:
                 request_serializer=chain_dot_proto_dot_chain__adapter__pb2.HealthRequest.SerializeToString,
                 response_deserializer=chain_dot_proto_dot_chain__adapter__pb2.HealthReply.FromString,
                 _registered_method=True)
+        self.ListMints = channel.unary_stream(
+                '/clicknback.chain.v1.ChainAdapter/ListMints',
+                request_serializer=chain_dot_proto_dot_chain__adapter__pb2.ListMintsRequest.SerializeToString,
+                response_deserializer=chain_dot_proto_dot_chain__adapter__pb2.MintEvent.FromString,
+                _registered_method=True)
 
 
 class ChainAdapterServicer:
@@ -85,6 +90,13 @@ class ChainAdapterServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListMints(self, request, context):
+        """Every Minted event from `from_block` on, oldest first (for reconciliation).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ChainAdapterServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -107,6 +119,11 @@ def add_ChainAdapterServicer_to_server(servicer, server):
                     servicer.Health,
                     request_deserializer=chain_dot_proto_dot_chain__adapter__pb2.HealthRequest.FromString,
                     response_serializer=chain_dot_proto_dot_chain__adapter__pb2.HealthReply.SerializeToString,
+            ),
+            'ListMints': grpc.unary_stream_rpc_method_handler(
+                    servicer.ListMints,
+                    request_deserializer=chain_dot_proto_dot_chain__adapter__pb2.ListMintsRequest.FromString,
+                    response_serializer=chain_dot_proto_dot_chain__adapter__pb2.MintEvent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -217,6 +234,33 @@ class ChainAdapter:
             '/clicknback.chain.v1.ChainAdapter/Health',
             chain_dot_proto_dot_chain__adapter__pb2.HealthRequest.SerializeToString,
             chain_dot_proto_dot_chain__adapter__pb2.HealthReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/clicknback.chain.v1.ChainAdapter/ListMints',
+            chain_dot_proto_dot_chain__adapter__pb2.ListMintsRequest.SerializeToString,
+            chain_dot_proto_dot_chain__adapter__pb2.MintEvent.FromString,
             options,
             channel_credentials,
             insecure,
