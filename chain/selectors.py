@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from chain.client import ChainUnavailable, chain_client
 from chain.models import ChainAddress
 from chain.reconcile import Mint
 from clicknback.errors import NotFound, ServiceUnavailable
@@ -32,6 +31,8 @@ def token_wallet_of(*, user_id: uuid.UUID) -> TokenWallet:
     """The user's token holdings: the balance read from the chain through the adapter (a short
     deadline; the adapter down → 503 for this read alone). `minted_total` and `pending_mints` count
     token payouts, which do not exist yet: 0 until they do."""
+    from chain.client import ChainUnavailable, chain_client  # grpc on first use: web workers boot without it
+
     linked = ChainAddress.objects.filter(user_id=user_id).first()
     client = chain_client()
     try:
