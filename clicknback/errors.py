@@ -71,6 +71,7 @@ InsufficientPoints = _error(
 IdempotencyKeyReused = _error(
     "IdempotencyKeyReused", 409, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another request."
 )
+AddressInUse = _error("AddressInUse", 409, "ADDRESS_IN_USE", "This address is linked to another account.")
 # 413
 PayloadTooLarge = _error("PayloadTooLarge", 413, "PAYLOAD_TOO_LARGE", "The request body is too large.")
 # 422
@@ -90,6 +91,13 @@ BelowMinimumPayout = _error(
 AmountTooLarge = _error("AmountTooLarge", 422, "AMOUNT_TOO_LARGE", "The amount is too large.")
 BelowMinimumRedemption = _error(
     "BelowMinimumRedemption", 422, "BELOW_MINIMUM_REDEMPTION", "The points are below the minimum redemption."
+)
+ChainAddressRequired = _error(
+    "ChainAddressRequired", 422, "CHAIN_ADDRESS_REQUIRED", "Link a chain address before requesting tokens."
+)
+# 503: one endpoint's own dependency (the chain adapter) is down; the rest of the API still serves.
+ServiceUnavailable = _error(
+    "ServiceUnavailable", 503, "SERVICE_UNAVAILABLE", "A required service is unavailable. Retry later."
 )
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "payouts",
     "events",
     "notifications",
+    "chain",
     "backoffice",
 ]
 
@@ -186,6 +187,21 @@ POINTS_TTL_DAYS = int(os.environ.get("POINTS_TTL_DAYS", "365"))
 POINTS_PER_CURRENCY_UNIT = int(os.environ.get("POINTS_PER_CURRENCY_UNIT", "100"))
 MIN_REDEMPTION_POINTS = int(os.environ.get("MIN_REDEMPTION_POINTS", "500"))
 REDEEM_RATE_LIMIT = os.environ.get("REDEEM_RATE_LIMIT", "10/m")
+
+# --- tokens on a blockchain (docs: events.md, "Tokens") -------------------------------------
+CHAIN_ID = int(os.environ.get("CHAIN_ID", "31337"))
+CHAIN_CONFIRMATIONS = int(os.environ.get("CHAIN_CONFIRMATIONS", "1"))
+# Unset: the chain adapter starts the embedded development chain (anvil) and deploys the token once.
+CHAIN_RPC_URL = os.environ.get("CHAIN_RPC_URL", "")
+# Unset with the embedded chain only: anvil's well-known development key 0. Read by the adapter alone.
+MINTER_PRIVATE_KEY = os.environ.get("MINTER_PRIVATE_KEY", "")
+# Unset: the token the adapter deployed on the embedded chain (its address kept in CHAIN_DATA_DIR).
+TOKEN_ADDRESS = os.environ.get("TOKEN_ADDRESS", "")
+CHAIN_ADAPTER_ADDR = os.environ.get("CHAIN_ADAPTER_ADDR", "127.0.0.1:50051")
+# Required when CHAIN_ADAPTER_ADDR is not a loopback address: callers send it as gRPC metadata.
+CHAIN_ADAPTER_TOKEN = os.environ.get("CHAIN_ADAPTER_TOKEN", "")
+# The embedded chain's state and the deployed token's address survive restarts here.
+CHAIN_DATA_DIR = Path(os.environ.get("CHAIN_DATA_DIR") or BASE_DIR / ".chaindata")
 
 # Every API body is small; anything larger is refused with 413 before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(WEBHOOK_MAX_BODY_BYTES)))

@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("payouts.urls")),
     path("", include("loyalty.urls")),
     path("", include("notifications.urls")),
+    path("", include("chain.urls")),
 ]
 
 urlpatterns = [

@@ -100,3 +100,8 @@ POINTS_ENTRY_FIELDS = {
 REDEMPTION_FIELDS = {"id", "points", "amount", "currency", "created_at"}
 
 NOTIFICATION_FIELDS = {"id", "kind", "title", "body", "data", "read_at", "created_at"}
+CHAIN_ADDRESS_FIELDS = {"address", "verified_at", "payout_preference"}
+
+CHAIN_CHALLENGE_FIELDS = {"message", "expires_at"}
+
+TOKEN_WALLET_FIELDS = {"address", "token_address", "chain_id", "onchain_balance", "minted_total", "pending_mints"}

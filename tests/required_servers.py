@@ -14,9 +14,12 @@ import os
 import shutil
 import socket
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+ANVIL_BINARY = ".tools/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"  # chain/devchain.py's
 
 
 def _listening(host: str, port: int) -> bool:
@@ -30,6 +33,10 @@ def _listening(host: str, port: int) -> bool:
 SERVERS: dict[str, tuple[str, Callable[[], bool]]] = {
     "redis": ("a Redis server at 127.0.0.1:6379", lambda: _listening("127.0.0.1", 6379)),
     "chromium": ("a chromium executable on PATH (Debian's `chromium` package)", lambda: bool(shutil.which("chromium"))),
+    "anvil": (
+        "Foundry's anvil in .tools/ (`make install` fetches it from npm)",
+        lambda: (Path(__file__).resolve().parent.parent / ANVIL_BINARY).exists(),
+    ),
 }
 
 _skipped_for_a_missing_server: set[str] = set()

@@ -44,6 +44,9 @@ CONTRACT_OPERATIONS = {
     "/notifications": ["get"],
     "/notifications/read-all": ["post"],
     "/notifications/{notification_id}/read": ["post"],
+    "/me/chain-address": ["delete", "get", "patch", "put"],
+    "/me/chain-address/challenge": ["post"],
+    "/wallet/token": ["get"],
 }
 
 

@@ -61,6 +61,7 @@ ERROR_CODES: dict[int, set[str]] = {
         "INSUFFICIENT_BALANCE",
         "INSUFFICIENT_POINTS",
         "IDEMPOTENCY_KEY_REUSED",
+        "ADDRESS_IN_USE",
     },
     413: {"PAYLOAD_TOO_LARGE"},
     415: {"UNSUPPORTED_MEDIA_TYPE"},
@@ -73,6 +74,7 @@ ERROR_CODES: dict[int, set[str]] = {
         "BELOW_MINIMUM_PAYOUT",
         "AMOUNT_TOO_LARGE",
         "BELOW_MINIMUM_REDEMPTION",
+        "CHAIN_ADDRESS_REQUIRED",
     },
     429: {"RATE_LIMITED"},
     503: {"SERVICE_UNAVAILABLE"},
@@ -97,6 +99,10 @@ def error_envelope(ctx: Any, response: schemathesis.Response, case: schemathesis
 
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, error_envelope]
+# Read through the chain adapter, not running here: its documented 503 SERVICE_UNAVAILABLE is the
+# contract (the envelope check still holds it to that one code), any other 5xx still fails.
+NEEDS_THE_CHAIN_ADAPTER = {"/api/v1/wallet/token"}
+CHECKS_WITHOUT_THE_CHAIN_ADAPTER = [check for check in CHECKS if check is not not_a_server_error]
 
 
 @pytest.fixture
@@ -181,7 +187,10 @@ def _fuzz(operation: Any, *, mode: GenerationMode, headers: dict[str, str], part
         nonlocal calls
         calls += 1
         response = _call(case, headers, partner)
-        case.validate_response(response, checks=CHECKS, headers={**headers, **(case.headers or {})})
+        checks = CHECKS
+        if case.path in NEEDS_THE_CHAIN_ADAPTER and response.status_code == 503:
+            checks = CHECKS_WITHOUT_THE_CHAIN_ADAPTER
+        case.validate_response(response, checks=checks, headers={**headers, **(case.headers or {})})
 
     run()
     return calls
