@@ -287,27 +287,30 @@ def tiers_recompute(
 
 
 def tier_create(*, data: dict[str, Any]) -> Tier:
-    """A new tier. `min_spend` is unique and only the entry tier has 0.00."""
-    with transaction.atomic(durable=True):
-        _check_min_spend(data.get("min_spend"), tier=None)
+    """A new tier. `min_spend` is unique and only the entry tier has 0.00. Not durable: the admin's
+    change form calls it inside its own transaction (tiers move no money)."""
+    with transaction.atomic():
+        tier_min_spend_check(data.get("min_spend"), tier=None)
         return Tier.objects.create(**data)
 
 
 def tier_update(*, tier_id: uuid.UUID, data: dict[str, Any]) -> Tier:
-    """Change a tier; the entry tier keeps min_spend 0.00. Booked purchases keep their multiplier."""
-    with transaction.atomic(durable=True):
+    """Change a tier; the entry tier keeps min_spend 0.00. Booked purchases keep their multiplier.
+    Not durable, as `tier_create`."""
+    with transaction.atomic():
         tier = Tier.objects.select_for_update().filter(pk=tier_id).first()
         if tier is None:
             raise NotFound("No such tier.")
         if "min_spend" in data:
-            _check_min_spend(data["min_spend"], tier=tier)
+            tier_min_spend_check(data["min_spend"], tier=tier)
         for field, value in data.items():
             setattr(tier, field, value)
         tier.save(update_fields=list(data))
         return tier
 
 
-def _check_min_spend(min_spend: Decimal | None, *, tier: Tier | None) -> None:
+def tier_min_spend_check(min_spend: Decimal | None, *, tier: Tier | None) -> None:
+    """The min_spend rules (unique; the entry tier keeps 0.00), for the services and the admin's form."""
     if min_spend is None:
         return
     if tier is not None and tier.min_spend == 0 and min_spend != 0:

@@ -1,22 +1,28 @@
 """Stateful ledger test: hypothesis drives random sequences of the money services (ingest, confirm,
-reverse, clear a flag, the confirmation job, payout request/complete/fail) for several users, two
-merchants and capped offers, against a deliberately simple model of what every balance must be.
+reverse, clear a flag, the confirmation job, payout request/complete/fail, points redemption, a lot's
+date moving, the expiry job) for several users, two merchants and capped offers, against a
+deliberately simple model of what every balance must be. Confirmation earns points (and tiers, with
+their bonuses); reversing a confirmed purchase claws them back.
 
 After every step: each wallet equals its model and the sum of its entries, `pending` and `paid` are
-never negative, no purchase moved money twice, no monthly cap is exceeded. Real PostgreSQL, real
-transactions (`transaction=True`); every example starts from empty tables.
+never negative, no purchase moved money twice, no monthly cap is exceeded; each points account
+equals its model (balance, debt, lifetime figures, every lot, tier and qualifying spend), its
+balance = Σ entries = Σ lots left - debt, its lifetime figures are the sums of its entries, and no lot
+holds less than zero or more than its points. Real PostgreSQL, real transactions
+(`transaction=True`); every example starts from empty tables.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
+from django.db.models import F, Q, Sum
 from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
@@ -36,12 +42,27 @@ from accounts.tests.factories import AdminFactory, PartnerFactory, UserFactory
 from clicknback.actors import Actor
 from clicknback.errors import (
     BelowMinimumPayout,
+    BelowMinimumRedemption,
     DuplicatePurchase,
     InsufficientBalance,
+    InsufficientPoints,
     InvalidStateTransition,
 )
 from clicknback.models import IdempotencyKey
 from clicknback.money import ZERO
+from loyalty.models import (
+    PointsAccount,
+    PointsEntry,
+    PointsEntryType,
+    PointsLot,
+    Redemption,
+    RedemptionAllocation,
+    Tier,
+    TierChange,
+    UserLoyalty,
+)
+from loyalty.selectors import points_discrepancies
+from loyalty.services import points_expire, points_redeem
 from merchants.models import Merchant
 from merchants.tests.factories import MerchantFactory
 from offers.models import CashbackType, Offer
@@ -72,6 +93,18 @@ MONEY_TABLES = [
     model._meta.db_table
     for model in (WalletEntry, Wallet, PurchaseEvent, Purchase, IdempotencyKey, PayoutEvent, Payout, Offer, Merchant)
 ]
+POINTS_TABLES = [
+    model._meta.db_table
+    for model in (
+        PointsEntry,
+        RedemptionAllocation,
+        Redemption,
+        PointsLot,
+        PointsAccount,
+        TierChange,
+        UserLoyalty,
+    )
+]
 amounts = st.one_of(
     st.sampled_from([Decimal("0.05"), Decimal("33.33"), Decimal("150.00"), Decimal("1000.00")]),
     st.decimals(min_value=CENT, max_value=Decimal("1200.00"), places=2),
@@ -88,9 +121,44 @@ class ModelPurchase:
     cashback: Decimal
     purchased_at: datetime
     reported_at: datetime
+    amount: Decimal
+    points: int  # what confirmation earns, at the tier of ingestion
     status: str = PurchaseStatus.PENDING
     flagged: bool = False
     settlement_requested: bool = False
+
+
+@dataclass
+class ModelLot:
+    points: int
+    left: int
+    expires_on: date
+
+
+@dataclass
+class ModelPoints:
+    """One user's loyalty: lots by what made them (a purchase id, or the name of a bonus's tier)."""
+
+    tier: int = 0
+    spend: Decimal = ZERO
+    debt: int = 0
+    earned: int = 0
+    redeemed: int = 0
+    expired: int = 0
+    lots: dict[object, ModelLot] = field(default_factory=dict)
+
+    @property
+    def balance(self) -> int:
+        return sum(lot.left for lot in self.lots.values()) - self.debt
+
+    def credit(self, key: object, points: int) -> None:
+        """Earnings pay the debt first; what is left makes a lot."""
+        paid = min(points, self.debt)
+        self.debt -= paid
+        self.earned += points
+        if points > paid:
+            expires_on = timezone.now().date() + timedelta(days=django_settings.POINTS_TTL_DAYS)
+            self.lots[key] = ModelLot(points - paid, points - paid, expires_on)
 
 
 @dataclass
@@ -108,7 +176,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {', '.join(MONEY_TABLES)} CASCADE")
+            cursor.execute(f"TRUNCATE {', '.join(MONEY_TABLES + POINTS_TABLES)} CASCADE")
         self.users = [UserFactory() for _ in range(3)]
         self.admin = AdminFactory()
         self.partner = PartnerFactory()
@@ -130,6 +198,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.balances = {index: [ZERO, ZERO, ZERO] for index in range(len(self.users))}  # pending, available, paid
         self.model_purchases: dict[object, ModelPurchase] = {}
         self.model_payouts: dict[object, ModelPayout] = {}
+        self.tiers = list(Tier.objects.order_by("min_spend"))
+        self.points = {index: ModelPoints() for index in range(len(self.users))}
         RUN_FIGURES["stateful examples"] += 1
 
     # --- the model's rules, written plainly --------------------------------------------------
@@ -171,10 +241,48 @@ class LedgerMachine(RuleBasedStateMachine):
             balance[0] -= purchase.cashback
         else:
             balance[1] -= purchase.cashback
+            self._claw_back(purchase)
         if to_status == PurchaseStatus.CONFIRMED:
             balance[1] += purchase.cashback
             purchase.flagged = False
+            self._earn([purchase])
         purchase.status = to_status
+
+    def _earn(self, confirmed: list[ModelPurchase]) -> None:
+        """Points for purchases confirmed together, in the order given; then, per user, the tiers
+        their spend reaches, with each passed tier's bonus (once) after the batch's earnings."""
+        for purchase in confirmed:
+            points = self.points[purchase.user]
+            if purchase.points:
+                points.credit(purchase.id, purchase.points)
+            points.spend += purchase.amount
+        for user in sorted({purchase.user for purchase in confirmed}):
+            points = self.points[user]
+            reached = max(i for i, tier in enumerate(self.tiers) if tier.min_spend <= points.spend)
+            for tier in self.tiers[points.tier + 1 : reached + 1]:
+                if tier.upgrade_bonus_points:
+                    points.credit(tier.name, tier.upgrade_bonus_points)
+            points.tier = max(points.tier, reached)
+
+    def _claw_back(self, purchase: ModelPurchase) -> None:
+        """A confirmed purchase reversed: its spend leaves (the tier stays), its points come back
+        from its own lot first; what the lot no longer holds becomes a debt."""
+        points = self.points[purchase.user]
+        points.spend = max(points.spend - purchase.amount, ZERO)
+        lot = points.lots.get(purchase.id)
+        taken = min(lot.left, purchase.points) if lot else 0
+        if lot:
+            lot.left -= taken
+        points.debt += purchase.points - taken
+
+    def _lot_ids(self, user: int) -> dict[object, int]:
+        """The model's lot keys to the database's lot ids (the ids only break ties of equal dates)."""
+        rows = PointsEntry.objects.filter(
+            account__user=self.users[user],
+            lot__isnull=False,
+            type__in=[PointsEntryType.EARNED, PointsEntryType.UPGRADE_BONUS],
+        ).values_list("lot_id", "purchase_id", "bonus_tier__name")
+        return {purchase_id or tier_name: lot_id for lot_id, purchase_id, tier_name in rows}
 
     # --- rules ------------------------------------------------------------------------------
 
@@ -205,6 +313,8 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         assert purchase.cashback_amount == expected, (amount, purchase.cashback_amount, expected)
         assert purchase.flagged == self._expected_flag(user=user, amount=amount, purchased_at=purchase.purchased_at)
+        multiplier = self.tiers[self.points[user].tier].points_multiplier
+        assert purchase.points_multiplier == multiplier
         self.model_purchases[purchase.id] = ModelPurchase(
             purchase.id,
             external_id,
@@ -213,6 +323,8 @@ class LedgerMachine(RuleBasedStateMachine):
             expected,
             purchase.purchased_at,
             purchase.created_at,
+            amount,
+            int((amount * django_settings.POINTS_PER_UNIT * multiplier).to_integral_value(rounding=ROUND_FLOOR)),
             flagged=purchase.flagged,
         )
         self.balances[user][0] += expected
@@ -290,8 +402,85 @@ class LedgerMachine(RuleBasedStateMachine):
             and p.reported_at + timedelta(hours=django_settings.MIN_PENDING_HOURS) <= now
         ]
         assert purchases_confirm_due(actor=Actor.job("confirm_due_purchases"), now=now) == len(due)
+        # The job earns in `purchased_at` order; among equal dates its order is its own: read it back.
+        earned_order = dict(
+            PointsEntry.objects.filter(purchase_id__in=[p.id for p in due], type=PointsEntryType.EARNED)
+            .order_by("id")
+            .values_list("purchase_id", "id")
+        )
+        due.sort(key=lambda p: (p.purchased_at, earned_order.get(p.id, 0)))
         for purchase in due:
-            self._move(purchase, PurchaseStatus.CONFIRMED)
+            self.balances[purchase.user][0] -= purchase.cashback
+            self.balances[purchase.user][1] += purchase.cashback
+            purchase.status = PurchaseStatus.CONFIRMED
+        self._earn(due)
+
+    @rule(
+        user=st.integers(0, 2),
+        data=st.data(),
+    )
+    def redeem(self, user: int, data: st.DataObject) -> None:
+        """Points into available cashback, soonest-expiring lots first."""
+        points = self.points[user]
+        asked = data.draw(
+            st.one_of(
+                st.sampled_from([1, django_settings.MIN_REDEMPTION_POINTS - 1, django_settings.MIN_REDEMPTION_POINTS]),
+                st.integers(
+                    django_settings.MIN_REDEMPTION_POINTS,
+                    max(django_settings.MIN_REDEMPTION_POINTS, points.balance + 1),
+                ),
+            )
+        )
+        if asked < django_settings.MIN_REDEMPTION_POINTS:
+            with pytest.raises(BelowMinimumRedemption):
+                points_redeem(user=self.users[user], points=asked)
+            return
+        if asked > points.balance:
+            with pytest.raises(InsufficientPoints):
+                points_redeem(user=self.users[user], points=asked)
+            return
+        redemption = points_redeem(user=self.users[user], points=asked)
+        amount = (Decimal(asked) / django_settings.POINTS_PER_CURRENCY_UNIT).quantize(CENT, rounding=ROUND_DOWN)
+        assert redemption.amount == amount
+        self.balances[user][1] += amount
+        points.redeemed += asked
+        ids = self._lot_ids(user)
+        to_take = asked
+        for key, lot in sorted(points.lots.items(), key=lambda item: (item[1].expires_on, ids[item[0]])):
+            taken = min(lot.left, to_take)
+            lot.left -= taken
+            to_take -= taken
+
+    def _open_lots(self) -> list[tuple[int, object]]:
+        return sorted(
+            ((user, key) for user, points in self.points.items() for key, lot in points.lots.items() if lot.left),
+            key=str,
+        )
+
+    @precondition(lambda self: self._open_lots())
+    @rule(data=st.data(), days=st.integers(-2, 3))
+    def lot_date_moves(self, data: st.DataObject, days: int) -> None:
+        """Time passing for one lot: its date comes near (the redemption order changes) or passes."""
+        user, key = data.draw(st.sampled_from(self._open_lots()))
+        expires_on = timezone.now().date() + timedelta(days=days)
+        PointsLot.objects.filter(id=self._lot_ids(user)[key]).update(expires_on=expires_on)
+        self.points[user].lots[key].expires_on = expires_on
+
+    @rule()
+    def expiry_job(self) -> None:
+        today = timezone.now().date()
+        due = [
+            lot
+            for points in self.points.values()
+            for lot in points.lots.values()
+            if lot.left and lot.expires_on < today
+        ]
+        assert points_expire(today=today) == len(due)
+        for points in self.points.values():
+            for lot in points.lots.values():
+                if lot.left and lot.expires_on < today:
+                    points.expired += lot.left
+                    lot.left = 0
 
     @rule(
         target=payouts,
@@ -366,6 +555,46 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def no_monthly_cap_exceeded(self) -> None:
         assert_no_monthly_cap_exceeded()
+
+    @invariant()
+    def points_match_the_model_and_the_ledger(self) -> None:
+        assert points_discrepancies() == []  # balance = Σ entries = Σ lots left - debt
+        assert not PointsLot.objects.filter(Q(points_left__lt=0) | Q(points_left__gt=F("points"))).exists()
+        sums = {
+            (row["account_id"], row["type"]): row["total"]
+            for row in PointsEntry.objects.values("account_id", "type").annotate(total=Sum("points_delta"))
+        }
+        accounts = {a.user_id: a for a in PointsAccount.objects.filter(user__in=self.users)}
+        loyalties = {row.user_id: row for row in UserLoyalty.objects.select_related("tier").filter(user__in=self.users)}
+        lots = {}
+        for lot_id, points, left, expires_on in PointsLot.objects.values_list(
+            "id", "points", "points_left", "expires_on"
+        ):
+            lots[lot_id] = ModelLot(points, left, expires_on)
+        for index, user in enumerate(self.users):
+            model = self.points[index]
+            account = accounts.get(user.id) or PointsAccount()
+            figures = (
+                account.balance,
+                account.debt,
+                account.lifetime_earned,
+                account.lifetime_redeemed,
+                account.lifetime_expired,
+            )
+            assert figures == (model.balance, model.debt, model.earned, model.redeemed, model.expired), (
+                index,
+                figures,
+                model,
+            )
+            total = lambda *types: sum(sums.get((account.id, t), 0) for t in types)  # noqa: E731
+            assert account.lifetime_earned == total(PointsEntryType.EARNED, PointsEntryType.UPGRADE_BONUS)
+            assert account.lifetime_redeemed == -total(PointsEntryType.REDEEMED)
+            assert account.lifetime_expired == -total(PointsEntryType.EXPIRED)
+            actual_lots = {key: lots[lot_id] for key, lot_id in self._lot_ids(index).items()} if account.id else {}
+            assert actual_lots == model.lots, (index, actual_lots, model.lots)
+            loyalty = loyalties.get(user.id)
+            actual = (loyalty.tier.name, loyalty.qualifying_spend) if loyalty else (self.tiers[0].name, ZERO)
+            assert actual == (self.tiers[model.tier].name, model.spend), (index, actual, model)
 
 
 @override_settings(FRAUD_VELOCITY_LIMIT="4/h")  # low enough that random runs hit the velocity flag
