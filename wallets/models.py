@@ -84,6 +84,7 @@ class WalletEntry(models.Model):
     objects = WalletEntryQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = "wallet entries"
         ordering = ["-sequence"]
         # The back-office charts cashback issued and reversed per day over the last 30 days.
         indexes = [models.Index(fields=["created_at"], name="wallet_entry_created")]
