@@ -14,8 +14,17 @@ from django.utils.html import format_html, format_html_join
 
 from clicknback.actors import Actor
 from clicknback.admin_format import money, money_column, time_column, user_link, when, with_status
-from clicknback.admin_tools import Outcome, ReadOnlyAdminMixin, already, done, reason_page, report_each
-from payouts.models import Payout, PayoutEvent
+from clicknback.admin_tools import (
+    DetailAction,
+    DetailActionsMixin,
+    Outcome,
+    ReadOnlyAdminMixin,
+    already,
+    done,
+    reason_page,
+    report_each,
+)
+from payouts.models import Payout, PayoutEvent, PayoutStatus
 from payouts.permissions import PROCESS_PAYOUT
 from payouts.services import payout_complete, payout_fail
 from wallets.selectors import wallet_for_user
@@ -49,7 +58,7 @@ class PayoutEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = "history"
 
 
-class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PayoutAdmin(ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
     # Narrow enough for 1400 px with the sidebar open; the full destination is on the detail page.
     list_display = ("requested", "customer", "amount_and_status", "sent_to", "processed")
     list_display_links = ("requested",)
@@ -160,18 +169,40 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def detail_actions(self, request: HttpRequest, obj: Payout) -> list[DetailAction]:
+        refusal = "" if self.has_process_permission(request) else "only finance may process payouts"
+        if not refusal and obj.status != PayoutStatus.REQUESTED:
+            refusal = f"it is already {obj.status}"
+        return [
+            DetailAction("complete", "Mark completed (the money was sent)", refusal),
+            DetailAction("fail", "Mark failed (refund to available)", refusal, needs_reason=True),
+        ]
+
+    def run_detail_action(self, request: HttpRequest, obj: Payout, name: str, reason: str) -> None:
+        actor = Actor.for_user(request.user)
+        if name == "complete":
+            report_each(self, request, [obj], _label, lambda p: self._completed(request, p, actor))
+        else:
+            report_each(self, request, [obj], _label, lambda p: self._failed(request, p, reason, actor))
+
+    def _completed(self, request: HttpRequest, before: Payout, actor: Actor) -> Outcome:
+        payout, changed = payout_complete(payout_id=before.pk, actor=actor)
+        if not changed:
+            return already("already completed")
+        self.log_change(request, payout, "Marked completed.")
+        return done("completed")
+
+    def _failed(self, request: HttpRequest, before: Payout, reason: str, actor: Actor) -> Outcome:
+        payout, changed = payout_fail(payout_id=before.pk, reason=reason, actor=actor)
+        if not changed:
+            return already("already failed")
+        self.log_change(request, payout, f"Marked failed: {reason}")
+        return done("failed, amount returned to available")
+
     @admin.action(description="Mark selected payouts completed", permissions=["process"])
     def complete_payouts(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
         actor = Actor.for_user(request.user)
-
-        def complete(before: Payout) -> Outcome:
-            payout, changed = payout_complete(payout_id=before.pk, actor=actor)
-            if not changed:
-                return already("already completed")
-            self.log_change(request, payout, "Marked completed.")
-            return done("completed")
-
-        report_each(self, request, _rows(queryset), _label, complete)
+        report_each(self, request, _rows(queryset), _label, lambda p: self._completed(request, p, actor))
 
     @admin.action(description="Mark selected payouts failed (refund to available)", permissions=["process"])
     def fail_payouts(self, request: HttpRequest, queryset: QuerySet[Payout]) -> TemplateResponse | None:
@@ -191,15 +222,7 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if page is not None:
             return page
         actor = Actor.for_user(request.user)
-
-        def fail(before: Payout) -> Outcome:
-            payout, changed = payout_fail(payout_id=before.pk, reason=reason, actor=actor)
-            if not changed:
-                return already("already failed")
-            self.log_change(request, payout, f"Marked failed: {reason}")
-            return done("failed, amount returned to available")
-
-        report_each(self, request, _rows(queryset), _label, fail)
+        report_each(self, request, _rows(queryset), _label, lambda p: self._failed(request, p, reason, actor))
         return None
 
 

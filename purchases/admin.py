@@ -13,7 +13,16 @@ from django.utils.html import format_html, format_html_join
 
 from clicknback.actors import Actor
 from clicknback.admin_format import money, money_column, user_link, when, with_status
-from clicknback.admin_tools import Outcome, ReadOnlyAdminMixin, already, done, reason_page, report_each
+from clicknback.admin_tools import (
+    DetailAction,
+    DetailActionsMixin,
+    Outcome,
+    ReadOnlyAdminMixin,
+    already,
+    done,
+    reason_page,
+    report_each,
+)
 from purchases.models import Purchase, PurchaseEvent, PurchaseStatus
 from purchases.permissions import REVIEW_PURCHASE
 from purchases.services import purchase_clear_flag, purchase_confirm, purchase_reverse
@@ -59,21 +68,61 @@ class PurchaseCells:
         return "⚑ flagged" if purchase.flagged else ""
 
 
-class PurchaseReviewActions(admin.ModelAdmin):
-    """Actions shared by the purchase list and the fraud review queue; each needs review rights."""
+def _confirmed(purchase_id: uuid.UUID, actor: Actor) -> Outcome:
+    _, changed = purchase_confirm(purchase_id=purchase_id, actor=actor)
+    return done("confirmed: its cashback is now available") if changed else already("already confirmed")
+
+
+def _reversed(purchase_id: uuid.UUID, reason: str, actor: Actor) -> Outcome:
+    _, changed = purchase_reverse(purchase_id=purchase_id, reason=reason, actor=actor)
+    return done("reversed: its cashback was taken back") if changed else already("already reversed")
+
+
+def _flag_cleared(purchase_id: uuid.UUID, actor: Actor) -> Outcome:
+    after, changed = purchase_clear_flag(purchase_id=purchase_id, actor=actor)
+    if not changed:
+        return already("not flagged (already cleared)")
+    if after.status == PurchaseStatus.CONFIRMED:  # a flagged purchase is never confirmed: this call did it
+        return done("flag cleared and confirmed, since the partner had already settled it")
+    if after.status == PurchaseStatus.PENDING:
+        return done("flag cleared: it will be confirmed when due")
+    return done(f"flag cleared ({after.status})")
+
+
+class PurchaseReviewActions(DetailActionsMixin, admin.ModelAdmin):
+    """Actions shared by the purchase list, the fraud review queue and their detail pages; each
+    needs review rights."""
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(REVIEW_PURCHASE)
 
+    def detail_actions(self, request: HttpRequest, obj: Purchase) -> list[DetailAction]:
+        may = "" if self.has_review_permission(request) else "you need the review permission (the support group)"
+        pending = "" if obj.status == PurchaseStatus.PENDING else f"it is already {obj.status}"
+        return [
+            DetailAction("clear_flag", "Clear the flag", may or ("" if obj.flagged else "it is not flagged")),
+            DetailAction("confirm", "Confirm", may or pending),
+            DetailAction(
+                "reverse",
+                "Reverse",
+                may or ("it is already reversed" if obj.status == PurchaseStatus.REVERSED else ""),
+                needs_reason=True,
+            ),
+        ]
+
+    def run_detail_action(self, request: HttpRequest, obj: Purchase, name: str, reason: str) -> None:
+        actor = Actor.for_user(request.user)
+        apply = {
+            "clear_flag": lambda p: _flag_cleared(p.pk, actor),
+            "confirm": lambda p: _confirmed(p.pk, actor),
+            "reverse": lambda p: _reversed(p.pk, reason, actor),
+        }[name]
+        report_each(self, request, [obj], _label, apply)
+
     @admin.action(description="Confirm selected purchases (staff confirmation clears a flag)", permissions=["review"])
     def confirm_purchases(self, request: HttpRequest, queryset: QuerySet[Purchase]) -> None:
         actor = Actor.for_user(request.user)
-
-        def confirm(before: Purchase) -> Outcome:
-            _, changed = purchase_confirm(purchase_id=before.pk, actor=actor)
-            return done("confirmed: its cashback is now available") if changed else already("already confirmed")
-
-        report_each(self, request, _rows(queryset), _label, confirm)
+        report_each(self, request, _rows(queryset), _label, lambda before: _confirmed(before.pk, actor))
 
     @admin.action(description="Reverse selected purchases (asks for a reason)", permissions=["review"])
     def reverse_purchases(self, request: HttpRequest, queryset: QuerySet[Purchase]) -> TemplateResponse | None:
@@ -93,12 +142,7 @@ class PurchaseReviewActions(admin.ModelAdmin):
         if page is not None:
             return page
         actor = Actor.for_user(request.user)
-
-        def reverse(before: Purchase) -> Outcome:
-            _, changed = purchase_reverse(purchase_id=before.pk, reason=reason, actor=actor)
-            return done("reversed: its cashback was taken back") if changed else already("already reversed")
-
-        report_each(self, request, _rows(queryset), _label, reverse)
+        report_each(self, request, _rows(queryset), _label, lambda before: _reversed(before.pk, reason, actor))
         return None
 
     @admin.action(
@@ -106,18 +150,7 @@ class PurchaseReviewActions(admin.ModelAdmin):
     )
     def clear_flags(self, request: HttpRequest, queryset: QuerySet[Purchase]) -> None:
         actor = Actor.for_user(request.user)
-
-        def clear(before: Purchase) -> Outcome:
-            after, changed = purchase_clear_flag(purchase_id=before.pk, actor=actor)
-            if not changed:
-                return already("not flagged (already cleared)")
-            if after.status == PurchaseStatus.CONFIRMED:  # a flagged purchase is never confirmed: this call did it
-                return done("flag cleared and confirmed, since the partner had already settled it")
-            if after.status == PurchaseStatus.PENDING:
-                return done("flag cleared: it will be confirmed when due")
-            return done(f"flag cleared ({after.status})")
-
-        report_each(self, request, _rows(queryset), _label, clear)
+        report_each(self, request, _rows(queryset), _label, lambda before: _flag_cleared(before.pk, actor))
 
 
 class PurchaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
