@@ -20,7 +20,7 @@ from accounts.services import group_permissions_set
 from backoffice.models import FlaggedPurchase, RequestedPayout
 from clicknback.actors import Actor
 from clicknback.admin import AuditTrailMixin
-from clicknback.admin_format import money, money_column, when
+from clicknback.admin_format import money, money_column, user_link, when
 from clicknback.admin_tools import QueueActionsMixin, ReadOnlyAdminMixin
 from clicknback.money import ZERO
 from payouts.admin import PayoutAdmin
@@ -62,7 +62,7 @@ class FlaggedPurchaseAdmin(ReadOnlyAdminMixin, QueueActionsMixin, PurchaseCells,
     change_list_template = QUEUE_TEMPLATE
     # What staff decide on, in columns narrow enough for 1400 px with the sidebar open; sortable by
     # age (received) and amount.
-    list_display = ("received", "purchase", "customer", "amount_and_cashback", "reasons", "user_record")
+    list_display = ("received", "purchase", "user_and_record", "amount_and_cashback", "reasons")
     list_display_links = ("purchase",)
     list_select_related = ("user", "merchant")
     list_filter = ("settlement_requested",)
@@ -113,10 +113,11 @@ class FlaggedPurchaseAdmin(ReadOnlyAdminMixin, QueueActionsMixin, PurchaseCells,
             money(purchase.cashback_amount),
         )
 
-    @admin.display(description="User's record", ordering="n_purchases")
-    def user_record(self, purchase: Purchase) -> str:
+    @admin.display(description="User and record", ordering="n_purchases")
+    def user_and_record(self, purchase: Purchase) -> str:
         return format_html(
-            "{} purchases, {} reversed<br><small>{} cashback kept</small>",
+            "{}<br><small>{} purchases, {} reversed, {} cashback kept</small>",
+            user_link(purchase.user),
             purchase.n_purchases,
             purchase.n_reversed,
             money(purchase.total_cashback),
