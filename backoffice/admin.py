@@ -7,20 +7,26 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db.models import Aggregate, Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.services import group_permissions_set
-from backoffice.models import FlaggedPurchase, RequestedPayout
+from backoffice.customers import NOTE_MAX_LENGTH, customer_view, staff_note_add
+from backoffice.groups import ADD_STAFF_NOTE
+from backoffice.models import Customer, FlaggedPurchase, RequestedPayout
 from clicknback.actors import Actor
 from clicknback.admin import AuditTrailMixin
-from clicknback.admin_format import money, money_column, user_link, when
+from clicknback.admin_format import money, money_column, time_column, user_link, when
 from clicknback.admin_tools import QueueActionsMixin, ReadOnlyAdminMixin
 from clicknback.money import ZERO
 from payouts.admin import PayoutAdmin
@@ -38,6 +44,7 @@ for model in (OutstandingToken, BlacklistedToken):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
+
 QUEUE_TEMPLATE = "admin/backoffice_queue_change_list.html"
 
 
@@ -71,7 +78,7 @@ class FlaggedPurchaseAdmin(ReadOnlyAdminMixin, QueueActionsMixin, PurchaseCells,
     actions = ("clear_flags", "reverse_purchases")
     fields = (
         "external_id",
-        "user",
+        "customer",
         "partner",
         "merchant",
         "offer",
@@ -196,3 +203,54 @@ class StaffGroupAdmin(AuditTrailMixin, GroupAdmin):
         super().save_related(request, form, formsets, change)
         if permissions is not None:
             group_permissions_set(group=form.instance, permissions=permissions, actor=Actor.for_user(request.user))
+
+
+class StaffNoteForm(forms.Form):
+    text = forms.CharField(max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """One page per user: where every email in the back-office leads."""
+
+    list_display = ("email", "joined", "is_active")
+    search_fields = ("email",)
+    ordering = ("-created_at",)
+    show_full_result_count = False
+    joined = time_column("created_at", "Joined")
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.add_note_view)
+        return [path("<path:object_id>/note/", view, name="backoffice_customer_note"), *super().get_urls()]
+
+    def has_add_note_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(ADD_STAFF_NOTE)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        customer = self.get_object(request, unquote(object_id))
+        if customer is None or not self.has_view_permission(request, customer):
+            return super().change_view(request, object_id, form_url, extra_context)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": customer.email,
+            "opts": self.model._meta,
+            "view": customer_view(customer=customer),
+            "note_form": StaffNoteForm() if self.has_add_note_permission(request) else None,
+        }
+        return TemplateResponse(request, "admin/backoffice_customer.html", context)
+
+    def add_note_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        customer = self.get_object(request, unquote(object_id))
+        if customer is None or not self.has_add_note_permission(request):
+            raise PermissionDenied
+        form = StaffNoteForm(request.POST)
+        if form.is_valid():
+            staff_note_add(customer=customer, author=request.user, text=form.cleaned_data["text"])
+            self.message_user(request, "Note added.", messages.SUCCESS)
+        else:
+            self.message_user(request, "Write the note first: nothing was added.", messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:backoffice_customer_change", args=[customer.pk]))

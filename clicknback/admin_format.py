@@ -22,7 +22,7 @@ from clicknback.money import to_cents
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF ", "JPY": "¥"}
 NOTHING = "—"
 # Where every email shown in the back-office leads.
-CUSTOMER_PAGE = "admin:accounts_user_change"
+CUSTOMER_PAGE = "admin:backoffice_customer_change"
 
 
 def currency_symbol(currency: str | None = None) -> str:

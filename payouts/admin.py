@@ -70,7 +70,7 @@ class PayoutAdmin(ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
     inlines = [PayoutEventInline]
     # Staff sending the money need the full destination on the detail page; lists show it masked.
     fields = (
-        "user",
+        "customer",
         "amount_shown",
         "method",
         "destination",

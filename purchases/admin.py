@@ -184,7 +184,7 @@ class PurchaseAdmin(ReadOnlyAdminMixin, PurchaseCells, PurchaseReviewActions):
         "id",
         "external_id",
         "partner",
-        "user",
+        "customer",
         "merchant",
         "offer",
         "amount_shown",
