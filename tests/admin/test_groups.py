@@ -36,7 +36,12 @@ def test_finance_processes_payouts_but_reviews_no_fraud():
     finance = perms(FINANCE)
     assert {"payouts.process_payout", "payouts.view_payout", "wallets.view_wallet"} <= finance
     assert "purchases.review_purchase" not in finance
-    assert not {p for p in finance if ".view_" not in p} - {"payouts.process_payout", "backoffice.add_staffnote"}
+    assert not {p for p in finance if ".view_" not in p} - {
+        "payouts.process_payout",
+        "backoffice.add_staffnote",
+        "wallets.add_adjustment",
+        "wallets.approve_adjustment",
+    }
 
 
 def test_sync_is_idempotent_and_restores_removed_permissions():
