@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from clicknback.actors import Actor
 from clicknback.admin_format import money, money_column, time_column, user_link, when, with_status
 from clicknback.admin_tools import (
+    DateRangeFilter,
     DetailAction,
     DetailActionsMixin,
     Outcome,
@@ -62,7 +63,7 @@ class PayoutAdmin(ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
     # Narrow enough for 1400 px with the sidebar open; the full destination is on the detail page.
     list_display = ("requested", "customer", "amount_and_status", "sent_to", "processed")
     list_display_links = ("requested",)
-    list_filter = ("status", "method")
+    list_filter = ("status", "method", ("created_at", DateRangeFilter))
     list_select_related = ("user", "processed_by")
     search_fields = ("user__email",)
     ordering = ("-created_at", "-id")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from clicknback.actors import Actor
 from clicknback.admin_format import money, money_column, user_link, when, with_status
 from clicknback.admin_tools import (
+    DateRangeFilter,
     DetailAction,
     DetailActionsMixin,
     Outcome,
@@ -170,11 +171,10 @@ class PurchaseAdmin(ReadOnlyAdminMixin, PurchaseCells, PurchaseReviewActions):
     # Narrow enough for 1400 px with the sidebar open; the rest is on the detail page.
     list_display = ["received", "purchase", "customer", "amount_and_status", "cashback_and_status", "flag"]
     list_display_links = ["purchase"]
-    list_filter = ["status", "flagged", "merchant", "purchased_at", "created_at"]
+    list_filter = ["status", "flagged", ("created_at", DateRangeFilter), "merchant"]
     list_select_related = ["user", "merchant"]
-    # Exact matches only, so both searches use a unique index (see get_search_results).
-    search_fields = ["external_id", "user__email"]
-    search_help_text = "An exact external id, purchase id or user email."
+    search_fields = ["external_id", "user__email", "merchant__name"]
+    search_help_text = "A purchase id, the start of an external id, or part of an email or merchant name."
     ordering = ["-created_at", "-id"]
     # No COUNT(*) over the whole table next to every filtered count.
     show_full_result_count = False
@@ -208,17 +208,19 @@ class PurchaseAdmin(ReadOnlyAdminMixin, PurchaseCells, PurchaseReviewActions):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Purchase], search_term: str
     ) -> tuple[QuerySet[Purchase], bool]:
-        """Exact lookups: emails are stored lowercased, external ids are unique (both indexed);
-        a substring search would read the whole table."""
+        """A purchase id exactly; otherwise an external id by its start, an email or a merchant name
+        by any part (emails are stored lowercased)."""
         term = search_term.strip()
         if not term:
             return queryset, False
-        if "@" in term:
-            return queryset.filter(user__email=term.lower()), False
         try:
             return queryset.filter(pk=uuid.UUID(term)), False
         except ValueError:
-            return queryset.filter(external_id=term), False
+            pass
+        matches = (
+            Q(external_id__startswith=term) | Q(user__email__contains=term.lower()) | Q(merchant__name__icontains=term)
+        )
+        return queryset.filter(matches), False
 
     @admin.display(description="Ledger entries it caused")
     def ledger_entries(self, purchase: Purchase) -> str:

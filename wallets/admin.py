@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from clicknback.admin_format import money, money_column, time_column, user_link
 from clicknback.admin_tools import (
+    DateRangeFilter,
     DetailAction,
     DetailActionsMixin,
     Outcome,
@@ -49,7 +50,7 @@ class WalletEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "available_shown",
         "paid_shown",
     ]
-    list_filter = ["type"]
+    list_filter = ["type", ("created_at", DateRangeFilter)]
     list_select_related = ["wallet__user"]
     search_fields = ["wallet__user__email", "purchase_id", "payout_id"]
     ordering = ["-created_at"]
