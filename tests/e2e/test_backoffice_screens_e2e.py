@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import io
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
-from accounts.demo import DEMO_ADMIN
+from accounts.demo import DEMO_ADMIN, DEMO_USER
+from accounts.models import User
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from backoffice.groups import FINANCE
+from clicknback.admin_format import money
 from tests.e2e.test_backoffice_e2e import CHROMIUM_ARGS
+from wallets.models import EntryType, Wallet, WalletEntry
 
 VIEWPORT = {"width": 1400, "height": 900}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -40,10 +46,7 @@ def staff_page(live_server, monkeypatch):
         try:
             page = browser.new_page(viewport=VIEWPORT)
             page.set_default_timeout(15_000)
-            page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-            page.fill("#id_username", DEMO_ADMIN[0])
-            page.fill("#id_password", DEMO_ADMIN[1])
-            page.click("input[type=submit]")
+            log_in(page, live_server.url, *DEMO_ADMIN)
             page.wait_for_selector("#dashboard")
             page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
             yield page
@@ -86,3 +89,58 @@ def test_staff_clear_a_flag_and_fail_a_payout_from_the_detail_pages(staff_page, 
     staff_page.click("#do-fail input[type=submit]")
     expect(staff_page.locator("ul.messagelist")).to_contain_text("failed, amount returned to available")
     expect(staff_page.locator("#cannot-fail")).to_contain_text("it is already failed")
+
+
+def log_in(page, base_url: str, email: str, password: str) -> None:
+    page.goto(f"{base_url}/admin/login/?next=/admin/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+
+
+def test_the_customer_page_shows_the_users_figures(staff_page, live_server):
+    from playwright.sync_api import expect
+
+    user = User.objects.get(email=DEMO_USER[0])
+    wallet = Wallet.objects.get(user=user)
+    staff_page.goto(f"{live_server.url}/admin/purchases/purchase/")
+    staff_page.locator("#result_list a.bo-user").first.click()
+    expect(staff_page.locator("#balance-available")).to_contain_text(money(wallet.available))
+    expect(staff_page.locator("#balance-paid")).to_contain_text(money(wallet.paid))
+    expect(staff_page.locator("#customer-purchases")).to_contain_text("demo-order-1005")
+    staff_page.fill("#add-note textarea", "Called about the large order.")
+    staff_page.click("#add-note input[type=submit]")
+    expect(staff_page.locator("#customer-notes")).to_contain_text("Called about the large order.")
+    staff_page.screenshot(path=SCREENSHOTS / "customer.png", full_page=True)
+
+
+def test_an_adjustment_needs_a_second_person_and_lands_as_one_ledger_entry(staff_page, live_server):
+    from django.contrib.auth.models import Group
+    from playwright.sync_api import expect
+
+    user = User.objects.get(email=DEMO_USER[0])
+    adjustments_before = WalletEntry.objects.filter(wallet__user=user, type=EntryType.ADJUSTMENT).count()
+    staff_page.goto(f"{live_server.url}/admin/wallets/adjustment/add/")
+    staff_page.fill("#id_user", str(user.pk))
+    staff_page.fill("#id_amount", "10.00")
+    staff_page.fill("#id_reason", "Goodwill: late payout")
+    staff_page.click("input[name=_save]")
+    staff_page.locator("#result_list tbody tr th a").first.click()
+    expect(staff_page.locator("#cannot-approve")).to_contain_text("you proposed it")
+    staff_page.screenshot(path=SCREENSHOTS / "adjustment-proposed.png", full_page=True)
+    adjustment_page = staff_page.url
+
+    checker = UserFactory(email="checker@example.com", is_staff=True)
+    checker.groups.add(Group.objects.get(name=FINANCE))
+    context = staff_page.context.browser.new_context(viewport=VIEWPORT)
+    try:
+        second = context.new_page()
+        log_in(second, live_server.url, checker.email, DEFAULT_PASSWORD)
+        second.goto(adjustment_page)
+        second.click("#do-approve input[type=submit]")
+        expect(second.locator("ul.messagelist")).to_contain_text("approved and posted to the ledger")
+    finally:
+        context.close()
+    entries = WalletEntry.objects.filter(wallet__user=user, type=EntryType.ADJUSTMENT)
+    assert entries.count() == adjustments_before + 1
+    assert entries.order_by("-sequence").first().available_delta == Decimal("10.00")
