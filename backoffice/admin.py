@@ -1,4 +1,5 @@
-"""The review queues: flagged purchases (support) and requested payouts (finance); the staff groups."""
+"""The review queues: flagged purchases (support) and requested payouts (finance); the staff groups;
+the site's own name, and the framework tables staff never need taken off it."""
 
 from __future__ import annotations
 
@@ -6,27 +7,45 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db.models import Aggregate, Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.services import group_permissions_set
-from backoffice.models import FlaggedPurchase, RequestedPayout
+from backoffice.customers import NOTE_MAX_LENGTH, customer_view, staff_note_add
+from backoffice.groups import ADD_STAFF_NOTE
+from backoffice.models import Customer, FlaggedPurchase, RequestedPayout
 from clicknback.actors import Actor
 from clicknback.admin import AuditTrailMixin
+from clicknback.admin_format import money, money_column, time_column, user_link, when
 from clicknback.admin_tools import QueueActionsMixin, ReadOnlyAdminMixin
 from clicknback.money import ZERO
 from payouts.admin import PayoutAdmin
 from payouts.models import PayoutStatus
-from purchases.admin import PurchaseReviewActions
+from purchases.admin import PurchaseCells, PurchaseReviewActions
 from purchases.models import FlagReason, Purchase, PurchaseStatus
 
 RECENT_PURCHASES = 20
+
+admin.site.site_header = admin.site.site_title = "ClickNBack back-office"
+admin.site.index_title = "Dashboard"
+admin.site.site_url = "/api/docs"  # the back-office has no public site: "View site" opens the API docs
+# Issued JWTs and their blacklist are the API's bookkeeping, not something staff decide on.
+for model in (OutstandingToken, BlacklistedToken):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+QUEUE_TEMPLATE = "admin/backoffice_queue_change_list.html"
 
 
 def _per_user(aggregate: Aggregate, default: int | Decimal) -> Coalesce:
@@ -44,23 +63,14 @@ def flag_reason_labels(purchase: Purchase) -> str:
 
 
 @admin.register(FlaggedPurchase)
-class FlaggedPurchaseAdmin(ReadOnlyAdminMixin, QueueActionsMixin, PurchaseReviewActions):
+class FlaggedPurchaseAdmin(ReadOnlyAdminMixin, QueueActionsMixin, PurchaseCells, PurchaseReviewActions):
     """Pending purchases held for review, oldest first, with what is known about their user."""
 
-    list_display = (
-        "external_id",
-        "created_at",
-        "user",
-        "merchant",
-        "amount",
-        "cashback_amount",
-        "reasons",
-        "settlement_requested",
-        "user_purchases",
-        "user_reversed",
-        "user_cashback",
-    )
-    list_display_links = ("external_id",)
+    change_list_template = QUEUE_TEMPLATE
+    # What staff decide on, in columns narrow enough for 1400 px with the sidebar open; sortable by
+    # age (received) and amount.
+    list_display = ("received", "purchase", "user_and_record", "amount_and_cashback", "reasons")
+    list_display_links = ("purchase",)
     list_select_related = ("user", "merchant")
     list_filter = ("settlement_requested",)
     search_fields = ("external_id", "user__email")
@@ -68,13 +78,12 @@ class FlaggedPurchaseAdmin(ReadOnlyAdminMixin, QueueActionsMixin, PurchaseReview
     actions = ("clear_flags", "reverse_purchases")
     fields = (
         "external_id",
-        "user",
+        "customer",
         "partner",
         "merchant",
         "offer",
-        "amount",
-        "currency",
-        "cashback_amount",
+        "amount_shown",
+        "cashback_shown",
         "status",
         "reasons",
         "settlement_requested",
@@ -84,6 +93,8 @@ class FlaggedPurchaseAdmin(ReadOnlyAdminMixin, QueueActionsMixin, PurchaseReview
         "user_history",
     )
     readonly_fields = fields
+    amount_shown = money_column("amount", "Amount")
+    cashback_shown = money_column("cashback_amount", "Cashback")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Purchase]:
         return (
@@ -101,17 +112,23 @@ class FlaggedPurchaseAdmin(ReadOnlyAdminMixin, QueueActionsMixin, PurchaseReview
     def reasons(self, purchase: Purchase) -> str:
         return flag_reason_labels(purchase)
 
-    @admin.display(description="User's purchases", ordering="n_purchases")
-    def user_purchases(self, purchase: Purchase) -> int:
-        return purchase.n_purchases
+    @admin.display(description="Amount → cashback", ordering="amount")
+    def amount_and_cashback(self, purchase: Purchase) -> str:
+        return format_html(
+            "{}<br><small>→ {} cashback</small>",
+            money(purchase.amount, purchase.currency),
+            money(purchase.cashback_amount),
+        )
 
-    @admin.display(description="of which reversed", ordering="n_reversed")
-    def user_reversed(self, purchase: Purchase) -> int:
-        return purchase.n_reversed
-
-    @admin.display(description="User's cashback (not reversed)", ordering="total_cashback")
-    def user_cashback(self, purchase: Purchase):
-        return purchase.total_cashback
+    @admin.display(description="User and record", ordering="n_purchases")
+    def user_and_record(self, purchase: Purchase) -> str:
+        return format_html(
+            "{}<br><small>{} purchases, {} reversed, {} cashback kept</small>",
+            user_link(purchase.user),
+            purchase.n_purchases,
+            purchase.n_reversed,
+            money(purchase.total_cashback),
+        )
 
     @admin.display(description="User's totals")
     def user_totals(self, purchase: Purchase) -> str:
@@ -119,7 +136,7 @@ class FlaggedPurchaseAdmin(ReadOnlyAdminMixin, QueueActionsMixin, PurchaseReview
             "{} purchases, {} reversed, {} cashback not reversed",
             purchase.n_purchases,
             purchase.n_reversed,
-            purchase.total_cashback,
+            money(purchase.total_cashback),
         )
 
     @admin.display(description="User's recent purchases")
@@ -134,11 +151,11 @@ class FlaggedPurchaseAdmin(ReadOnlyAdminMixin, QueueActionsMixin, PurchaseReview
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    p.created_at,
+                    when(p.created_at),
                     p.external_id,
                     p.merchant.name,
-                    p.amount,
-                    p.cashback_amount,
+                    money(p.amount, p.currency),
+                    money(p.cashback_amount),
                     p.status,
                     flag_reason_labels(p) if p.flagged else "",
                 )
@@ -156,17 +173,9 @@ class FlaggedPurchaseAdmin(ReadOnlyAdminMixin, QueueActionsMixin, PurchaseReview
 class RequestedPayoutAdmin(QueueActionsMixin, PayoutAdmin):
     """Payouts waiting to be sent, oldest first, with the user's balance beside each."""
 
-    list_display = (
-        "created_at",
-        "user",
-        "amount",
-        "method",
-        "masked_destination",
-        "shared_destination",
-        "user_available",
-        "user_paid",
-    )
-    list_display_links = ("created_at",)
+    change_list_template = QUEUE_TEMPLATE
+    list_display = ("requested", "customer", "amount_shown", "sent_to", "user_balances")
+    list_display_links = ("requested",)
     list_select_related = ("user", "user__wallet")
     list_filter = ("method",)
     ordering = ("created_at", "id")
@@ -174,13 +183,12 @@ class RequestedPayoutAdmin(QueueActionsMixin, PayoutAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[RequestedPayout]:
         return super().get_queryset(request).filter(status=PayoutStatus.REQUESTED)
 
-    @admin.display(description="User's available")
-    def user_available(self, payout: RequestedPayout):
-        return payout.user.wallet.available
-
-    @admin.display(description="User's paid (incl. requested)")
-    def user_paid(self, payout: RequestedPayout):
-        return payout.user.wallet.paid
+    @admin.display(description="User's balance", ordering="user__wallet__available")
+    def user_balances(self, payout: RequestedPayout) -> str:
+        wallet = payout.user.wallet
+        return format_html(
+            "{} available<br><small>{} paid (incl. requested)</small>", money(wallet.available), money(wallet.paid)
+        )
 
 
 admin.site.unregister(Group)
@@ -195,3 +203,54 @@ class StaffGroupAdmin(AuditTrailMixin, GroupAdmin):
         super().save_related(request, form, formsets, change)
         if permissions is not None:
             group_permissions_set(group=form.instance, permissions=permissions, actor=Actor.for_user(request.user))
+
+
+class StaffNoteForm(forms.Form):
+    text = forms.CharField(max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """One page per user: where every email in the back-office leads."""
+
+    list_display = ("email", "joined", "is_active")
+    search_fields = ("email",)
+    ordering = ("-created_at",)
+    show_full_result_count = False
+    joined = time_column("created_at", "Joined")
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.add_note_view)
+        return [path("<path:object_id>/note/", view, name="backoffice_customer_note"), *super().get_urls()]
+
+    def has_add_note_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(ADD_STAFF_NOTE)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        customer = self.get_object(request, unquote(object_id))
+        if customer is None or not self.has_view_permission(request, customer):
+            return super().change_view(request, object_id, form_url, extra_context)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": customer.email,
+            "opts": self.model._meta,
+            "view": customer_view(customer=customer),
+            "note_form": StaffNoteForm() if self.has_add_note_permission(request) else None,
+        }
+        return TemplateResponse(request, "admin/backoffice_customer.html", context)
+
+    def add_note_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        customer = self.get_object(request, unquote(object_id))
+        if customer is None or not self.has_add_note_permission(request):
+            raise PermissionDenied
+        form = StaffNoteForm(request.POST)
+        if form.is_valid():
+            staff_note_add(customer=customer, author=request.user, text=form.cleaned_data["text"])
+            self.message_user(request, "Note added.", messages.SUCCESS)
+        else:
+            self.message_user(request, "Write the note first: nothing was added.", messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:backoffice_customer_change", args=[customer.pk]))

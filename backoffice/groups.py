@@ -2,6 +2,8 @@
 
 - support: views every business screen and reviews fraud (clear / confirm / reverse purchases).
 - finance: views every business screen and processes payouts (complete / fail).
+  Finance also proposes manual adjustments and approves those another member proposed.
+Both may add notes on a customer's page.
 Superusers can do everything. Anyone else with `is_staff` sees only what their own permissions allow.
 """
 
@@ -14,7 +16,9 @@ from django.db.models import Q
 
 from payouts.permissions import PROCESS_PAYOUT
 from purchases.permissions import REVIEW_PURCHASE
+from wallets.permissions import APPROVE_ADJUSTMENT, PROPOSE_ADJUSTMENT
 
+ADD_STAFF_NOTE = "backoffice.add_staffnote"  # notes on a customer's page
 SUPPORT = "support"
 FINANCE = "finance"
 
@@ -33,8 +37,8 @@ VIEWABLE_APPS = (
 )
 
 GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    SUPPORT: (REVIEW_PURCHASE,),
-    FINANCE: (PROCESS_PAYOUT,),
+    SUPPORT: (REVIEW_PURCHASE, ADD_STAFF_NOTE),
+    FINANCE: (PROCESS_PAYOUT, ADD_STAFF_NOTE, PROPOSE_ADJUSTMENT, APPROVE_ADJUSTMENT),
 }
 
 

@@ -6,15 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 
 from clicknback.actors import Actor
+from clicknback.dates import validate_supported_date
 from clicknback.errors import DomainError
 
 
@@ -148,3 +153,134 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@dataclass(frozen=True)
+class DetailAction:
+    """A button on a detail page; `refusal` says why it cannot be used here (shown instead of it)."""
+
+    name: str
+    label: str
+    refusal: str = ""
+    needs_reason: bool = False
+
+
+class DetailActionsMixin:
+    """A detail page that acts: buttons posting to the same services as the list actions, one
+    outcome message each, and, where the page cannot act (state, permission), the reason instead.
+
+    Subclasses say which actions a row offers (`detail_actions`) and run one (`run_detail_action`).
+    After acting, the page shown is the record's own (a queue's case may have left the queue)."""
+
+    change_form_template = "admin/backoffice_detail_actions_change_form.html"
+
+    def detail_actions(self, request: HttpRequest, obj: Any) -> list[DetailAction]:
+        raise NotImplementedError
+
+    def run_detail_action(self, request: HttpRequest, obj: Any, name: str, reason: str) -> None:
+        raise NotImplementedError
+
+    def get_urls(self) -> list[URLPattern]:
+        opts = self.model._meta
+        view = self.admin_site.admin_view(self.detail_action_view)
+        name = f"{opts.app_label}_{opts.model_name}_detail_action"
+        return [path("<path:object_id>/do/<str:action>/", view, name=name), *super().get_urls()]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None:
+            extra_context = {**(extra_context or {}), "detail_actions": self.detail_actions(request, obj)}
+            extra_context["detail_action_url"] = (
+                f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_detail_action"
+            )
+            extra_context["reason_form"] = ReasonForm()
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def detail_action_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        pk = unquote(object_id)
+        obj = self.get_object(request, pk)
+        if obj is not None and not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        record = self.model._meta.concrete_model
+        page = HttpResponseRedirect(
+            reverse(f"admin:{record._meta.app_label}_{record._meta.model_name}_change", args=[pk])
+        )
+        if obj is None:
+            self.message_user(request, "No longer in this queue, nothing done.", messages.WARNING)
+            return page
+        offered = {a.name: a for a in self.detail_actions(request, obj)}
+        chosen = offered.get(action)
+        if chosen is None or chosen.refusal:
+            self.message_user(request, chosen.refusal if chosen else "No such action.", messages.ERROR)
+            return page
+        reason = ""
+        if chosen.needs_reason:
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                self.message_user(request, "Give a reason: nothing was done.", messages.ERROR)
+                return page
+            reason = form.cleaned_data["reason"]
+        self.run_detail_action(request, obj, action, reason)
+        return page
+
+
+class DateRangeForm(forms.Form):
+    since = forms.DateField(required=False, validators=[validate_supported_date])
+    until = forms.DateField(required=False, validators=[validate_supported_date])
+
+
+class DateRangeFilter(admin.FieldListFilter):
+    """`list_filter = [("created_at", DateRangeFilter)]`: a from / to pair of days (inclusive, UTC).
+    A date that does not parse is shown back as an error and filters nothing (never a 500)."""
+
+    template = "admin/backoffice_date_range_filter.html"
+
+    def __init__(self, field: Any, request: HttpRequest, params: Any, model: Any, model_admin: Any, field_path: str):
+        self.since_key, self.until_key = f"{field_path}__since", f"{field_path}__until"
+        super().__init__(field, request, params, model, model_admin, field_path)
+        values = {key: self.used_parameters.get(key) for key in self.expected_parameters()}
+        data = {
+            name: (value[-1] if isinstance(value, list) else value)
+            for name, value in zip(("since", "until"), values.values(), strict=True)
+        }
+        self.form = DateRangeForm({k: v for k, v in data.items() if v}, prefix=None)
+
+    def expected_parameters(self) -> list[str]:
+        return [self.since_key, self.until_key]
+
+    def has_output(self) -> bool:
+        return True
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if not self.form.is_valid():
+            return queryset
+        since, until = self.form.cleaned_data["since"], self.form.cleaned_data["until"]
+        if since:
+            queryset = queryset.filter(**{f"{self.field_path}__gte": _start_of(since)})
+        if until:
+            queryset = queryset.filter(**{f"{self.field_path}__lt": _start_of(until + timedelta(days=1))})
+        return queryset
+
+    def choices(self, changelist: Any) -> Any:
+        others = changelist.get_filters_params()
+        for key in (*self.expected_parameters(), "p"):
+            others.pop(key, None)
+        yield {
+            "form": self.form,
+            "since_key": self.since_key,
+            "until_key": self.until_key,
+            "others": [
+                (key, value)
+                for key, values in others.items()
+                for value in (values if isinstance(values, list) else [values])
+            ],
+            "query_string": changelist.get_query_string(remove=self.expected_parameters()),
+        }
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)

@@ -72,6 +72,9 @@ IdempotencyKeyReused = _error(
     "IdempotencyKeyReused", 409, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another request."
 )
 AddressInUse = _error("AddressInUse", 409, "ADDRESS_IN_USE", "This address is linked to another account.")
+SelfApproval = _error(
+    "SelfApproval", 409, "SELF_APPROVAL", "An adjustment needs a second person: its proposer cannot approve it."
+)
 # 413
 PayloadTooLarge = _error("PayloadTooLarge", 413, "PAYLOAD_TOO_LARGE", "The request body is too large.")
 # 422

@@ -31,6 +31,9 @@ class AuditAction(models.TextChoices):
     PARTNER_DEACTIVATED = "partner.deactivated", "Partner deactivated"
     USER_GROUPS_CHANGED = "user.groups_changed", "User's staff groups changed"
     GROUP_PERMISSIONS_CHANGED = "group.permissions_changed", "Staff group's permissions changed"
+    ADJUSTMENT_PROPOSED = "adjustment.proposed", "Adjustment proposed"
+    ADJUSTMENT_APPROVED = "adjustment.approved", "Adjustment approved and posted"
+    ADJUSTMENT_REJECTED = "adjustment.rejected", "Adjustment rejected"
 
 
 class AuditLogEntry(AppendOnlyModel):

@@ -255,6 +255,8 @@ SILENCED_SYSTEM_CHECKS = [] if REDIS_URL else ["django_ratelimit.W001"]
 
 # --- i18n, static ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# The back-office's one date format (2025-03-01 14:05), Django's own admin columns included.
+FORMAT_MODULE_PATH = ["backoffice.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

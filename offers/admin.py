@@ -12,10 +12,11 @@ from django.http import HttpRequest
 
 from clicknback.actors import Actor
 from clicknback.admin import AuditTrailMixin
+from clicknback.admin_format import money, money_column, percent
 from clicknback.admin_tools import ServiceBackedAdmin
 from merchants.admin import MerchantAdmin
 from merchants.models import Merchant
-from offers.models import Offer, OfferStatus
+from offers.models import CashbackType, Offer, OfferStatus
 from offers.selectors import utc_today
 from offers.services import TERMS, UPDATABLE_FIELDS, offer_create, offer_terms_errors, offer_update
 
@@ -67,22 +68,22 @@ class ValidTodayFilter(admin.SimpleListFilter):
 @admin.register(Offer)
 class OfferAdmin(AuditTrailMixin, ServiceBackedAdmin):
     form = OfferAdminForm
-    list_display = (
-        "merchant",
-        "cashback_type",
-        "cashback_value",
-        "starts_on",
-        "ends_on",
-        "monthly_cap_per_user",
-        "status",
-        "created_at",
-    )
+    list_display = ("merchant", "cashback", "starts_on", "ends_on", "monthly_cap", "status", "created_at")
     list_filter = ("status", "cashback_type", ValidTodayFilter, ("merchant", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("merchant",)
     search_fields = ("merchant__name",)
     autocomplete_fields = ("merchant",)
     date_hierarchy = "starts_on"
     actions = ("activate", "deactivate")
+
+    monthly_cap = money_column("monthly_cap_per_user", "Monthly cap per user")
+
+    @admin.display(description="Cashback", ordering="cashback_value")
+    def cashback(self, offer: Offer) -> str:
+        """`5.00 %` or `€2.00`: a rate and a fixed amount never look alike."""
+        if offer.cashback_type == CashbackType.PERCENT:
+            return percent(offer.cashback_value)
+        return money(offer.cashback_value)
 
     def get_fields(self, request: HttpRequest, obj: Offer | None = None) -> list[str]:
         fields = ["merchant", *TERMS]

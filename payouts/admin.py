@@ -13,8 +13,19 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
 from clicknback.actors import Actor
-from clicknback.admin_tools import Outcome, ReadOnlyAdminMixin, already, done, reason_page, report_each
-from payouts.models import Payout, PayoutEvent
+from clicknback.admin_format import money, money_column, time_column, user_link, when, with_status
+from clicknback.admin_tools import (
+    DateRangeFilter,
+    DetailAction,
+    DetailActionsMixin,
+    Outcome,
+    ReadOnlyAdminMixin,
+    already,
+    done,
+    reason_page,
+    report_each,
+)
+from payouts.models import Payout, PayoutEvent, PayoutStatus
 from payouts.permissions import PROCESS_PAYOUT
 from payouts.services import payout_complete, payout_fail
 from wallets.selectors import wallet_for_user
@@ -48,21 +59,11 @@ class PayoutEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = "history"
 
 
-class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = (
-        "id",
-        "user",
-        "amount",
-        "currency",
-        "method",
-        "masked_destination",
-        "shared_destination",
-        "status",
-        "created_at",
-        "processed_at",
-        "processed_by",
-    )
-    list_filter = ("status", "method")
+class PayoutAdmin(ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
+    # Narrow enough for 1400 px with the sidebar open; the full destination is on the detail page.
+    list_display = ("requested", "customer", "amount_and_status", "sent_to", "processed")
+    list_display_links = ("requested",)
+    list_filter = ("status", "method", ("created_at", DateRangeFilter))
     list_select_related = ("user", "processed_by")
     search_fields = ("user__email",)
     ordering = ("-created_at", "-id")
@@ -70,10 +71,8 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [PayoutEventInline]
     # Staff sending the money need the full destination on the detail page; lists show it masked.
     fields = (
-        "id",
-        "user",
-        "amount",
-        "currency",
+        "customer",
+        "amount_shown",
         "method",
         "destination",
         "shared_destination",
@@ -93,6 +92,30 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_process_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(PROCESS_PAYOUT)
 
+    requested = time_column("created_at", "Requested")
+    amount_shown = money_column("amount", "Amount")
+
+    @admin.display(description="User", ordering="user__email")
+    def customer(self, payout: Payout) -> str:
+        return user_link(payout.user)
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_and_status(self, payout: Payout) -> str:
+        return with_status(money(payout.amount, payout.currency), payout.status)
+
+    @admin.display(description="To", ordering="method")
+    def sent_to(self, payout: Payout) -> str:
+        """Method and masked destination; a destination other users also use is flagged in red."""
+        shared = self.shared_destination(payout) if payout.shared_with else ""
+        return format_html("{}<br><small>{}</small>{}", payout.get_method_display(), payout.masked_destination, shared)
+
+    @admin.display(description="Processed", ordering="processed_at")
+    def processed(self, payout: Payout) -> str:
+        if payout.processed_at is None:
+            return ""
+        by = payout.processed_by.email if payout.processed_by else ""
+        return format_html("{}<br><small>{}</small>", when(payout.processed_at), by)
+
     @admin.display(description="Destination")
     def masked_destination(self, payout: Payout) -> str:
         return payout.masked_destination
@@ -101,12 +124,16 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def shared_destination(self, payout: Payout) -> str:
         if not payout.shared_with:
             return "-"
-        return format_html('<strong style="color:#b8312f">⚠ also used by {} other user(s)</strong>', payout.shared_with)
+        return format_html(
+            '<br><strong style="color:#b8312f">⚠ also used by {} other user(s)</strong>', payout.shared_with
+        )
 
     @admin.display(description="User's wallet")
     def user_balance(self, payout: Payout) -> str:
         wallet = wallet_for_user(user_id=payout.user_id)
-        return format_html("pending {} · available {} · paid {}", wallet.pending, wallet.available, wallet.paid)
+        return format_html(
+            "pending {} · available {} · paid {}", money(wallet.pending), money(wallet.available), money(wallet.paid)
+        )
 
     @admin.display(description="User's recent payouts")
     def user_payouts(self, payout: Payout) -> str:
@@ -114,7 +141,10 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((p.created_at, p.amount, p.masked_destination, p.status, p.failure_reason) for p in recent),
+            (
+                (when(p.created_at), money(p.amount, p.currency), p.masked_destination, p.status, p.failure_reason)
+                for p in recent
+            ),
         )
         return format_html(
             "<table><tr><th>Requested</th><th>Amount</th><th>To</th><th>Status</th><th>Failure</th></tr>{}</table>",
@@ -140,18 +170,40 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def detail_actions(self, request: HttpRequest, obj: Payout) -> list[DetailAction]:
+        refusal = "" if self.has_process_permission(request) else "only finance may process payouts"
+        if not refusal and obj.status != PayoutStatus.REQUESTED:
+            refusal = f"it is already {obj.status}"
+        return [
+            DetailAction("complete", "Mark completed (the money was sent)", refusal),
+            DetailAction("fail", "Mark failed (refund to available)", refusal, needs_reason=True),
+        ]
+
+    def run_detail_action(self, request: HttpRequest, obj: Payout, name: str, reason: str) -> None:
+        actor = Actor.for_user(request.user)
+        if name == "complete":
+            report_each(self, request, [obj], _label, lambda p: self._completed(request, p, actor))
+        else:
+            report_each(self, request, [obj], _label, lambda p: self._failed(request, p, reason, actor))
+
+    def _completed(self, request: HttpRequest, before: Payout, actor: Actor) -> Outcome:
+        payout, changed = payout_complete(payout_id=before.pk, actor=actor)
+        if not changed:
+            return already("already completed")
+        self.log_change(request, payout, "Marked completed.")
+        return done("completed")
+
+    def _failed(self, request: HttpRequest, before: Payout, reason: str, actor: Actor) -> Outcome:
+        payout, changed = payout_fail(payout_id=before.pk, reason=reason, actor=actor)
+        if not changed:
+            return already("already failed")
+        self.log_change(request, payout, f"Marked failed: {reason}")
+        return done("failed, amount returned to available")
+
     @admin.action(description="Mark selected payouts completed", permissions=["process"])
     def complete_payouts(self, request: HttpRequest, queryset: QuerySet[Payout]) -> None:
         actor = Actor.for_user(request.user)
-
-        def complete(before: Payout) -> Outcome:
-            payout, changed = payout_complete(payout_id=before.pk, actor=actor)
-            if not changed:
-                return already("already completed")
-            self.log_change(request, payout, "Marked completed.")
-            return done("completed")
-
-        report_each(self, request, _rows(queryset), _label, complete)
+        report_each(self, request, _rows(queryset), _label, lambda p: self._completed(request, p, actor))
 
     @admin.action(description="Mark selected payouts failed (refund to available)", permissions=["process"])
     def fail_payouts(self, request: HttpRequest, queryset: QuerySet[Payout]) -> TemplateResponse | None:
@@ -171,15 +223,7 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if page is not None:
             return page
         actor = Actor.for_user(request.user)
-
-        def fail(before: Payout) -> Outcome:
-            payout, changed = payout_fail(payout_id=before.pk, reason=reason, actor=actor)
-            if not changed:
-                return already("already failed")
-            self.log_change(request, payout, f"Marked failed: {reason}")
-            return done("failed, amount returned to available")
-
-        report_each(self, request, _rows(queryset), _label, fail)
+        report_each(self, request, _rows(queryset), _label, lambda p: self._failed(request, p, reason, actor))
         return None
 
 
@@ -188,7 +232,7 @@ def _rows(queryset: QuerySet[Payout]) -> QuerySet[Payout]:
 
 
 def _label(payout: Payout) -> str:
-    return f"Payout of {payout.amount} {payout.currency} to {payout.user.email} ({payout.pk})"
+    return f"Payout of {money(payout.amount, payout.currency)} to {payout.user.email} ({payout.pk})"
 
 
 admin.site.register(Payout, PayoutAdmin)

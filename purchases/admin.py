@@ -6,13 +6,24 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
 from clicknback.actors import Actor
-from clicknback.admin_tools import Outcome, ReadOnlyAdminMixin, already, done, reason_page, report_each
+from clicknback.admin_format import money, money_column, user_link, when, with_status
+from clicknback.admin_tools import (
+    DateRangeFilter,
+    DetailAction,
+    DetailActionsMixin,
+    Outcome,
+    ReadOnlyAdminMixin,
+    already,
+    done,
+    reason_page,
+    report_each,
+)
 from purchases.models import Purchase, PurchaseEvent, PurchaseStatus
 from purchases.permissions import REVIEW_PURCHASE
 from purchases.services import purchase_clear_flag, purchase_confirm, purchase_reverse
@@ -30,21 +41,89 @@ def _label(purchase: Purchase) -> str:
     return f"Purchase {purchase.external_id}"
 
 
-class PurchaseReviewActions(admin.ModelAdmin):
-    """Actions shared by the purchase list and the fraud review queue; each needs review rights."""
+class PurchaseCells:
+    """The dense list cells the purchase list and the fraud queue share."""
+
+    @admin.display(description="Received", ordering="created_at")
+    def received(self, purchase: Purchase) -> str:
+        return when(purchase.created_at)
+
+    @admin.display(description="Purchase", ordering="external_id")
+    def purchase(self, purchase: Purchase) -> str:
+        return format_html("{}<br><small>{}</small>", purchase.external_id, purchase.merchant.name)
+
+    @admin.display(description="User", ordering="user__email")
+    def customer(self, purchase: Purchase) -> str:
+        return user_link(purchase.user)
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_and_status(self, purchase: Purchase) -> str:
+        return with_status(money(purchase.amount, purchase.currency), purchase.status)
+
+    @admin.display(description="Cashback", ordering="cashback_amount")
+    def cashback_and_status(self, purchase: Purchase) -> str:
+        return with_status(money(purchase.cashback_amount), purchase.cashback_status)
+
+    @admin.display(description="Flag", ordering="flagged")
+    def flag(self, purchase: Purchase) -> str:
+        return "⚑ flagged" if purchase.flagged else ""
+
+
+def _confirmed(purchase_id: uuid.UUID, actor: Actor) -> Outcome:
+    _, changed = purchase_confirm(purchase_id=purchase_id, actor=actor)
+    return done("confirmed: its cashback is now available") if changed else already("already confirmed")
+
+
+def _reversed(purchase_id: uuid.UUID, reason: str, actor: Actor) -> Outcome:
+    _, changed = purchase_reverse(purchase_id=purchase_id, reason=reason, actor=actor)
+    return done("reversed: its cashback was taken back") if changed else already("already reversed")
+
+
+def _flag_cleared(purchase_id: uuid.UUID, actor: Actor) -> Outcome:
+    after, changed = purchase_clear_flag(purchase_id=purchase_id, actor=actor)
+    if not changed:
+        return already("not flagged (already cleared)")
+    if after.status == PurchaseStatus.CONFIRMED:  # a flagged purchase is never confirmed: this call did it
+        return done("flag cleared and confirmed, since the partner had already settled it")
+    if after.status == PurchaseStatus.PENDING:
+        return done("flag cleared: it will be confirmed when due")
+    return done(f"flag cleared ({after.status})")
+
+
+class PurchaseReviewActions(DetailActionsMixin, admin.ModelAdmin):
+    """Actions shared by the purchase list, the fraud review queue and their detail pages; each
+    needs review rights."""
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(REVIEW_PURCHASE)
 
+    def detail_actions(self, request: HttpRequest, obj: Purchase) -> list[DetailAction]:
+        may = "" if self.has_review_permission(request) else "you need the review permission (the support group)"
+        pending = "" if obj.status == PurchaseStatus.PENDING else f"it is already {obj.status}"
+        return [
+            DetailAction("clear_flag", "Clear the flag", may or ("" if obj.flagged else "it is not flagged")),
+            DetailAction("confirm", "Confirm", may or pending),
+            DetailAction(
+                "reverse",
+                "Reverse",
+                may or ("it is already reversed" if obj.status == PurchaseStatus.REVERSED else ""),
+                needs_reason=True,
+            ),
+        ]
+
+    def run_detail_action(self, request: HttpRequest, obj: Purchase, name: str, reason: str) -> None:
+        actor = Actor.for_user(request.user)
+        apply = {
+            "clear_flag": lambda p: _flag_cleared(p.pk, actor),
+            "confirm": lambda p: _confirmed(p.pk, actor),
+            "reverse": lambda p: _reversed(p.pk, reason, actor),
+        }[name]
+        report_each(self, request, [obj], _label, apply)
+
     @admin.action(description="Confirm selected purchases (staff confirmation clears a flag)", permissions=["review"])
     def confirm_purchases(self, request: HttpRequest, queryset: QuerySet[Purchase]) -> None:
         actor = Actor.for_user(request.user)
-
-        def confirm(before: Purchase) -> Outcome:
-            _, changed = purchase_confirm(purchase_id=before.pk, actor=actor)
-            return done("confirmed: its cashback is now available") if changed else already("already confirmed")
-
-        report_each(self, request, _rows(queryset), _label, confirm)
+        report_each(self, request, _rows(queryset), _label, lambda before: _confirmed(before.pk, actor))
 
     @admin.action(description="Reverse selected purchases (asks for a reason)", permissions=["review"])
     def reverse_purchases(self, request: HttpRequest, queryset: QuerySet[Purchase]) -> TemplateResponse | None:
@@ -64,12 +143,7 @@ class PurchaseReviewActions(admin.ModelAdmin):
         if page is not None:
             return page
         actor = Actor.for_user(request.user)
-
-        def reverse(before: Purchase) -> Outcome:
-            _, changed = purchase_reverse(purchase_id=before.pk, reason=reason, actor=actor)
-            return done("reversed: its cashback was taken back") if changed else already("already reversed")
-
-        report_each(self, request, _rows(queryset), _label, reverse)
+        report_each(self, request, _rows(queryset), _label, lambda before: _reversed(before.pk, reason, actor))
         return None
 
     @admin.action(
@@ -77,18 +151,7 @@ class PurchaseReviewActions(admin.ModelAdmin):
     )
     def clear_flags(self, request: HttpRequest, queryset: QuerySet[Purchase]) -> None:
         actor = Actor.for_user(request.user)
-
-        def clear(before: Purchase) -> Outcome:
-            after, changed = purchase_clear_flag(purchase_id=before.pk, actor=actor)
-            if not changed:
-                return already("not flagged (already cleared)")
-            if after.status == PurchaseStatus.CONFIRMED:  # a flagged purchase is never confirmed: this call did it
-                return done("flag cleared and confirmed, since the partner had already settled it")
-            if after.status == PurchaseStatus.PENDING:
-                return done("flag cleared: it will be confirmed when due")
-            return done(f"flag cleared ({after.status})")
-
-        report_each(self, request, _rows(queryset), _label, clear)
+        report_each(self, request, _rows(queryset), _label, lambda before: _flag_cleared(before.pk, actor))
 
 
 class PurchaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -104,24 +167,14 @@ class PurchaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(ReadOnlyAdminMixin, PurchaseReviewActions):
-    list_display = [
-        "external_id",
-        "created_at",
-        "user",
-        "merchant",
-        "amount",
-        "cashback_amount",
-        "status",
-        "cashback_status",
-        "flagged",
-        "purchased_at",
-    ]
-    list_filter = ["status", "flagged", "merchant", "purchased_at", "created_at"]
+class PurchaseAdmin(ReadOnlyAdminMixin, PurchaseCells, PurchaseReviewActions):
+    # Narrow enough for 1400 px with the sidebar open; the rest is on the detail page.
+    list_display = ["received", "purchase", "customer", "amount_and_status", "cashback_and_status", "flag"]
+    list_display_links = ["purchase"]
+    list_filter = ["status", "flagged", ("created_at", DateRangeFilter), "merchant"]
     list_select_related = ["user", "merchant"]
-    # Exact matches only, so both searches use a unique index (see get_search_results).
-    search_fields = ["external_id", "user__email"]
-    search_help_text = "An exact external id, purchase id or user email."
+    search_fields = ["external_id", "user__email", "merchant__name"]
+    search_help_text = "A purchase id, the start of an external id, or part of an email or merchant name."
     ordering = ["-created_at", "-id"]
     # No COUNT(*) over the whole table next to every filtered count.
     show_full_result_count = False
@@ -131,13 +184,12 @@ class PurchaseAdmin(ReadOnlyAdminMixin, PurchaseReviewActions):
         "id",
         "external_id",
         "partner",
-        "user",
+        "customer",
         "merchant",
         "offer",
-        "amount",
-        "currency",
+        "amount_shown",
         "status",
-        "cashback_amount",
+        "cashback_shown",
         "cashback_status",
         "flagged",
         "flag_reasons",
@@ -150,21 +202,25 @@ class PurchaseAdmin(ReadOnlyAdminMixin, PurchaseReviewActions):
         "ledger_entries",
     ]
     readonly_fields = fields
+    amount_shown = money_column("amount", "Amount")
+    cashback_shown = money_column("cashback_amount", "Cashback")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Purchase], search_term: str
     ) -> tuple[QuerySet[Purchase], bool]:
-        """Exact lookups: emails are stored lowercased, external ids are unique (both indexed);
-        a substring search would read the whole table."""
+        """A purchase id exactly; otherwise an external id by its start, an email or a merchant name
+        by any part (emails are stored lowercased)."""
         term = search_term.strip()
         if not term:
             return queryset, False
-        if "@" in term:
-            return queryset.filter(user__email=term.lower()), False
         try:
             return queryset.filter(pk=uuid.UUID(term)), False
         except ValueError:
-            return queryset.filter(external_id=term), False
+            pass
+        matches = (
+            Q(external_id__startswith=term) | Q(user__email__contains=term.lower()) | Q(merchant__name__icontains=term)
+        )
+        return queryset.filter(matches), False
 
     @admin.display(description="Ledger entries it caused")
     def ledger_entries(self, purchase: Purchase) -> str:
@@ -174,13 +230,13 @@ class PurchaseAdmin(ReadOnlyAdminMixin, PurchaseReviewActions):
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    e.created_at,
+                    when(e.created_at),
                     e.sequence,
                     e.get_type_display(),
-                    e.pending_delta,
-                    e.available_delta,
-                    e.pending_balance,
-                    e.available_balance,
+                    money(e.pending_delta),
+                    money(e.available_delta),
+                    money(e.pending_balance),
+                    money(e.available_balance),
                 )
                 for e in entries
             ),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.demo import DEMO_ADMIN, DEMO_PARTNER_NAME, DEMO_USER
 from accounts.models import Partner, User
 from clicknback.actors import Actor
+from loyalty.models import PointsLot
 from merchants.models import Merchant
 from merchants.services import merchant_create
 from offers.selectors import offer_valid_on
@@ -30,7 +31,14 @@ DEMO_PURCHASES = [
     ("demo-order-1004", Decimal("60.00"), 40, ["confirm", "reverse"]),
     ("demo-order-1005", Decimal("1500.00"), 1, ["partner_confirm"]),  # flagged, awaiting staff review
     ("demo-order-1006", Decimal("30.00"), 20, []),  # due: confirmed MIN_PENDING_HOURS after seeding
+    # With the confirmed ones above, 680.00 of qualifying spend: the demo user is Silver, with points
+    # in several lots (tiers and points come the real way, from confirmations).
+    ("demo-rewards-2001", Decimal("250.00"), 3, ["confirm"]),
+    ("demo-rewards-2002", Decimal("200.00"), 8, ["confirm"]),
+    ("demo-rewards-2003", Decimal("150.00"), 15, ["confirm"]),
 ]
+# Its lot of points expires within the week (set by hand: a lot otherwise lives POINTS_TTL_DAYS).
+EXPIRING_SOON, EXPIRING_IN_DAYS = "demo-rewards-2003", 5
 
 
 def seed(out: TextIO) -> None:
@@ -43,8 +51,12 @@ def seed(out: TextIO) -> None:
         )
     )
     missing = [p for p in DEMO_PURCHASES if p[0] not in known]
-    if not missing:
-        return
+    if missing:
+        _book(missing, user=user, admin=admin, partner=partner, out=out)
+    _age_a_lot(partner, out=out)
+
+
+def _book(missing: list, *, user: User, admin: User, partner: Partner, out: TextIO) -> None:
     merchant = _demo_merchant(admin)
     partner_actor, admin_actor = Actor.for_partner(partner), Actor.for_user(admin)
     for external_id, amount, days_ago, steps in missing:
@@ -66,6 +78,14 @@ def seed(out: TextIO) -> None:
             else:
                 purchase_reverse(purchase_id=purchase.id, reason="Goods returned.", actor=admin_actor)
     out.write(f"Purchases: {len(missing)} demo purchase(s) for {user.email} at {merchant.name}\n")
+
+
+def _age_a_lot(partner: Partner, *, out: TextIO) -> None:
+    """One lot of the demo user's points expires within a week (idempotent: left alone once it does)."""
+    soon = timezone.now().date() + timedelta(days=EXPIRING_IN_DAYS)
+    expiring = Purchase.objects.filter(partner=partner, external_id=EXPIRING_SOON).values("id")
+    if PointsLot.objects.filter(purchase_id__in=expiring, expires_on__gt=soon).update(expires_on=soon):
+        out.write(f"Rewards: a lot of points expiring on {soon}\n")
 
 
 def _demo_merchant(admin: User) -> Merchant:

@@ -70,6 +70,7 @@ class WalletEntry(AppendOnlyModel):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name_plural = "wallet entries"
         ordering = ["-sequence"]
         # The back-office charts cashback issued and reversed per day over the last 30 days.
         indexes = [models.Index(fields=["created_at"], name="wallet_entry_created")]
@@ -98,3 +99,55 @@ class WalletEntry(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.type} #{self.sequence}"
+
+
+class AdjustmentStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Adjustment(models.Model):
+    """A manual credit or debit of a user's available balance (a goodwill credit, a correction).
+
+    Maker-checker: one finance member proposes it, a different one approves it, and only the
+    approval posts it to the ledger (as one `adjustment` entry). proposed -> approved | rejected.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adjustments")
+    amount = MoneyModelField(help_text="Added to the available balance; negative to take money back.")
+    reason = models.CharField(max_length=500)
+    status = models.CharField(max_length=16, choices=AdjustmentStatus.choices, default=AdjustmentStatus.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # The ledger entry the approval posted: a plain id, as the ledger keeps its documents (no foreign
+    # key between the ledger and the documents that move it).
+    entry_id = models.UUIDField(null=True, blank=True, unique=True)
+
+    class Meta:
+        permissions = [("approve_adjustment", "Can approve or reject adjustments proposed by someone else")]
+        indexes = [models.Index(fields=["status", "proposed_at"], name="adjustment_status_proposed")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="adjustment_amount_not_zero"),
+            models.CheckConstraint(condition=~Q(reason=""), name="adjustment_reason_not_empty"),
+            models.CheckConstraint(condition=Q(status__in=AdjustmentStatus.values), name="adjustment_status_valid"),
+            # The checker is never the maker, whatever the code above the database does.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("proposed_by")),
+                name="adjustment_approver_is_not_proposer",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=AdjustmentStatus.PROPOSED, decided_by__isnull=True, entry_id__isnull=True)
+                | Q(status=AdjustmentStatus.APPROVED, decided_by__isnull=False, entry_id__isnull=False)
+                | Q(status=AdjustmentStatus.REJECTED, decided_by__isnull=False, entry_id__isnull=True),
+                name="adjustment_status_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"adjustment of {self.amount} ({self.status})"

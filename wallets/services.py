@@ -15,10 +15,14 @@ from decimal import Decimal
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from clicknback import rawsql
-from clicknback.errors import AmountTooLarge
+from clicknback.actors import Actor
+from clicknback.audit import audit_record, initial_values
+from clicknback.errors import AmountTooLarge, DomainError, InvalidStateTransition, SelfApproval
+from clicknback.models import AuditAction
 from clicknback.money import CENT, MAX_INTEGER_DIGITS, ZERO, format_money
-from wallets.models import EntryType, Wallet, WalletEntry
+from wallets.models import Adjustment, AdjustmentStatus, EntryType, Wallet, WalletEntry
 
 
 def _wallet(field: str) -> str:
@@ -192,3 +196,63 @@ def _check_range(*, pending: Decimal, available: Decimal, paid: Decimal) -> None
 def _require_transaction() -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Wallet changes must run inside the caller's transaction.")
+
+
+def adjustment_propose(*, user_id: uuid.UUID, amount: Decimal, reason: str, proposed_by: User) -> Adjustment:
+    """The maker's half: a proposal, which moves no money until another finance member approves it."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Give a reason.", field="reason")
+    if amount == ZERO or amount != amount.quantize(CENT):
+        raise DomainError("The amount must be non-zero, with at most two decimals.", field="amount")
+    # Not durable: the admin's add form saves inside its own transaction, and a proposal moves no money.
+    with transaction.atomic():
+        adjustment = Adjustment.objects.create(user_id=user_id, amount=amount, reason=reason, proposed_by=proposed_by)
+        audit_record(
+            actor=Actor.for_user(proposed_by),
+            action=AuditAction.ADJUSTMENT_PROPOSED,
+            obj=adjustment,
+            changes=initial_values(adjustment, ("user_id", "amount", "reason", "status"))
+            | {"proposed_by": (None, proposed_by.email)},
+        )
+        return adjustment
+
+
+def adjustment_approve(*, adjustment_id: uuid.UUID, approver: User) -> tuple[Adjustment, bool]:
+    """The checker's half: a different person approves, and the amount is posted once as an
+    `adjustment` entry. Decided under the row's lock, from `proposed` only: two approvals at once post once; approving
+    an approved adjustment again changes nothing. Returns the adjustment and whether this call posted it."""
+    return _adjustment_decide(adjustment_id=adjustment_id, decider=approver, target=AdjustmentStatus.APPROVED)
+
+
+def adjustment_reject(*, adjustment_id: uuid.UUID, rejecter: User) -> tuple[Adjustment, bool]:
+    """A different finance member turns the proposal down; nothing is posted."""
+    return _adjustment_decide(adjustment_id=adjustment_id, decider=rejecter, target=AdjustmentStatus.REJECTED)
+
+
+def _adjustment_decide(*, adjustment_id: uuid.UUID, decider: User, target: AdjustmentStatus) -> tuple[Adjustment, bool]:
+    with transaction.atomic(durable=True):
+        adjustment = Adjustment.objects.select_for_update().select_related("proposed_by").get(pk=adjustment_id)
+        if adjustment.status == target:
+            return adjustment, False
+        if adjustment.status != AdjustmentStatus.PROPOSED:
+            raise InvalidStateTransition(f"This adjustment is already {adjustment.status}.")
+        if adjustment.proposed_by_id == decider.pk:
+            raise SelfApproval()
+        adjustment.status, adjustment.decided_by, adjustment.decided_at = target, decider, timezone.now()
+        changes = {"status": (AdjustmentStatus.PROPOSED, target), "decided_by": (None, decider.email)}
+        if target == AdjustmentStatus.APPROVED:
+            wallet = wallet_lock(user_id=adjustment.user_id)
+            entry = wallet_post(wallet=wallet, entry_type=EntryType.ADJUSTMENT, available=adjustment.amount)
+            adjustment.entry_id = entry.id
+            changes["entry"] = (None, f"#{entry.sequence}")
+        adjustment.save(update_fields=["status", "decided_by", "decided_at", "entry_id"])
+        audit_record(
+            actor=Actor.for_user(decider),
+            action=AuditAction.ADJUSTMENT_APPROVED
+            if target == AdjustmentStatus.APPROVED
+            else AuditAction.ADJUSTMENT_REJECTED,
+            obj=adjustment,
+            changes=changes | {"proposed_by": (adjustment.proposed_by.email, adjustment.proposed_by.email)},
+        )
+        return adjustment, True

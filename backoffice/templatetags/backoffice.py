@@ -1,10 +1,12 @@
-"""`{% backoffice_dashboard as dashboard %}`: the dashboard numbers for staff allowed to see them."""
+"""`{% backoffice_dashboard as dashboard %}`: the dashboard numbers for staff allowed to see them; the
+house style's `money` and `when` filters."""
 
 from __future__ import annotations
 
 from django import template
 
 from backoffice.dashboard import Dashboard, dashboard_data
+from clicknback.admin_format import money, when
 
 register = template.Library()
 
@@ -19,3 +21,7 @@ def backoffice_dashboard(context: template.Context) -> Dashboard | None:
     if not user.has_perms(DASHBOARD_PERMISSIONS):
         return None
     return dashboard_data()
+
+
+register.filter("money", money)
+register.filter("when", when)

@@ -29,14 +29,19 @@ def test_support_views_everything_and_reviews_fraud_but_processes_no_payout():
     assert {"purchases.view_purchase", "wallets.view_walletentry", "payouts.view_payout"} <= support
     assert "purchases.review_purchase" in support
     assert "payouts.process_payout" not in support
-    assert not {p for p in support if ".view_" not in p} - {"purchases.review_purchase"}
+    assert not {p for p in support if ".view_" not in p} - {"purchases.review_purchase", "backoffice.add_staffnote"}
 
 
 def test_finance_processes_payouts_but_reviews_no_fraud():
     finance = perms(FINANCE)
     assert {"payouts.process_payout", "payouts.view_payout", "wallets.view_wallet"} <= finance
     assert "purchases.review_purchase" not in finance
-    assert not {p for p in finance if ".view_" not in p} - {"payouts.process_payout"}
+    assert not {p for p in finance if ".view_" not in p} - {
+        "payouts.process_payout",
+        "backoffice.add_staffnote",
+        "wallets.add_adjustment",
+        "wallets.approve_adjustment",
+    }
 
 
 def test_sync_is_idempotent_and_restores_removed_permissions():

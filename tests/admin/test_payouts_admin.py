@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
 from clicknback.actors import Actor
+from clicknback.admin_format import money
 from payouts.models import Payout, PayoutStatus
 from payouts.services import payout_complete
 from payouts.tests.helpers import payout_entries
@@ -26,7 +27,7 @@ ALL = changelist("payouts_payout")
 
 
 def label(payout: Payout) -> str:
-    return f"Payout of {payout.amount} {payout.currency} to {payout.user.email} ({payout.pk})"
+    return f"Payout of {money(payout.amount, payout.currency)} to {payout.user.email} ({payout.pk})"
 
 
 def test_queue_lists_requested_payouts_oldest_first_with_the_users_balance(as_finance, user, make_payout):

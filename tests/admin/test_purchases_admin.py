@@ -63,7 +63,7 @@ def test_detail_shows_cashback_history_and_ledger_entries_read_only(as_support, 
     assert response.status_code == 200 and 'name="_save"' not in html
     assert "Returned" in html and "Cashback pending" in html and "Cashback reversed" in html
     assert html.count("<tr><td>") >= 2  # two ledger entries: credited, then taken back
-    assert "-10.00" in html
+    assert "-€10.00" in html
 
 
 def test_confirm_reports_done_already_done_and_refused(as_support, ingest, user):
