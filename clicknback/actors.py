@@ -35,3 +35,7 @@ class Actor:
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.label or self.id}"
+
+    def audit_fields(self) -> dict[str, str]:
+        """The `actor_kind`, `actor_id` and `actor_label` columns every audit table has."""
+        return {"actor_kind": str(self.kind), "actor_id": self.id, "actor_label": self.label[:254]}

@@ -24,9 +24,7 @@ def audit_record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record runs inside the transaction of the change it records.")
     return AuditLogEntry.objects.create(
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_label=actor.label,
+        **actor.audit_fields(),
         actor_user_id=actor.id if actor.kind in PEOPLE else None,
         action=action,
         content_type=ContentType.objects.get_for_model(obj),

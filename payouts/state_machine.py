@@ -53,9 +53,7 @@ def audit_event(
         payout=payout,
         from_status=from_status,
         to_status=payout.status,
-        actor_kind=str(actor.kind),
-        actor_id=actor.id,
-        actor_label=actor.label[:254],
+        **actor.audit_fields(),
         reason=reason[:500],
         created_at=now or timezone.now(),
     )
