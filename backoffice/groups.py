@@ -20,7 +20,18 @@ FINANCE = "finance"
 
 # Apps whose every model staff may look at (not auth internals, sessions or token blacklists);
 # `clicknback` holds the audit trail.
-VIEWABLE_APPS = ("clicknback", "accounts", "merchants", "offers", "purchases", "wallets", "payouts", "backoffice")
+VIEWABLE_APPS = (
+    "clicknback",
+    "accounts",
+    "merchants",
+    "offers",
+    "purchases",
+    "wallets",
+    "payouts",
+    "clicks",
+    "claims",
+    "backoffice",
+)
 
 GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
     SUPPORT: (REVIEW_PURCHASE,),

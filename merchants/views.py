@@ -8,11 +8,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import staff_may
 from clicknback.actors import Actor
 from clicknback.openapi import errors
 from clicknback.pagination import LimitOffsetPagination
 from merchants.models import MerchantStatus
-from merchants.permissions import MerchantPermissions
+from merchants.permissions import CHANGE_MERCHANT, MerchantPermissions
 from merchants.selectors import merchant_get, merchant_list
 from merchants.serializers import (
     MerchantCreateInputSerializer,
@@ -22,6 +23,12 @@ from merchants.serializers import (
 from merchants.services import merchant_create, merchant_update
 
 TAGS = ["merchants"]
+
+
+def render(merchant, request: Request, **kwargs) -> dict:
+    """A merchant (or a page of them, `many=True`); `tracking_url` only for staff who may change merchants."""
+    context = {"show_tracking_url": staff_may(request.user, CHANGE_MERCHANT)}
+    return MerchantOutputSerializer(merchant, context=context, **kwargs).data
 
 
 class MerchantListCreateView(APIView):
@@ -45,7 +52,7 @@ class MerchantListCreateView(APIView):
         merchants = merchant_list(user=request.user, filters=request.query_params)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(merchants, request, view=self)
-        return paginator.get_paginated_response(MerchantOutputSerializer(page, many=True).data)
+        return paginator.get_paginated_response(render(page, request, many=True))
 
     @extend_schema(
         tags=TAGS,
@@ -56,7 +63,7 @@ class MerchantListCreateView(APIView):
         serializer = MerchantCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         merchant = merchant_create(**serializer.validated_data, actor=Actor.for_user(request.user))
-        return Response(MerchantOutputSerializer(merchant).data, status=status.HTTP_201_CREATED)
+        return Response(render(merchant, request), status=status.HTTP_201_CREATED)
 
 
 class MerchantDetailView(APIView):
@@ -67,7 +74,7 @@ class MerchantDetailView(APIView):
         responses={200: MerchantOutputSerializer, **errors(404)},
     )
     def get(self, request: Request, merchant_id: uuid.UUID) -> Response:
-        return Response(MerchantOutputSerializer(merchant_get(merchant_id=merchant_id, user=request.user)).data)
+        return Response(render(merchant_get(merchant_id=merchant_id, user=request.user), request))
 
     @extend_schema(
         tags=TAGS,
@@ -79,4 +86,4 @@ class MerchantDetailView(APIView):
         serializer = MerchantUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         merchant = merchant_update(merchant=merchant, **serializer.validated_data, actor=Actor.for_user(request.user))
-        return Response(MerchantOutputSerializer(merchant).data)
+        return Response(render(merchant, request))

@@ -63,3 +63,26 @@ PAYOUT_FIELDS = {
     "created_at",
     "processed_at",
 }
+
+MERCHANT_ADMIN_FIELDS = MERCHANT_FIELDS | {"tracking_url"}  # staff who may change merchants
+
+CLICK_CREATED_FIELDS = {"click_id", "redirect_url", "expires_at"}
+
+CLICK_FIELDS = {"click_id", "user_id", "merchant_id", "offer_id", "created_at", "expires_at"}
+
+CLAIM_FIELDS = {
+    "id",
+    "merchant_id",
+    "merchant_name",
+    "order_reference",
+    "amount",
+    "purchased_at",
+    "click_id",
+    "click_verified",
+    "note",
+    "status",
+    "decision_reason",
+    "purchase_id",
+    "created_at",
+    "decided_at",
+}

@@ -14,7 +14,18 @@ from pathlib import Path
 
 from django.conf import settings
 
-APPS = ("accounts", "merchants", "offers", "purchases", "wallets", "payouts", "backoffice", "clicknback")
+APPS = (
+    "accounts",
+    "merchants",
+    "offers",
+    "purchases",
+    "wallets",
+    "payouts",
+    "clicks",
+    "claims",
+    "backoffice",
+    "clicknback",
+)
 DOMAIN_APPS = tuple(app for app in APPS if app not in ("backoffice", "clicknback"))
 
 # The core is the project package too, so it knows the apps by name (settings, urls), as strings.

@@ -1,0 +1,16 @@
+"""Admins narrow the clicks by merchant and user."""
+
+from __future__ import annotations
+
+import django_filters
+
+from clicks.models import Click
+
+
+class AdminClickFilter(django_filters.FilterSet):
+    merchant_id = django_filters.UUIDFilter(field_name="merchant_id")
+    user_id = django_filters.UUIDFilter(field_name="user_id")
+
+    class Meta:
+        model = Click
+        fields = ["merchant_id", "user_id"]
