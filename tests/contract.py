@@ -36,6 +36,8 @@ PURCHASE_FIELDS = {
     "created_at",
     "confirmed_at",
     "reversed_at",
+    "click_id",
+    "order_reference",
 }
 
 WALLET_ENTRY_FIELDS = {

@@ -35,6 +35,9 @@ CONTRACT_OPERATIONS = {
     "/payouts/{payout_id}": ["get"],
     "/payouts/{payout_id}/complete": ["post"],
     "/payouts/{payout_id}/fail": ["post"],
+    # api-v1-rewards.md
+    "/merchants/{merchant_id}/click": ["post"],
+    "/clicks": ["get"],
 }
 
 
