@@ -216,6 +216,13 @@ def partner_create(*, name: str, actor: Actor) -> Partner:
     return partner
 
 
+def partner_builtin(*, partner_id: uuid.UUID, name: str) -> Partner:
+    """A partner of our own (the claims desk books purchases as one), created on first use. Inactive:
+    its secret is never shown, and no request can sign as it."""
+    partner, _ = Partner.objects.get_or_create(pk=partner_id, defaults={"name": name, "active": False})
+    return partner
+
+
 @transaction.atomic
 def partner_rotate_secret(*, partner: Partner, actor: Actor) -> str:
     """Issue a new secret; signatures made with the old one stop verifying at once. The audit row says

@@ -1,6 +1,7 @@
 """The staff groups and exactly the permissions they hold, kept in code and applied after migrate.
 
-- support: views every business screen and reviews fraud (clear / confirm / reverse purchases).
+- support: views every business screen, reviews fraud (clear / confirm / reverse purchases) and
+  decides missing-cashback claims.
 - finance: views every business screen and processes payouts (complete / fail).
 Superusers can do everything. Anyone else with `is_staff` sees only what their own permissions allow.
 """
@@ -12,6 +13,7 @@ from typing import Any
 from django.apps import apps as global_apps
 from django.db.models import Q
 
+from claims.permissions import REVIEW_CLAIM
 from payouts.permissions import PROCESS_PAYOUT
 from purchases.permissions import REVIEW_PURCHASE
 
@@ -34,7 +36,7 @@ VIEWABLE_APPS = (
 )
 
 GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    SUPPORT: (REVIEW_PURCHASE,),
+    SUPPORT: (REVIEW_PURCHASE, REVIEW_CLAIM),
     FINANCE: (PROCESS_PAYOUT,),
 }
 

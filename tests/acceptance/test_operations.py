@@ -38,6 +38,10 @@ CONTRACT_OPERATIONS = {
     # api-v1-rewards.md
     "/merchants/{merchant_id}/click": ["post"],
     "/clicks": ["get"],
+    "/claims": ["get", "post"],
+    "/claims/{claim_id}": ["get"],
+    "/claims/{claim_id}/approve": ["post"],
+    "/claims/{claim_id}/reject": ["post"],
 }
 
 
