@@ -12,7 +12,9 @@ def support_staff() -> User:
     """A staff account holding what the support group holds for claims (view and review)."""
     staff = UserFactory(is_staff=True)
     staff.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="claims", codename__in=["view_claim", "review_claim"])
+        Permission.objects.filter(
+            content_type__app_label="claims", codename__in=["view_claim", "view_openclaim", "review_claim"]
+        )
     )
     return staff
 
