@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -24,12 +24,15 @@ def client_fingerprint(*, address: str, user_agent: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
-def click_create(*, user: User, merchant_id: uuid.UUID, address: str, user_agent: str) -> tuple[Click, str]:
+def click_create(
+    *, user: User, merchant_id: uuid.UUID, address: str, user_agent: str, now: datetime | None = None
+) -> tuple[Click, str]:
     """Record a click at the merchant's offer valid today; returns it and where to send the user
-    (the merchant's tracking URL with the click's id in it). OFFER_NOT_AVAILABLE without one."""
+    (the merchant's tracking URL with the click's id in it). OFFER_NOT_AVAILABLE without one.
+    `now` is for the demo data, which needs clicks made days ago."""
     with transaction.atomic(durable=True):
         offer = click_target(merchant_id=merchant_id)
-        now = timezone.now()
+        now = now or timezone.now()
         click = Click(
             user=user,
             merchant=offer.merchant,
