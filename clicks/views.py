@@ -32,7 +32,7 @@ class MerchantClickView(APIView):
         description="Records a click and answers where to send the user. The merchant must be active, with an "
         "offer valid today and a tracking URL; else 422 OFFER_NOT_AVAILABLE. One INSERT.",
         request=None,
-        responses={201: ClickCreatedSerializer, **errors(403, e422="OFFER_NOT_AVAILABLE")},
+        responses={201: ClickCreatedSerializer, **errors(403, 404, e422="OFFER_NOT_AVAILABLE")},
     )
     def post(self, request: Request, merchant_id: uuid.UUID) -> Response:
         click, redirect_url = click_create(

@@ -17,19 +17,19 @@ class MerchantOutputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=MerchantStatus.choices)
     confirmation_days = serializers.IntegerField()
     created_at = serializers.DateTimeField()
-    tracking_url = serializers.SerializerMethodField(
-        help_text="Only for staff who may change merchants; absent for everyone else."
+    # Not required in the schema: only staff who may change merchants get it.
+    tracking_url = serializers.CharField(
+        required=False, allow_null=True, help_text="Only for staff who may change merchants; absent for everyone else."
     )
 
     def get_website(self, merchant: Merchant) -> str | None:
         return merchant.website or None
 
-    def get_tracking_url(self, merchant: Merchant) -> str | None:
-        return merchant.tracking_url or None
-
     def to_representation(self, instance: Merchant) -> dict:
         data = super().to_representation(instance)
-        if not self.context.get("show_tracking_url"):
+        if self.context.get("show_tracking_url"):
+            data["tracking_url"] = instance.tracking_url or None
+        else:
             del data["tracking_url"]
         return data
 

@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from accounts.authentication import signature_header
 from accounts.tests.factories import AdminFactory, PartnerFactory, UserFactory
 from accounts.tokens import ClickNBackRefreshToken
+from claims.tests.factories import ClaimFactory
 from clicknback.actors import Actor
 from clicknback.wsgi import application
 from payouts.services import payout_request
@@ -137,6 +138,7 @@ def world(in_process_requests: None) -> dict[str, Any]:
             "offer_id": str(offer.id),
             "purchase_id": str(purchase.id),
             "payout_id": str(payout.id),
+            "claim_id": str(ClaimFactory(user=user, merchant=offer.merchant).id),
         },
     }
 
