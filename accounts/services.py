@@ -221,6 +221,13 @@ def partner_create(*, name: str, actor: Actor) -> Partner:
     return partner
 
 
+def partner_builtin(*, partner_id: uuid.UUID, name: str) -> Partner:
+    """A partner of our own (the claims desk books purchases as one), created on first use. Inactive:
+    its secret is never shown, and no request can sign as it."""
+    partner, _ = Partner.objects.get_or_create(pk=partner_id, defaults={"name": name, "active": False})
+    return partner
+
+
 @transaction.atomic
 def partner_rename(*, partner: Partner, name: str, actor: Actor) -> bool:
     """Give the partner another name (its key and secret stay). Returns whether the name changed."""

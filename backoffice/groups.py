@@ -1,6 +1,7 @@
 """The staff groups and exactly the permissions they hold, kept in code and applied after migrate.
 
-- support: views every business screen and reviews fraud (clear / confirm / reverse purchases).
+- support: views every business screen, reviews fraud (clear / confirm / reverse purchases) and
+  decides missing-cashback claims.
 - finance: views every business screen and processes payouts (complete / fail).
   Finance also proposes manual adjustments and approves those another member proposed.
 Both may add notes on a customer's page.
@@ -14,6 +15,7 @@ from typing import Any
 from django.apps import apps as global_apps
 from django.db.models import Q
 
+from claims.permissions import REVIEW_CLAIM
 from payouts.permissions import PROCESS_PAYOUT
 from purchases.permissions import REVIEW_PURCHASE
 from wallets.permissions import APPROVE_ADJUSTMENT, PROPOSE_ADJUSTMENT
@@ -32,12 +34,14 @@ VIEWABLE_APPS = (
     "purchases",
     "wallets",
     "payouts",
+    "clicks",
+    "claims",
     "backoffice",
     "loyalty",
 )
 
 GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    SUPPORT: (REVIEW_PURCHASE, ADD_STAFF_NOTE),
+    SUPPORT: (REVIEW_PURCHASE, REVIEW_CLAIM, ADD_STAFF_NOTE),
     FINANCE: (PROCESS_PAYOUT, ADD_STAFF_NOTE, PROPOSE_ADJUSTMENT, APPROVE_ADJUSTMENT),
 }
 

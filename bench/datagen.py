@@ -42,7 +42,9 @@ DAY = 86_400.0
 # column makes the generator fail loudly instead of the COPY failing obscurely.
 COLUMNS = {
     "accounts_user": ["id", "password", "last_login", "is_superuser", "email", "is_active", "is_staff", "created_at"],
-    "merchants_merchant": ["id", "name", "website", "status", "confirmation_days", "created_at", "updated_at"],
+    "merchants_merchant": [
+        "id", "name", "website", "status", "confirmation_days", "tracking_url", "created_at", "updated_at",
+    ],
     "offers_offer": [
         "id", "merchant_id", "cashback_type", "cashback_value", "starts_on", "ends_on", "monthly_cap_per_user",
         "min_purchase_amount", "max_cashback_per_purchase", "status", "created_at", "updated_at",
@@ -51,6 +53,7 @@ COLUMNS = {
         "id", "external_id", "partner_id", "user_id", "merchant_id", "offer_id", "amount", "currency", "status",
         "cashback_amount", "cashback_status", "flagged", "flag_reasons", "settlement_requested", "purchased_at",
         "created_at", "confirmed_at", "reversed_at", "reversal_reason", "tier_at_ingestion_id", "points_multiplier",
+        "click_id", "order_reference",
     ],
     "purchases_purchaseevent": [
         "purchase_id", "action", "from_status", "to_status", "actor_kind", "actor_id", "actor_label", "reason",
@@ -204,6 +207,7 @@ def _reference_data(
             f"https://shop{i}.bench.example",
             "active",
             CONFIRMATION_DAYS,
+            f"https://shop{i}.bench.example/go?c={{click_id}}",
             created,
             created,
         )
@@ -287,7 +291,7 @@ def _user_history(
             _row(
                 purchase_id, f"bench-{purchase_id.hex}", PARTNER_ID, user_id, merchant_uuid(merchant),
                 offer_uuid(merchant), _money(amount), "EUR", status, _money(cashback), cashback_status, "f", "{}",
-                "f", _ts(purchased), _ts(created), confirmed, reversed_, reason, r"\N", "1.00",
+                "f", _ts(purchased), _ts(created), confirmed, reversed_, reason, r"\N", "1.00", r"\N", r"\N",
             )
         )  # fmt: skip
     _ledger(tables, wallet_id, user_id, moves, opened=now_epoch - HISTORY_DAYS * DAY)

@@ -68,6 +68,9 @@ InsufficientBalance = _error(
 InsufficientPoints = _error(
     "InsufficientPoints", 409, "INSUFFICIENT_POINTS", "The points balance does not cover this redemption."
 )
+ClaimDuplicate = _error(
+    "ClaimDuplicate", 409, "CLAIM_DUPLICATE", "This order already has a purchase or an open or approved claim."
+)
 IdempotencyKeyReused = _error(
     "IdempotencyKeyReused", 409, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another request."
 )
@@ -89,6 +92,14 @@ OfferNotAvailable = _error(
 UnsupportedCurrency = _error("UnsupportedCurrency", 422, "UNSUPPORTED_CURRENCY", "This currency is not supported.")
 BelowMinimumPayout = _error(
     "BelowMinimumPayout", 422, "BELOW_MINIMUM_PAYOUT", "The amount is below the minimum payout."
+)
+ClickNotFound = _error("ClickNotFound", 422, "CLICK_NOT_FOUND", "No such click.")
+ClickExpired = _error("ClickExpired", 422, "CLICK_EXPIRED", "The purchase is outside the click's attribution window.")
+ClickMerchantMismatch = _error(
+    "ClickMerchantMismatch", 422, "CLICK_MERCHANT_MISMATCH", "The click was made at another merchant."
+)
+ClaimOutOfWindow = _error(
+    "ClaimOutOfWindow", 422, "CLAIM_OUT_OF_WINDOW", "A claim is for a purchase made within the claim window."
 )
 # A purchase above MAX_PURCHASE_AMOUNT, or any movement that would take a wallet out of its range.
 AmountTooLarge = _error("AmountTooLarge", 422, "AMOUNT_TOO_LARGE", "The amount is too large.")

@@ -23,8 +23,10 @@ class LimitOffsetPagination(DRFLimitOffsetPagination):
 class PaginatedListMixin:
     pagination_class = LimitOffsetPagination
 
-    def paginated(self, request: Request, rows: QuerySet, serializer_class: type[Serializer]) -> Response:
+    def paginated(
+        self, request: Request, rows: QuerySet, serializer_class: type[Serializer], *, context: dict | None = None
+    ) -> Response:
         """One page of `rows`, each rendered by `serializer_class`, in the page envelope."""
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response(serializer_class(page, many=True).data)
+        return paginator.get_paginated_response(serializer_class(page, many=True, context=context or {}).data)

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "events",
     "notifications",
     "chain",
+    "clicks",
+    "claims",
     "backoffice",
 ]
 
@@ -172,6 +174,12 @@ MAX_PURCHASE_AMOUNT = env_decimal("MAX_PURCHASE_AMOUNT", "100000.00")
 # A purchase is never confirmed by the job sooner than this after it was reported, however old
 # its date: a backdated report still leaves staff time to review it.
 MIN_PENDING_HOURS = int(os.environ.get("MIN_PENDING_HOURS", "24"))
+# The attribution window: a purchase reported with a click id counts up to this long after the click.
+CLICK_TTL_DAYS = int(os.environ.get("CLICK_TTL_DAYS", "30"))
+# A missing-cashback claim is filed for a purchase made between these many days ago (inclusive):
+# not before the network has had time to report it, not after it could still be checked.
+CLAIM_MIN_AGE_DAYS = int(os.environ.get("CLAIM_MIN_AGE_DAYS", "7"))
+CLAIM_MAX_AGE_DAYS = int(os.environ.get("CLAIM_MAX_AGE_DAYS", "90"))
 LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10/m")
 ADMIN_LOGIN_RATE_LIMIT = os.environ.get("ADMIN_LOGIN_RATE_LIMIT", "10/m")
 REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10/h")

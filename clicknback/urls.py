@@ -15,6 +15,8 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("merchants.urls")),
     path("", include("offers.urls")),
+    path("", include("clicks.urls")),
+    path("", include("claims.urls")),
     path("", include("purchases.urls")),
     path("", include("wallets.urls")),
     path("", include("payouts.urls")),

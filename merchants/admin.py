@@ -31,8 +31,8 @@ class MerchantAdmin(AuditTrailMixin, ServiceBackedAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Merchant | None = None) -> list[str]:
         if obj is None:  # created active, like through the API
-            return ["name", "website", "confirmation_days"]
-        return ["name", "website", "status", "confirmation_days", "created_at", "updated_at"]
+            return ["name", "website", "confirmation_days", "tracking_url"]
+        return ["name", "website", "status", "confirmation_days", "tracking_url", "created_at", "updated_at"]
 
     def save_model(self, request: HttpRequest, obj: Merchant, form: Any, change: bool) -> None:
         actor = Actor.for_user(request.user)
@@ -42,7 +42,11 @@ class MerchantAdmin(AuditTrailMixin, ServiceBackedAdmin):
             merchant_update(merchant=obj, actor=actor, **changes)
             return
         created = merchant_create(
-            name=data["name"], website=data["website"], confirmation_days=data["confirmation_days"], actor=actor
+            name=data["name"],
+            website=data["website"],
+            confirmation_days=data["confirmation_days"],
+            tracking_url=data["tracking_url"],
+            actor=actor,
         )
         obj.pk, obj.created_at = created.pk, created.created_at
         obj._state.adding = False

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.validators import MaxValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+CLICK_ID_PLACEHOLDER = "{click_id}"
+
+
+def validate_tracking_url(value: str) -> None:
+    """An `https` address with `{click_id}` in it, where a click sends the user."""
+    URLValidator(schemes=["https"], message="Enter a valid https URL.")(value.replace(CLICK_ID_PLACEHOLDER, "x"))
+    if CLICK_ID_PLACEHOLDER not in value:
+        raise ValidationError(f"Must contain {CLICK_ID_PLACEHOLDER}.")
 
 
 class MerchantStatus(models.TextChoices):
@@ -23,6 +33,8 @@ class Merchant(models.Model):
     status = models.CharField(max_length=16, choices=MerchantStatus.choices, default=MerchantStatus.ACTIVE)
     # Settlement delay: how long a purchase stays pending before it may be confirmed automatically.
     confirmation_days = models.PositiveSmallIntegerField(default=30, validators=[MaxValueValidator(365)])
+    # Where a click sends the user (admins only): `{click_id}` is replaced by the click's id.
+    tracking_url = models.CharField(max_length=500, blank=True, default="", validators=[validate_tracking_url])
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from rest_framework.exceptions import ValidationError
 
 from clicknback.actors import Actor
 from clicknback.audit import apply_changes, audit_record, initial_values
@@ -12,10 +14,10 @@ from clicknback.errors import MerchantNameTaken
 from clicknback.events import record_event
 from clicknback.integrity import violated_constraint
 from clicknback.models import AuditAction
-from merchants.models import Merchant, MerchantStatus
+from merchants.models import Merchant, MerchantStatus, validate_tracking_url
 
 NAME_CONSTRAINT = "merchant_name_ci_unique"
-UPDATABLE_FIELDS = frozenset({"name", "website", "status", "confirmation_days"})
+UPDATABLE_FIELDS = frozenset({"name", "website", "status", "confirmation_days", "tracking_url"})
 # An update that changes the status is recorded as what it does to the merchant.
 STATUS_ACTIONS = {
     MerchantStatus.ACTIVE: AuditAction.MERCHANT_ACTIVATED,
@@ -34,9 +36,23 @@ def _save(merchant: Merchant, **kwargs: Any) -> None:
         raise
 
 
+def _check_tracking_url(tracking_url: str) -> None:
+    """Every caller, not only the API's serializer and the admin's form, gets the rule."""
+    if tracking_url:
+        try:
+            validate_tracking_url(tracking_url)
+        except DjangoValidationError as exc:
+            raise ValidationError({"tracking_url": exc.messages}) from exc
+
+
 @transaction.atomic
-def merchant_create(*, name: str, website: str = "", confirmation_days: int = 30, actor: Actor) -> Merchant:
-    merchant = Merchant(name=name.strip(), website=website or "", confirmation_days=confirmation_days)
+def merchant_create(
+    *, name: str, website: str = "", confirmation_days: int = 30, tracking_url: str = "", actor: Actor
+) -> Merchant:
+    _check_tracking_url(tracking_url)
+    merchant = Merchant(
+        name=name.strip(), website=website or "", confirmation_days=confirmation_days, tracking_url=tracking_url
+    )
     _save(merchant, force_insert=True)
     audit_record(
         actor=actor,
@@ -50,7 +66,8 @@ def merchant_create(*, name: str, website: str = "", confirmation_days: int = 30
 
 @transaction.atomic
 def merchant_update(*, merchant: Merchant, actor: Actor, **changes: Any) -> Merchant:
-    """Apply `changes` (any of name, website, status, confirmation_days) to the locked row."""
+    """Apply `changes` (any of name, website, status, confirmation_days, tracking_url) to the locked row."""
+    _check_tracking_url(changes.get("tracking_url", ""))
     if "name" in changes:
         changes["name"] = changes["name"].strip()
     if "website" in changes:

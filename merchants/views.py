@@ -8,11 +8,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import staff_may
 from clicknback.actors import Actor
 from clicknback.openapi import errors
 from clicknback.pagination import PaginatedListMixin
 from merchants.models import MerchantStatus
-from merchants.permissions import MerchantPermissions
+from merchants.permissions import CHANGE_MERCHANT, MerchantPermissions
 from merchants.selectors import merchant_get, merchant_list
 from merchants.serializers import (
     MerchantCreateInputSerializer,
@@ -22,6 +23,15 @@ from merchants.serializers import (
 from merchants.services import merchant_create, merchant_update
 
 TAGS = ["merchants"]
+
+
+def output_context(request: Request) -> dict:
+    """`tracking_url` is shown only to staff who may change merchants."""
+    return {"show_tracking_url": staff_may(request.user, CHANGE_MERCHANT)}
+
+
+def render(merchant, request: Request) -> dict:
+    return MerchantOutputSerializer(merchant, context=output_context(request)).data
 
 
 class MerchantListCreateView(PaginatedListMixin, APIView):
@@ -42,7 +52,7 @@ class MerchantListCreateView(PaginatedListMixin, APIView):
     )
     def get(self, request: Request) -> Response:
         merchants = merchant_list(user=request.user, filters=request.query_params)
-        return self.paginated(request, merchants, MerchantOutputSerializer)
+        return self.paginated(request, merchants, MerchantOutputSerializer, context=output_context(request))
 
     @extend_schema(
         tags=TAGS,
@@ -53,7 +63,7 @@ class MerchantListCreateView(PaginatedListMixin, APIView):
         serializer = MerchantCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         merchant = merchant_create(**serializer.validated_data, actor=Actor.for_user(request.user))
-        return Response(MerchantOutputSerializer(merchant).data, status=status.HTTP_201_CREATED)
+        return Response(render(merchant, request), status=status.HTTP_201_CREATED)
 
 
 class MerchantDetailView(APIView):
@@ -64,7 +74,7 @@ class MerchantDetailView(APIView):
         responses={200: MerchantOutputSerializer, **errors(404)},
     )
     def get(self, request: Request, merchant_id: uuid.UUID) -> Response:
-        return Response(MerchantOutputSerializer(merchant_get(user=request.user, merchant_id=merchant_id)).data)
+        return Response(render(merchant_get(user=request.user, merchant_id=merchant_id), request))
 
     @extend_schema(
         tags=TAGS,
@@ -76,4 +86,4 @@ class MerchantDetailView(APIView):
         serializer = MerchantUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         merchant = merchant_update(merchant=merchant, **serializer.validated_data, actor=Actor.for_user(request.user))
-        return Response(MerchantOutputSerializer(merchant).data)
+        return Response(render(merchant, request))

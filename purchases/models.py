@@ -82,6 +82,10 @@ class Purchase(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     reversed_at = models.DateTimeField(null=True, blank=True)
     reversal_reason = models.CharField(max_length=500, blank=True, default="")
+    # The click the partner reported the sale with (the user was then taken from it).
+    click = models.ForeignKey("clicks.Click", on_delete=models.PROTECT, null=True, blank=True, related_name="purchases")
+    # The merchant's order number: one order is rewarded once (with the claims of that order).
+    order_reference = models.CharField(max_length=128, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -104,6 +108,13 @@ class Purchase(models.Model):
                 condition=Q(flagged=False) | Q(flag_reasons__len__gt=0), name="purchase_flag_has_reason"
             ),
             models.CheckConstraint(condition=~Q(external_id=""), name="purchase_external_id_not_empty"),
+            # One order, one reward: a reversed purchase frees its order for a new report or a claim.
+            models.UniqueConstraint(
+                fields=["merchant", "order_reference"],
+                condition=Q(order_reference__isnull=False) & ~Q(status=PurchaseStatus.REVERSED),
+                name="purchase_merchant_order_unique",
+            ),
+            models.CheckConstraint(condition=~Q(order_reference=""), name="purchase_order_reference_not_empty"),
         ]
         indexes = [
             # A user's purchases, newest first (GET /purchases for a user).

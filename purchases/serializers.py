@@ -9,12 +9,15 @@ from rest_framework import serializers
 from clicknback.dates import SupportedDateTimeField
 from clicknback.money import MoneyField
 from clicknback.representation import datetime_text, money_text, optional, uuid_text
+from clicks.models import CLICK_ID_MAX_LENGTH
 from purchases.models import Purchase
+
+ORDER_REFERENCE_MAX = Purchase._meta.get_field("order_reference").max_length
 
 EVENT_CREATED = "purchase.created"
 EVENT_CONFIRMED = "purchase.confirmed"
 EVENT_REVERSED = "purchase.reversed"
-CREATED_FIELDS = ("user_id", "merchant_id", "amount", "currency")
+CREATED_FIELDS = ("merchant_id", "amount", "currency")
 
 
 class PurchaseOutputSerializer(serializers.ModelSerializer):
@@ -25,6 +28,7 @@ class PurchaseOutputSerializer(serializers.ModelSerializer):
     amount = MoneyField(read_only=True)
     cashback_amount = MoneyField(read_only=True)
     flag_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+    click_id = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta:
         model = Purchase
@@ -46,6 +50,8 @@ class PurchaseOutputSerializer(serializers.ModelSerializer):
             "created_at",
             "confirmed_at",
             "reversed_at",
+            "click_id",
+            "order_reference",
         ]
         read_only_fields = fields
 
@@ -75,6 +81,8 @@ def purchase_data(purchase: Purchase) -> dict[str, Any]:
         "created_at": datetime_text(purchase.created_at),
         "confirmed_at": optional(datetime_text, purchase.confirmed_at),
         "reversed_at": optional(datetime_text, purchase.reversed_at),
+        "click_id": optional(str, purchase.click_id),
+        "order_reference": optional(str, purchase.order_reference),
     }
 
 
@@ -83,7 +91,17 @@ class WebhookInputSerializer(serializers.Serializer):
 
     event = serializers.ChoiceField(choices=[EVENT_CREATED, EVENT_CONFIRMED, EVENT_REVERSED])
     external_id = serializers.CharField(min_length=1, max_length=128, trim_whitespace=False)
-    user_id = serializers.UUIDField(required=False, help_text="purchase.created only.")
+    user_id = serializers.UUIDField(required=False, help_text="purchase.created only; or `click_id`, not both.")
+    click_id = serializers.CharField(
+        required=False,
+        max_length=CLICK_ID_MAX_LENGTH,
+        help_text="purchase.created only: the click the sale came from (its user earns); or `user_id`, not both.",
+    )
+    order_reference = serializers.CharField(
+        required=False,
+        max_length=ORDER_REFERENCE_MAX,
+        help_text="purchase.created only: the merchant's order number; one order is rewarded once.",
+    )
     merchant_id = serializers.UUIDField(required=False, help_text="purchase.created only.")
     amount = MoneyField(required=False, help_text="purchase.created only.")
     currency = serializers.CharField(
@@ -99,8 +117,12 @@ class WebhookInputSerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["event"] == EVENT_CREATED:
             missing = {name: ["This field is required."] for name in CREATED_FIELDS if name not in attrs}
+            if "user_id" not in attrs and "click_id" not in attrs:
+                missing["user_id"] = ["This field is required, unless click_id is given."]
             if missing:
                 raise serializers.ValidationError(missing)
+            if "user_id" in attrs and "click_id" in attrs:
+                raise serializers.ValidationError({"click_id": ["Give user_id or click_id, not both."]})
         return attrs
 
 

@@ -8,6 +8,7 @@ ingestions, so the monthly cap and the velocity count read under it cannot be ra
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -22,6 +23,9 @@ from clicknback import rawsql
 from clicknback.actors import Actor, ActorKind
 from clicknback.errors import (
     AmountTooLarge,
+    ClickExpired,
+    ClickMerchantMismatch,
+    ClickNotFound,
     DuplicatePurchase,
     MerchantNotEligible,
     NotFound,
@@ -31,6 +35,8 @@ from clicknback.errors import (
 )
 from clicknback.integrity import violated_constraint
 from clicknback.money import decimal_setting, format_money
+from clicks.models import Click
+from clicks.selectors import click_find
 from events import outbox
 from events.models import OutboxEvent
 from loyalty.selectors import tier_at_ingestion
@@ -52,50 +58,92 @@ from wallets.models import EntryType
 from wallets.services import wallet_lock, wallet_post, wallet_post_many, wallets_lock
 
 EXTERNAL_ID_CONSTRAINT = "purchase_partner_external_id_unique"
+ORDER_CONSTRAINT = "purchase_merchant_order_unique"
 
 
 def purchase_ingest(
     *,
     partner: Partner,
     external_id: str,
-    user_id: uuid.UUID,
     merchant_id: uuid.UUID,
     amount: Decimal,
     currency: str,
+    user_id: uuid.UUID | None = None,
+    click_id: str | None = None,
     purchased_at: datetime | None = None,
+    order_reference: str | None = None,
+    then: Callable[[Purchase], None] | None = None,
     actor: Actor,
 ) -> Purchase:
     """Store a reported purchase and put its cashback in the user's pending balance.
+
+    The user is given, or is the one who made the click `click_id` (then the purchase must be at
+    that click's merchant, within its window). `then(purchase)` runs inside the ingestion's
+    transaction once the purchase is stored: a caller's own record (a claim's approval) commits
+    or rolls back with it.
 
     Refusals store nothing. An `external_id` this partner already reported is `DuplicatePurchase`
     (with the partner's existing id) whatever the timing: the unique (external_id, partner)
     constraint decides, and its violation is caught once the transaction has rolled back, so
     concurrent duplicates never surface as a 500. Other partners' ids are none of its business.
+    An `order_reference` of the merchant that a non-reversed purchase already holds (a partner's
+    or an approved claim's) is `DuplicatePurchase` with that purchase's id, the same way.
     """
     now = timezone.now()
     purchased_at = purchased_at or now
     if purchased_at > now:
         raise ValidationError({"purchased_at": ["Must not be in the future."]})
+    if (user_id is None) == (click_id is None):
+        raise ValidationError({"non_field_errors": ["Give exactly one of user_id and click_id."]})
     if currency.upper() != settings.PLATFORM_CURRENCY:
         raise UnsupportedCurrency(f"Only {settings.PLATFORM_CURRENCY} is supported.", currency=currency)
     _check_amount(amount)
+    click = (
+        None if click_id is None else _attributed_click(click_id, merchant_id=merchant_id, purchased_at=purchased_at)
+    )
     try:
         with transaction.atomic(durable=True):
             purchase = _ingest(
                 partner=partner,
                 external_id=external_id,
-                user_id=user_id,
+                user_id=click.user_id if click else user_id,
                 merchant_id=merchant_id,
                 amount=amount,
                 purchased_at=purchased_at,
+                click=click,
+                order_reference=order_reference,
                 actor=actor,
             )
+            if then is not None:
+                then(purchase)
     except IntegrityError as exc:
-        if violated_constraint(exc) != EXTERNAL_ID_CONSTRAINT:
+        constraint = violated_constraint(exc)
+        if constraint == EXTERNAL_ID_CONSTRAINT:
+            existing = Purchase.objects.filter(partner=partner, external_id=external_id)
+        elif constraint == ORDER_CONSTRAINT:
+            existing = Purchase.objects.filter(merchant_id=merchant_id, order_reference=order_reference).exclude(
+                status=PurchaseStatus.REVERSED
+            )
+        else:
             raise
-        existing = Purchase.objects.filter(partner=partner, external_id=external_id).values_list("id", flat=True).get()
-        raise DuplicatePurchase(purchase_id=str(existing)) from exc
+        existing_id = existing.values_list("id", flat=True).first()  # None if reversed since: still a duplicate
+        raise DuplicatePurchase(purchase_id=str(existing_id) if existing_id else None) from exc
     return purchase
+
+
+def _attributed_click(click_id: str, *, merchant_id: uuid.UUID, purchased_at: datetime) -> Click:
+    """The click a partner reported the sale with, if it attributes a purchase at `merchant_id` made at
+    `purchased_at`; CLICK_NOT_FOUND, CLICK_EXPIRED or CLICK_MERCHANT_MISMATCH otherwise."""
+    click = click_find(click_id=click_id)
+    if click is None:
+        raise ClickNotFound(click_id=click_id)
+    if not click.covers(purchased_at):
+        raise ClickExpired(
+            click_id=click_id, clicked_at=click.created_at.isoformat(), expires_at=click.expires_at.isoformat()
+        )
+    if click.merchant_id != merchant_id:
+        raise ClickMerchantMismatch(click_id=click_id)
+    return click
 
 
 def _check_amount(amount: Decimal) -> None:
@@ -114,6 +162,8 @@ def _ingest(
     merchant_id: uuid.UUID,
     amount: Decimal,
     purchased_at: datetime,
+    click: Click | None,
+    order_reference: str | None,
     actor: Actor,
 ) -> Purchase:
     utc_time = purchased_at.astimezone(UTC)
@@ -152,6 +202,8 @@ def _ingest(
         purchased_at=purchased_at,
         tier_at_ingestion=tier,
         points_multiplier=tier.points_multiplier,
+        click=click,
+        order_reference=order_reference,
     )
     created = outbox.pending(
         "purchase.created",

@@ -35,12 +35,19 @@ _WEBHOOK_DESCRIPTION = """Partners report purchases here, signed (`X-Partner-Key
 
 | event | fields | success |
 |---|---|---|
-| `purchase.created` | `external_id`, `user_id`, `merchant_id`, `amount`, `currency`, `purchased_at?` | 201 |
+| `purchase.created` | `external_id`, `user_id` or `click_id`, `merchant_id`, `amount`, `currency`, \
+`purchased_at?`, `order_reference?` | 201 |
 | `purchase.confirmed` | `external_id` | 200 |
 | `purchase.reversed` | `external_id`, `reason?` | 200 |
 
 A repeated transition answers 200 with nothing changed. A flagged purchase stays `pending` on
-`purchase.confirmed` until staff clear the flag."""
+`purchase.confirmed` until staff clear the flag.
+
+With `click_id` (instead of `user_id`), the user who made the click earns: an unknown click is
+`CLICK_NOT_FOUND`, a purchase more than 5 minutes before the click or after its window
+(`CLICK_TTL_DAYS`) `CLICK_EXPIRED`, a click at another merchant `CLICK_MERCHANT_MISMATCH` (in that
+order). An `order_reference` the merchant already has a non-reversed purchase for (a partner's, or
+an approved claim's) is `409 DUPLICATE_PURCHASE` with `details.purchase_id`."""
 
 
 # Answers to an authenticated partner that refuse its event (401 and 429 are not about the event).
@@ -67,7 +74,7 @@ class PurchaseWebhookView(APIView):
                 e409="DUPLICATE_PURCHASE, INVALID_STATE_TRANSITION",
                 e422=(
                     "USER_NOT_ELIGIBLE, MERCHANT_NOT_ELIGIBLE, OFFER_NOT_AVAILABLE, UNSUPPORTED_CURRENCY, "
-                    "AMOUNT_TOO_LARGE"
+                    "AMOUNT_TOO_LARGE, CLICK_NOT_FOUND, CLICK_EXPIRED, CLICK_MERCHANT_MISMATCH"
                 ),
             ),
         },
@@ -103,11 +110,13 @@ class PurchaseWebhookView(APIView):
             purchase = purchase_ingest(
                 partner=partner,
                 external_id=data["external_id"],
-                user_id=data["user_id"],
+                user_id=data.get("user_id"),
+                click_id=data.get("click_id"),
                 merchant_id=data["merchant_id"],
                 amount=data["amount"],
                 currency=data["currency"],
                 purchased_at=data.get("purchased_at"),
+                order_reference=data.get("order_reference"),
                 actor=actor,
             )
             return Response(purchase_data(purchase), status=status.HTTP_201_CREATED)

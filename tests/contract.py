@@ -36,6 +36,8 @@ PURCHASE_FIELDS = {
     "created_at",
     "confirmed_at",
     "reversed_at",
+    "click_id",
+    "order_reference",
 }
 
 WALLET_ENTRY_FIELDS = {
@@ -105,3 +107,26 @@ CHAIN_ADDRESS_FIELDS = {"address", "verified_at", "payout_preference"}
 CHAIN_CHALLENGE_FIELDS = {"message", "expires_at"}
 
 TOKEN_WALLET_FIELDS = {"address", "token_address", "chain_id", "onchain_balance", "minted_total", "pending_mints"}
+
+MERCHANT_ADMIN_FIELDS = MERCHANT_FIELDS | {"tracking_url"}  # staff who may change merchants
+
+CLICK_CREATED_FIELDS = {"click_id", "redirect_url", "expires_at"}
+
+CLICK_FIELDS = {"click_id", "user_id", "merchant_id", "offer_id", "created_at", "expires_at"}
+
+CLAIM_FIELDS = {
+    "id",
+    "merchant_id",
+    "merchant_name",
+    "order_reference",
+    "amount",
+    "purchased_at",
+    "click_id",
+    "click_verified",
+    "note",
+    "status",
+    "decision_reason",
+    "purchase_id",
+    "created_at",
+    "decided_at",
+}

@@ -13,7 +13,8 @@ def test_create_answers_201_with_the_merchant_and_defaults(admin_client):
     response = admin_client.post(f"{API}/merchants", {"name": "Zalando"}, format="json")
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "name", "website", "status", "confirmation_days", "created_at"}
+    # Admins also see `tracking_url` (api-v1-rewards.md, "Clicks and attribution").
+    assert set(body) == {"id", "name", "website", "status", "confirmation_days", "created_at", "tracking_url"}
     assert (body["name"], body["status"], body["confirmation_days"]) == ("Zalando", "active", 30)
 
 

@@ -47,6 +47,13 @@ CONTRACT_OPERATIONS = {
     "/me/chain-address": ["delete", "get", "patch", "put"],
     "/me/chain-address/challenge": ["post"],
     "/wallet/token": ["get"],
+    # api-v1-rewards.md
+    "/merchants/{merchant_id}/click": ["post"],
+    "/clicks": ["get"],
+    "/claims": ["get", "post"],
+    "/claims/{claim_id}": ["get"],
+    "/claims/{claim_id}/approve": ["post"],
+    "/claims/{claim_id}/reject": ["post"],
 }
 
 

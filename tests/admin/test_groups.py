@@ -24,18 +24,24 @@ def perms(group: str) -> set[str]:
     }
 
 
-def test_support_views_everything_and_reviews_fraud_but_processes_no_payout():
+def test_support_views_everything_reviews_fraud_and_claims_but_processes_no_payout():
     support = perms(SUPPORT)
     assert {"purchases.view_purchase", "wallets.view_walletentry", "payouts.view_payout"} <= support
-    assert "purchases.review_purchase" in support
+    assert {"clicks.view_click", "claims.view_claim", "claims.view_openclaim"} <= support
+    assert {"purchases.review_purchase", "claims.review_claim"} <= support
     assert "payouts.process_payout" not in support
-    assert not {p for p in support if ".view_" not in p} - {"purchases.review_purchase", "backoffice.add_staffnote"}
+    assert not {p for p in support if ".view_" not in p} - {
+        "purchases.review_purchase",
+        "backoffice.add_staffnote",
+        "claims.review_claim",
+    }
 
 
 def test_finance_processes_payouts_but_reviews_no_fraud():
     finance = perms(FINANCE)
     assert {"payouts.process_payout", "payouts.view_payout", "wallets.view_wallet"} <= finance
     assert "purchases.review_purchase" not in finance
+    assert "claims.review_claim" not in finance
     assert not {p for p in finance if ".view_" not in p} - {
         "payouts.process_payout",
         "backoffice.add_staffnote",

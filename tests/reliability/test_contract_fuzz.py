@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from accounts.authentication import signature_header
 from accounts.tests.factories import AdminFactory, PartnerFactory, UserFactory
 from accounts.tokens import ClickNBackRefreshToken
+from claims.tests.factories import ClaimFactory
 from clicknback.actors import Actor
 from clicknback.wsgi import application
 from loyalty.models import Tier
@@ -62,6 +63,7 @@ ERROR_CODES: dict[int, set[str]] = {
         "INSUFFICIENT_POINTS",
         "IDEMPOTENCY_KEY_REUSED",
         "ADDRESS_IN_USE",
+        "CLAIM_DUPLICATE",
     },
     413: {"PAYLOAD_TOO_LARGE"},
     415: {"UNSUPPORTED_MEDIA_TYPE"},
@@ -75,6 +77,10 @@ ERROR_CODES: dict[int, set[str]] = {
         "AMOUNT_TOO_LARGE",
         "BELOW_MINIMUM_REDEMPTION",
         "CHAIN_ADDRESS_REQUIRED",
+        "CLICK_NOT_FOUND",
+        "CLICK_EXPIRED",
+        "CLICK_MERCHANT_MISMATCH",
+        "CLAIM_OUT_OF_WINDOW",
     },
     429: {"RATE_LIMITED"},
     503: {"SERVICE_UNAVAILABLE"},
@@ -149,6 +155,7 @@ def world(in_process_requests: None) -> dict[str, Any]:
             "payout_id": str(payout.id),
             "tier_id": str(Tier.objects.order_by("min_spend").values_list("id", flat=True).last()),
             "notification_id": str(notification.id),
+            "claim_id": str(ClaimFactory(user=user, merchant=offer.merchant).id),
         },
     }
 
