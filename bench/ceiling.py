@@ -28,6 +28,7 @@ from django.test import Client
 from bench import datagen
 from bench.webhooks import signed_headers
 from clicknback import rawsql
+from events.models import OutboxEvent
 from wallets import services as wallet_services
 from wallets.models import WalletEntry
 
@@ -51,6 +52,7 @@ class CapturedIngestion:
     user_index: int = 0
     merchant_index: int = 0
     external_id: str = ""
+    outbox_event_id: uuid.UUID | None = None
 
 
 def capture_ingestion(*, user_index: int, merchant_index: int, amount: str = "123.45") -> CapturedIngestion:
@@ -79,6 +81,9 @@ def capture_ingestion(*, user_index: int, merchant_index: int, amount: str = "12
     if response.status_code != 201:
         raise RuntimeError(f"capture ingestion answered {response.status_code}: {response.content[:300]!r}")
     captured.purchase = response.json()
+    captured.outbox_event_id = OutboxEvent.objects.values_list("id", flat=True).get(
+        type="purchase.created", subject=captured.purchase["id"]
+    )
     return captured
 
 
@@ -94,6 +99,8 @@ def pgbench_script(captured: CapturedIngestion, *, users: int, merchants: int) -
         datagen.offer_uuid(captured.merchant_index): "('00000000-0000-4000-a000-' || lpad(:mid::text, 12, '0'))::uuid",
         purchase_id: "('bbbbbbbb-0000-4000-8000-' || lpad(:seq::text, 12, '0'))::uuid",
         captured.external_id: "('pgbench-' || :seq)",
+        captured.outbox_event_id: "('dddddddd-0000-4000-8000-' || lpad(:seq::text, 12, '0'))::uuid",
+        str(captured.outbox_event_id): "('dddddddd-0000-4000-8000-' || lpad(:seq::text, 12, '0'))::uuid",
     }
 
     def entry(field: str) -> str:
