@@ -252,7 +252,7 @@ def test_a_backdated_report_is_not_confirmed_before_min_pending_hours(report_pur
 
 @override_settings(MIN_PENDING_HOURS=0)
 def test_confirm_due_purchases_with_loop_keeps_going_every_interval(report_purchase, monkeypatch):
-    from purchases.management.commands import confirm_due_purchases
+    from clicknback import jobs
 
     pauses = []
 
@@ -261,7 +261,7 @@ def test_confirm_due_purchases_with_loop_keeps_going_every_interval(report_purch
         if len(pauses) == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(confirm_due_purchases.time, "sleep", sleep)
+    monkeypatch.setattr(jobs.time, "sleep", sleep)
     report_purchase(purchased_at=at(31))
     out = io.StringIO()
     call_command("confirm_due_purchases", "--loop", "--interval", "7", stdout=out)
