@@ -107,6 +107,16 @@ def _overlapping_offer_id(offer: Offer) -> uuid.UUID | None:
     )
 
 
+def _lock_merchant_offers(merchant_id: uuid.UUID) -> Merchant | None:
+    """Lock the merchant's row so its offer writes go one at a time.
+
+    Two transactions inserting overlapping offers at once would each wait for the other inside the
+    exclusion constraint's check, and PostgreSQL would abort one as a deadlock instead of reporting
+    the overlap. NO KEY UPDATE leaves the purchases' foreign-key locks (KEY SHARE) unblocked.
+    """
+    return Merchant.objects.select_for_update(no_key=True).filter(pk=merchant_id).first()
+
+
 def _save(offer: Offer, **kwargs: Any) -> None:
     """Save in a savepoint; an overlap becomes OFFER_OVERLAP and leaves any outer transaction usable."""
     try:
@@ -133,7 +143,7 @@ def offer_create(
     actor: Actor,
 ) -> Offer:
     """A new active offer. Unknown merchant: 400 on merchant_id; inactive merchant: MERCHANT_INACTIVE."""
-    merchant = Merchant.objects.filter(pk=merchant_id).first()
+    merchant = _lock_merchant_offers(merchant_id)
     offer = Offer(
         merchant_id=merchant_id,
         cashback_type=cashback_type,
@@ -170,6 +180,7 @@ def offer_update(*, offer: Offer, actor: Actor, **changes: Any) -> Offer:
 
     Re-activating or extending into another active offer's window is OFFER_OVERLAP.
     """
+    _lock_merchant_offers(offer.merchant_id)
     locked = Offer.objects.select_related("merchant").select_for_update(of=("self",)).get(pk=offer.pk)
     changed = apply_changes(locked, changes, updatable=UPDATABLE_FIELDS)
     if not changed:
