@@ -73,6 +73,9 @@ def _requests(kind: str, count: int):
     from bench.webhooks import READ_PATHS, signed_headers
 
     if kind == "webhook":
+        from bench.config import scale_from_env
+
+        users = min(1000, scale_from_env().big.users)
         rng = random.Random(11)
         run = uuid.uuid4().hex[:8]
         for number in range(count):
@@ -80,7 +83,7 @@ def _requests(kind: str, count: int):
                 {
                     "event": "purchase.created",
                     "external_id": f"profile-{run}-{number}",
-                    "user_id": str(datagen.user_uuid(rng.randrange(1000))),
+                    "user_id": str(datagen.user_uuid(rng.randrange(users))),
                     "merchant_id": str(datagen.merchant_uuid(rng.randrange(3))),
                     "amount": f"{rng.randint(500, 50_000) / 100:.2f}",
                     "currency": "EUR",

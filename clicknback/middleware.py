@@ -146,3 +146,40 @@ class ExceptionEnvelopeMiddleware:
             logging.getLogger(f"django.security.{exception.__class__.__name__}").warning(str(exception))
             return bad_request_json("The request was refused as malformed or not allowed.")
         return unexpected_error_json(exception)
+
+
+API_PATH_PREFIX = "/api/"
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PATH_PREFIX)
+
+
+def outside_api(middleware_class: type) -> type:
+    """`middleware_class`, bypassed for `/api/` requests.
+
+    Sessions, the session user and messages serve the back-office and the member site only:
+    the API authenticates each request by a bearer token or a partner signature and never sets a
+    cookie. Skipping them saves their CPU on every API call (docs/performance.md). A subclass, so
+    that Django's checks (the admin's) still find the middleware they require.
+    """
+
+    def __call__(self: Any, request: HttpRequest) -> HttpResponse:
+        if is_api_request(request):
+            return self.get_response(request)
+        return middleware_class.__call__(self, request)
+
+    def unless_api(hook_name: str) -> Callable[..., Any]:
+        def hook(self: Any, request: HttpRequest, *args: Any) -> Any:
+            return None if is_api_request(request) else getattr(middleware_class, hook_name)(self, request, *args)
+
+        return hook
+
+    hooks = {
+        name: unless_api(name)
+        for name in ("process_view", "process_exception", "process_template_response")
+        if hasattr(middleware_class, name)
+    }
+    name = f"Site{middleware_class.__name__}"
+    # Synchronous only: under ASGI Django adapts it rather than taking the base's async path.
+    return type(name, (middleware_class,), {"__call__": __call__, "async_capable": False, **hooks})
