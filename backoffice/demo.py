@@ -4,7 +4,8 @@ Shoppers buy at the demo merchants every day; the confirmation job runs every th
 reverse a few purchases; staff clear or reverse the flagged ones; shoppers withdraw their cashback
 and staff complete or fail the payouts. Everything goes through the services in the order it
 happened, each step with the clock moved to its moment (`time_machine`), so the purchases, their
-events, the ledger entries and the payouts carry their dates and every wallet balances.
+events, the ledger entries and the payouts carry their dates and every wallet balances. The demo
+partner's reports (a few retried, a few refused) are counted in its partner health day by day.
 
 The story is drawn from a fixed random seed: the same every time for the same data. It is booked
 once: a run that finds any of its purchases changes nothing (one query). It runs last
@@ -28,8 +29,10 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.demo import DEMO_ADMIN, DEMO_PARTNER_NAME
-from accounts.models import Partner, User
+from accounts.models import Partner, User, WebhookOutcome
+from accounts.services import webhook_count
 from clicknback.actors import Actor
+from clicknback.errors import DomainError, DuplicatePurchase
 from clicknback.money import decimal_setting
 from merchants.demo import DEMO_MERCHANTS
 from merchants.models import Merchant
@@ -134,18 +137,37 @@ class _History:
         while purchases_confirm_due(actor=self.job, now=timezone.now()):
             pass
 
-    def buy(self, shopper: User, merchant: Merchant, amount: Decimal, moment: datetime) -> None:
-        purchase = purchase_ingest(
-            partner=self.partner,
-            external_id=next(self.external_ids),
-            user_id=shopper.id,
-            merchant_id=merchant.id,
-            amount=amount,
-            currency=settings.PLATFORM_CURRENCY,
-            purchased_at=moment - timedelta(minutes=self.rng.randint(1, 30)),
-            actor=self.partner_actor,
-        )
+    def report(self, **fields: object) -> Purchase | None:
+        """The partner reports a purchase, counted in its health as the webhook counts it."""
+        try:
+            purchase = purchase_ingest(partner=self.partner, actor=self.partner_actor, **fields)
+        except DuplicatePurchase:
+            webhook_count(partner_id=self.partner.id, outcome=WebhookOutcome.DUPLICATE)
+            return None
+        except DomainError as refused:
+            webhook_count(partner_id=self.partner.id, outcome=WebhookOutcome.REJECTED, code=refused.code)
+            return None
+        webhook_count(partner_id=self.partner.id, outcome=WebhookOutcome.CREATED)
         self.booked["purchases"] += 1
+        return purchase
+
+    def buy(self, shopper: User, merchant: Merchant, amount: Decimal, moment: datetime) -> None:
+        fields = {
+            "external_id": next(self.external_ids),
+            "user_id": shopper.id,
+            "merchant_id": merchant.id,
+            "amount": amount,
+            "purchased_at": moment - timedelta(minutes=self.rng.randint(1, 30)),
+        }
+        if self.rng.random() < 0.02:  # the partner's shop in the US slips one through: refused
+            self.report(**fields, currency="USD")
+            return
+        purchase = self.report(**fields, currency=settings.PLATFORM_CURRENCY)
+        if purchase is None:
+            return
+        if self.rng.random() < 0.05:  # the partner retries a delivery it believes lost: a duplicate
+            retry = moment + timedelta(minutes=self.rng.randint(1, 50))
+            self.at(retry, lambda: self.report(**fields, currency=settings.PLATFORM_CURRENCY))
         later = moment + timedelta(days=self.rng.randint(1, 3), hours=self.rng.randint(0, 6))
         if purchase.flagged:
             if self.rng.random() < 0.6:
@@ -157,6 +179,8 @@ class _History:
 
     def reverse(self, purchase: Purchase, reason: str, actor: Actor) -> None:
         purchase_reverse(purchase_id=purchase.id, reason=reason, actor=actor)
+        if actor is self.partner_actor:
+            webhook_count(partner_id=self.partner.id, outcome=WebhookOutcome.UPDATED)
 
     def withdraw(self, shopper: User, index: int) -> None:
         available = Wallet.objects.filter(user=shopper).values_list("available", flat=True).first() or Decimal(0)
@@ -188,7 +212,7 @@ def seed(out: TextIO) -> None:
     history = _History(now=now, partner=partner, admin=User.objects.get(email__iexact=DEMO_ADMIN[0]))
     shoppers = _shoppers(since=now - timedelta(days=HISTORY_DAYS + 10))
     merchants = _merchants_on_offer(today=now.date())
-    for days_ago in range(HISTORY_DAYS, 0, -1):
+    for days_ago in range(HISTORY_DAYS, -1, -1):  # today too, up to now
         history.plan_day(now.date() - timedelta(days=days_ago), shoppers=shoppers, merchants=merchants)
     history.play()
     out.write(

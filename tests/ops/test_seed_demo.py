@@ -14,7 +14,9 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from backoffice.demo import HISTORY_DAYS
+from accounts.demo import DEMO_PARTNER_NAME
+from accounts.models import PartnerWebhookDay, WebhookOutcome
+from backoffice.demo import EXTERNAL_ID_PREFIX, HISTORY_DAYS
 from payouts.models import Payout, PayoutStatus
 from purchases.models import Purchase, PurchaseStatus
 from wallets.models import EntryType, Wallet, WalletEntry
@@ -62,6 +64,12 @@ def test_purchases_payouts_and_their_outcomes_spread_over_ninety_days():
     assert payouts.values("day").distinct().count() >= 20
     assert payouts.values("done").distinct().count() >= 15
     assert set(payouts.values_list("status", flat=True)) == set(PayoutStatus.values)
+    # The demo partner's health has a history too: its reports, day by day, a few retried or refused.
+    health = PartnerWebhookDay.objects.filter(partner__name=DEMO_PARTNER_NAME)
+    assert health.filter(outcome=WebhookOutcome.CREATED).values("day").distinct().count() >= 80
+    assert {WebhookOutcome.DUPLICATE, WebhookOutcome.REJECTED} <= set(health.values_list("outcome", flat=True))
+    history = Purchase.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX).count()
+    assert health.filter(outcome=WebhookOutcome.CREATED).aggregate(n=Sum("count"))["n"] == history
     # The queues have work: flagged purchases awaiting review, payouts awaiting staff.
     assert Purchase.objects.filter(flagged=True, status=PurchaseStatus.PENDING).exists()
     assert Payout.objects.filter(status=PayoutStatus.REQUESTED).count() >= 2
