@@ -267,7 +267,6 @@ def partner_deactivate(*, partner: Partner, actor: Actor) -> bool:
     return changed
 
 
-@transaction.atomic
 def _webhook_count_sql(partner: str) -> str:
     """The upsert of one webhook into its day's counter; `partner` is the SQL giving the partner id."""
     day = PartnerWebhookDay
@@ -307,6 +306,7 @@ def webhook_count_signature_failure(*, key: str, reason: str) -> None:
     _webhook_count(partner, {"key": key}, outcome=WebhookOutcome.SIGNATURE_FAILURE, code=reason)
 
 
+@transaction.atomic
 def user_groups_set(*, user: User, groups: Iterable[Group], actor: Actor) -> bool:
     """Put `user` in exactly these staff groups. Returns whether that changed their membership."""
     groups = list(groups)
