@@ -9,8 +9,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.authentication import signature_header
-from accounts.models import PartnerWebhookDay
+from accounts.models import PartnerWebhookDay, WebhookOutcome
+from accounts.services import webhook_count, webhook_count_signature_failure
 from accounts.tests.factories import PartnerFactory
+from clicknback.testing import run_at_once
 from purchases.tests.conftest import WEBHOOK
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +87,15 @@ def test_a_good_webhook_costs_no_signature_count(signed_post, created_payload, p
     signed_post(WEBHOOK, created_payload())
     assert ("signature_failure", "") not in counts(partner)
     assert not PartnerWebhookDay.objects.filter(outcome="signature_failure").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_counts_of_one_day_land_in_one_row_each_counted():
+    """The upsert decides: webhooks counted at the same moment never make two rows or lose a count,
+    the no-partner bucket (NULLS NOT DISTINCT) included."""
+    partner = PartnerFactory()
+    tasks = [lambda: webhook_count(partner_id=partner.id, outcome=WebhookOutcome.CREATED)] * 6
+    tasks += [lambda: webhook_count_signature_failure(key="pk_nobody", reason="no_active_partner")] * 6
+    assert run_at_once(tasks) == [None] * 12
+    assert counts(partner) == {("created", ""): 6}
+    assert counts(None) == {("signature_failure", "no_active_partner"): 6}
