@@ -36,4 +36,3 @@ def seed(out: TextIO) -> None:
         elif status == PayoutStatus.COMPLETED:
             payout_complete(payout_id=payout_id, actor=actor)
     out.write(f"Payouts: {len(missing)} demo payout(s) for {user.email}\n")
-

@@ -5,27 +5,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PartnerWebhookDay',
+            name="PartnerWebhookDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('outcome', models.CharField(choices=[('created', 'created'), ('updated', 'confirmed or reversed'), ('duplicate', 'duplicate'), ('rejected', 'rejected'), ('signature_failure', 'signature failure')], max_length=32)),
-                ('code', models.CharField(blank=True, default='', max_length=64)),
-                ('count', models.PositiveIntegerField(default=1)),
-                ('last_at', models.DateTimeField()),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='webhook_days', to='accounts.partner')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField()),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("created", "created"),
+                            ("updated", "confirmed or reversed"),
+                            ("duplicate", "duplicate"),
+                            ("rejected", "rejected"),
+                            ("signature_failure", "signature failure"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("code", models.CharField(blank=True, default="", max_length=64)),
+                ("count", models.PositiveIntegerField(default=1)),
+                ("last_at", models.DateTimeField()),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="webhook_days",
+                        to="accounts.partner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'partner webhook day',
-                'ordering': ['-day', 'outcome', 'code'],
-                'constraints': [models.UniqueConstraint(fields=('partner', 'day', 'outcome', 'code'), name='partnerwebhookday_partner_day_outcome_code_unique', nulls_distinct=False), models.CheckConstraint(condition=models.Q(('outcome__in', ['created', 'updated', 'duplicate', 'rejected', 'signature_failure'])), name='partnerwebhookday_outcome_valid'), models.CheckConstraint(condition=models.Q(('count__gte', 1)), name='partnerwebhookday_count_positive')],
+                "verbose_name": "partner webhook day",
+                "ordering": ["-day", "outcome", "code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("partner", "day", "outcome", "code"),
+                        name="partnerwebhookday_partner_day_outcome_code_unique",
+                        nulls_distinct=False,
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("outcome__in", ["created", "updated", "duplicate", "rejected", "signature_failure"])
+                        ),
+                        name="partnerwebhookday_outcome_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("count__gte", 1)), name="partnerwebhookday_count_positive"
+                    ),
+                ],
             },
         ),
     ]
