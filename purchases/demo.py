@@ -99,7 +99,7 @@ def _demo_merchant(admin: User) -> Merchant:
         name=DEMO_MERCHANT, website="https://outdoor.example.com", confirmation_days=14, actor=actor
     )
     today = timezone.now().date()
-    if offer_valid_on(merchant_id=merchant.id, on_date=today - timedelta(days=STARTS_DAYS_AGO)) is None:
+    if offer_valid_on(merchant_id=merchant.id, on_date=today) is None:
         offer_create(
             merchant_id=merchant.id,
             cashback_type="percent",
