@@ -54,6 +54,14 @@ def signature_header(secret: str, body: bytes, timestamp: int | None = None) -> 
     return f"t={timestamp},v1={sign_payload(secret, timestamp, body)}"
 
 
+class _Refused(Exception):
+    """A signature check failed: `reason` is what partner health counts, `message` what the partner reads."""
+
+    def __init__(self, reason: str, message: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.message = reason, message
+
+
 def _parse_signature(header: str) -> tuple[int, list[str]]:
     timestamp: int | None = None
     signatures: list[str] = []
@@ -64,7 +72,7 @@ def _parse_signature(header: str) -> tuple[int, list[str]]:
         elif name == "v1" and _HEX_SHA256.fullmatch(value):
             signatures.append(value.lower())
     if timestamp is None or not signatures:
-        raise InvalidSignature("The X-Signature header is malformed.")
+        raise _Refused("malformed_signature", "The X-Signature header is malformed.")
     return timestamp, signatures
 
 
@@ -85,26 +93,38 @@ class PartnerSignatureAuthentication(BaseAuthentication):
     """`X-Partner-Key` names an active partner; `X-Signature: t=..,v1=..` proves it holds the secret.
 
     The timestamp must be within the tolerance of now (replays of old deliveries are refused); the
-    comparison is constant-time. On success `request.auth` is the `Partner`.
+    comparison is constant-time. On success `request.auth` is the `Partner`. Every refusal is counted
+    in partner health, by reason, on the partner whose key was presented (the success path costs nothing).
     """
 
     def authenticate(self, request: Request) -> tuple[AnonymousUser, Partner]:
         key = request.headers.get(PARTNER_KEY_HEADER, "")
+        try:
+            return AnonymousUser(), self._verified_partner(request, key)
+        except _Refused as refused:
+            # Imported here: the services import the audit trail, which DRF's settings import from here.
+            from accounts.services import webhook_count_signature_failure
+
+            # A key of the wrong shape names no partner: counted with the unknown keys, never looked up.
+            webhook_count_signature_failure(key=key if _PARTNER_KEY.fullmatch(key) else "", reason=refused.reason)
+            raise InvalidSignature(refused.message) from None
+
+    def _verified_partner(self, request: Request, key: str) -> Partner:
         header = request.headers.get(SIGNATURE_HEADER, "")
         if not key or not header:
-            raise InvalidSignature("X-Partner-Key and X-Signature headers are required.")
+            raise _Refused("missing_headers", "X-Partner-Key and X-Signature headers are required.")
         if not _PARTNER_KEY.fullmatch(key):
-            raise InvalidSignature()
+            raise _Refused("malformed_key")
         timestamp, signatures = _parse_signature(header)
         if abs(time.time() - timestamp) > settings.WEBHOOK_SIGNATURE_TOLERANCE_SECONDS:
-            raise InvalidSignature("The signature timestamp is outside the allowed window.")
+            raise _Refused("stale_timestamp", "The signature timestamp is outside the allowed window.")
         partner = _active_partner(key)
         if partner is None:
-            raise InvalidSignature()
+            raise _Refused("no_active_partner")
         expected = sign_payload(partner.secret, timestamp, request.body)
         if not any(hmac.compare_digest(expected, candidate) for candidate in signatures):
-            raise InvalidSignature()
-        return AnonymousUser(), partner
+            raise _Refused("wrong_signature")
+        return partner
 
     def authenticate_header(self, request: Request) -> str:
         return 'Signature realm="webhooks"'

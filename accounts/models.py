@@ -89,3 +89,48 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WebhookOutcome(models.TextChoices):
+    """How one partner webhook ended, as partner health counts it."""
+
+    CREATED = "created", "created"
+    UPDATED = "updated", "confirmed or reversed"
+    DUPLICATE = "duplicate", "duplicate"
+    REJECTED = "rejected", "rejected"
+    SIGNATURE_FAILURE = "signature_failure", "signature failure"
+
+
+class PartnerWebhookDay(models.Model):
+    """One partner's webhooks of one UTC day with one outcome (and code): a counter, upserted by
+    `accounts.services.webhook_count` in one statement per webhook.
+
+    `code` is the error code of a rejection or the reason of a signature failure (`wrong_signature`,
+    `stale_timestamp`...). Signature failures are counted on the partner whose key was presented,
+    active or not; a key no partner has is counted with no partner (one row a day per reason, whatever
+    the keys sent, so garbage cannot grow the table)."""
+
+    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="webhook_days")
+    day = models.DateField()
+    outcome = models.CharField(max_length=32, choices=WebhookOutcome.choices)
+    code = models.CharField(max_length=64, blank=True, default="")
+    count = models.PositiveIntegerField(default=1)
+    last_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-day", "outcome", "code"]
+        verbose_name = "partner webhook day"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "day", "outcome", "code"],
+                nulls_distinct=False,
+                name="partnerwebhookday_partner_day_outcome_code_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=WebhookOutcome.values), name="partnerwebhookday_outcome_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(count__gte=1), name="partnerwebhookday_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner or 'unknown key'} {self.day} {self.outcome} {self.code}".strip()

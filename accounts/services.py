@@ -13,8 +13,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.exceptions import TokenError
@@ -22,9 +23,10 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from accounts.models import Partner, User, new_partner_secret
+from accounts.models import Partner, PartnerWebhookDay, User, WebhookOutcome, new_partner_secret
 from accounts.selectors import user_get_by_email
 from accounts.tokens import ClickNBackRefreshToken
+from clicknback import rawsql
 from clicknback.actors import Actor
 from clicknback.audit import audit_record, initial_values
 from clicknback.errors import DomainError, EmailAlreadyRegistered, InvalidCredentials, TokenInvalid
@@ -263,6 +265,45 @@ def partner_deactivate(*, partner: Partner, actor: Actor) -> bool:
         )
         record_event("partner.deactivated", partner_id=partner.pk, actor=actor)
     return changed
+
+
+def _webhook_count_sql(partner: str) -> str:
+    """The upsert of one webhook into its day's counter; `partner` is the SQL giving the partner id."""
+    day = PartnerWebhookDay
+    conflict = ", ".join(rawsql.col(day, field) for field in ("partner", "day", "outcome", "code"))
+    count, last_at = rawsql.col(day, "count"), rawsql.col(day, "last_at")
+    return (
+        f"INSERT INTO {rawsql.table(day)} ({conflict}, {count}, {last_at}) "  # noqa: S608 - from rawsql
+        f"VALUES ({partner}, %(day)s, %(outcome)s, %(code)s, 1, %(at)s) "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {count} = {rawsql.table(day)}.{count} + 1, "
+        f"{last_at} = GREATEST({rawsql.table(day)}.{last_at}, EXCLUDED.{last_at})"
+    )
+
+
+def _webhook_count(partner: str, params: dict[str, object], *, outcome: WebhookOutcome, code: str) -> None:
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _webhook_count_sql(partner),
+            params | {"day": now.date(), "outcome": outcome.value, "code": code[:64], "at": now},
+        )
+
+
+def webhook_count(*, partner_id: uuid.UUID, outcome: WebhookOutcome, code: str = "") -> None:
+    """Count one webhook of this partner in today's (UTC) health counters: one statement, run after
+    the ingestion's transaction (not inside it, where the counter row's lock would serialise all the
+    partner's webhooks until each commit). A crash between the two loses one count, never money."""
+    _webhook_count("%(partner)s", {"partner": partner_id}, outcome=outcome, code=code)
+
+
+def webhook_count_signature_failure(*, key: str, reason: str) -> None:
+    """Count a refused signature on the partner whose key was presented (active or not), or on no
+    partner if no partner has that key: staff see a partner sending a wrong secret or a skewed clock."""
+    partner = (
+        f"(SELECT {rawsql.col(Partner, 'id')} FROM {rawsql.table(Partner)} "  # noqa: S608 - from rawsql
+        f"WHERE {rawsql.col(Partner, 'key')} = %(key)s)"
+    )
+    _webhook_count(partner, {"key": key}, outcome=WebhookOutcome.SIGNATURE_FAILURE, code=reason)
 
 
 @transaction.atomic

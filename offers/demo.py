@@ -30,8 +30,12 @@ DEMO_OFFERS: dict[str, dict[str, Any]] = {
 }
 
 
+# The offers start this long ago: the demo's history (backoffice/demo.py) covers the last 90 days.
+STARTS_DAYS_AGO = 100
+
+
 def seed(out: TextIO) -> None:
-    """Valid from 60 days ago to a year ahead, so demo purchases dated today or recently find an offer."""
+    """Valid from STARTS_DAYS_AGO days ago to a year ahead, so the demo's purchases find an offer."""
     actor = Actor.job("seed_demo")
     today = utc_today()
     created = 0
@@ -41,7 +45,7 @@ def seed(out: TextIO) -> None:
         try:
             offer_create(
                 merchant_id=merchant.id,
-                starts_on=today - timedelta(days=60),
+                starts_on=today - timedelta(days=STARTS_DAYS_AGO),
                 ends_on=today + timedelta(days=365),
                 **DEMO_OFFERS[merchant.name],
                 actor=actor,

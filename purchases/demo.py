@@ -17,6 +17,7 @@ from clicknback.actors import Actor
 from loyalty.models import PointsLot
 from merchants.models import Merchant
 from merchants.services import merchant_create
+from offers.demo import STARTS_DAYS_AGO
 from offers.selectors import offer_valid_on
 from offers.services import offer_create
 from purchases.models import Purchase
@@ -36,6 +37,9 @@ DEMO_PURCHASES = [
     ("demo-rewards-2001", Decimal("250.00"), 3, ["confirm"]),
     ("demo-rewards-2002", Decimal("200.00"), 8, ["confirm"]),
     ("demo-rewards-2003", Decimal("150.00"), 15, ["confirm"]),
+    # Its cashback, confirmed, is what the demo payouts (payouts/demo.py) draw on: real money earned,
+    # so the dashboard's totals agree with the purchase list. Still Silver (1,380.00 of spend).
+    ("demo-order-1007", Decimal("700.00"), 50, ["confirm"]),
 ]
 # Its lot of points expires within the week (set by hand: a lot otherwise lives POINTS_TTL_DAYS).
 EXPIRING_SOON, EXPIRING_IN_DAYS = "demo-rewards-2003", 5
@@ -95,12 +99,12 @@ def _demo_merchant(admin: User) -> Merchant:
         name=DEMO_MERCHANT, website="https://outdoor.example.com", confirmation_days=14, actor=actor
     )
     today = timezone.now().date()
-    if offer_valid_on(merchant_id=merchant.id, on_date=today - timedelta(days=60)) is None:
+    if offer_valid_on(merchant_id=merchant.id, on_date=today) is None:
         offer_create(
             merchant_id=merchant.id,
             cashback_type="percent",
             cashback_value=Decimal("5.00"),
-            starts_on=today - timedelta(days=60),
+            starts_on=today - timedelta(days=STARTS_DAYS_AGO),
             ends_on=today + timedelta(days=365),
             monthly_cap_per_user=Decimal("150.00"),
             actor=actor,

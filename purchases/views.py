@@ -12,8 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import PartnerSignatureAuthentication
+from accounts.models import WebhookOutcome
 from accounts.permissions import IsPartner
+from accounts.services import webhook_count
 from clicknback.actors import Actor
+from clicknback.errors import DuplicatePurchase
 from clicknback.metrics import count_rejected_purchase
 from clicknback.openapi import errors
 from clicknback.ratelimit import enforce_rate_limit
@@ -119,6 +122,7 @@ class PurchaseWebhookView(APIView):
                 order_reference=data.get("order_reference"),
                 actor=actor,
             )
+            webhook_count(partner_id=partner.id, outcome=WebhookOutcome.CREATED)
             return Response(purchase_data(purchase), status=status.HTTP_201_CREATED)
         if data["event"] == EVENT_CONFIRMED:
             purchase, _ = purchase_confirm(external_id=data["external_id"], partner=partner, actor=actor)
@@ -126,13 +130,20 @@ class PurchaseWebhookView(APIView):
             purchase, _ = purchase_reverse(
                 external_id=data["external_id"], partner=partner, reason=data.get("reason", ""), actor=actor
             )
+        webhook_count(partner_id=partner.id, outcome=WebhookOutcome.UPDATED)
         return Response(purchase_data(purchase))
 
     def handle_exception(self, exc: Exception) -> Response:
-        """Count each refused event by the code its answer carries."""
+        """Count each refused event by the code its answer carries, in the metrics and in the
+        partner's health (a duplicate apart: a partner's retry, not a fault). Signature failures are
+        counted by the authentication, 429s not at all (the limiter refuses before the event is read)."""
         response = super().handle_exception(exc)
         if response.status_code in REJECTION_STATUSES:
-            count_rejected_purchase(code=response.data["error"]["code"])
+            code = response.data["error"]["code"]
+            count_rejected_purchase(code=code)
+            duplicate = code == DuplicatePurchase.code
+            outcome = WebhookOutcome.DUPLICATE if duplicate else WebhookOutcome.REJECTED
+            webhook_count(partner_id=self.request.auth.id, outcome=outcome, code="" if duplicate else code)
         return response
 
 

@@ -20,4 +20,4 @@ def test_seed_creates_current_offers_of_both_kinds_and_is_idempotent() -> None:
     assert len(current) == len(offers_demo.DEMO_OFFERS)
     assert {offer.cashback_type for offer in current} == {"percent", "fixed"}
     assert any(offer.monthly_cap_per_user for offer in current)
-    assert all((utc_today() - offer.starts_on).days == 60 for offer in current)
+    assert all((utc_today() - offer.starts_on).days == offers_demo.STARTS_DAYS_AGO for offer in current)

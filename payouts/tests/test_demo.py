@@ -1,30 +1,35 @@
 import io
 
 import pytest
+from django.core.management import call_command
 
-from accounts import demo as accounts_demo
-from payouts import demo as payouts_demo
+from accounts.models import User
+from clicknback.actors import Actor
 from payouts.models import Payout
+from payouts.services import payout_complete
 from wallets.models import EntryType, WalletEntry
 from wallets.selectors import ledger_discrepancies
 
 pytestmark = pytest.mark.django_db
 
-
-def seed() -> None:
-    """As `seed_demo` runs it: each app's seed in turn, calling the durable services itself."""
-    for module in (accounts_demo, payouts_demo):
-        module.seed(io.StringIO())
+DEMO_USER = "user@example.com"
 
 
-def test_demo_seed_creates_one_payout_per_state_and_is_idempotent():
-    seed()
-    states = sorted(Payout.objects.filter(user__email="user@example.com").values_list("status", flat=True))
+def test_demo_seed_creates_one_payout_per_state_from_earned_cashback_and_is_idempotent():
+    call_command("seed_demo", stdout=io.StringIO())
+    states = sorted(Payout.objects.filter(user__email=DEMO_USER).values_list("status", flat=True))
     assert states == ["completed", "failed", "requested"]
-    seed()
-    assert Payout.objects.count() == 3
+    # The money they draw on is cashback of demo purchases: no adjustment, no money from nowhere.
+    assert not WalletEntry.objects.filter(type=EntryType.ADJUSTMENT).exists()
     assert ledger_discrepancies() == []
-    # The money the demo payouts draw on has no purchase behind it: an adjustment, not cashback.
-    assert set(WalletEntry.objects.filter(purchase_id=None, payout_id=None).values_list("type", flat=True)) == {
-        EntryType.ADJUSTMENT
-    }
+
+
+def test_a_demo_payout_staff_processed_since_is_not_made_again():
+    """Re-running the seed once staff completed the requested payout must not refill the queue."""
+    call_command("seed_demo", stdout=io.StringIO())
+    requested = Payout.objects.get(user__email=DEMO_USER, status="requested")
+    payout_complete(payout_id=requested.id, actor=Actor.for_user(User.objects.get(email="admin@example.com")))
+    count = Payout.objects.count()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert Payout.objects.count() == count
+    assert not Payout.objects.filter(user__email=DEMO_USER, status="requested").exists()

@@ -3,13 +3,20 @@ per row; nothing else ever displays the secret."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.contrib import admin
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.authentication import signature_header
-from accounts.models import Partner
+from accounts.models import Partner, PartnerWebhookDay
 from accounts.tests.factories import PartnerFactory
+from clicknback.admin_format import when
 from tests.admin.conftest import changelist, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -74,9 +81,6 @@ def test_support_can_look_but_not_create_rotate_or_deactivate(as_support):
 
 
 def test_partner_list_query_count_is_fixed(as_superuser, django_assert_num_queries):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     PartnerFactory()
     as_superuser.get(PARTNERS)
     with CaptureQueriesContext(connection) as few:
@@ -104,3 +108,61 @@ def test_two_admins_creating_partners_at_once_each_see_only_their_own_secret(sup
     assert shown_first == [(awin, awin.secret)]
     assert shown_second == [(cj, cj.secret)]
     assert awin.secret not in vars(partner_admin).values()
+
+
+def _health(partner, outcome: str, count: int, *, code: str = "", days_ago: int = 0) -> PartnerWebhookDay:
+    now = timezone.now() - timedelta(days=days_ago)
+    return PartnerWebhookDay.objects.create(
+        partner=partner, day=now.date(), outcome=outcome, code=code, count=count, last_at=now
+    )
+
+
+def _cells(html: str, partner: Partner) -> list[str]:
+    """The text of the cells of the partner's row in the changelist."""
+    row = next(r for r in re.findall(r"<tr>.*?</tr>", html, re.S) if partner.name in r)
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+
+
+def test_partner_list_shows_todays_health_by_outcome(as_superuser):
+    quiet, busy = PartnerFactory(name="Quiet network"), PartnerFactory(name="Busy network")
+    _health(busy, "created", 40, days_ago=3)  # not today: not in today's counts
+    _health(busy, "created", 12)
+    _health(busy, "duplicate", 2)
+    _health(busy, "rejected", 3, code="USER_NOT_ELIGIBLE")
+    last = _health(busy, "rejected", 1, code="VALIDATION_ERROR")
+    _health(busy, "signature_failure", 7, code="wrong_signature")  # not a webhook received from it
+    html = as_superuser.get(PARTNERS).content.decode()
+
+    assert "webhooks received today (UTC)" in html
+    for header in ("Last webhook", "Created", "Duplicates", "Rejected", "Bad signatures"):
+        assert f">{header}<" in html
+    assert _cells(html, busy)[-5:] == [when(last.last_at), "12", "2", "4", "7"]
+    assert _cells(html, quiet)[-5:] == ["—", "0", "0", "0", "0"]
+
+
+def test_partner_page_shows_the_last_seven_days_with_codes(as_superuser):
+    partner = PartnerFactory()
+    _health(partner, "created", 5)
+    _health(partner, "rejected", 3, code="OFFER_NOT_AVAILABLE")
+    _health(partner, "signature_failure", 9, code="stale_timestamp", days_ago=2)
+    _health(partner, "created", 99, days_ago=7)  # outside the window
+    html = as_superuser.get(f"{PARTNERS}{partner.pk}/change/").content.decode()
+
+    panel = html[html.index('id="partner-health"') :]
+    panel = panel[: panel.index("</fieldset>")]
+    assert panel.count("<tr>") == 1 + 7  # the header, seven days
+    assert "OFFER_NOT_AVAILABLE: 3" in panel and "stale_timestamp: 9" in panel
+    assert "99" not in panel
+
+
+def test_partner_list_query_count_does_not_grow_with_health_rows(as_superuser, django_assert_num_queries):
+    _health(PartnerFactory(), "created", 1)
+    as_superuser.get(PARTNERS)
+    with CaptureQueriesContext(connection) as few:
+        as_superuser.get(PARTNERS)
+    for partner in PartnerFactory.create_batch(10):
+        for outcome in ("created", "duplicate", "rejected", "signature_failure"):
+            _health(partner, outcome, 3)
+            _health(partner, outcome, 3, days_ago=1)
+    with django_assert_num_queries(len(few.captured_queries)):
+        as_superuser.get(PARTNERS)

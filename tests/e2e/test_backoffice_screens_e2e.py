@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from accounts.demo import DEMO_ADMIN, DEMO_USER
+from accounts.demo import DEMO_ADMIN, DEMO_PARTNER_NAME, DEMO_USER
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from backoffice.groups import FINANCE
@@ -28,6 +28,7 @@ DECIDING_COLUMNS = {
     "purchases/purchase": ("Received", "Purchase", "User", "Amount", "Cashback", "Flag"),
     "backoffice/requestedpayout": ("Requested", "User", "Amount", "To", "User's balance"),
     "payouts/payout": ("Requested", "User", "Amount", "To", "Processed"),
+    "accounts/partner": ("Name", "Last webhook", "Created", "Duplicates", "Rejected", "Bad signatures"),
 }
 
 pytestmark = [pytest.mark.slow, pytest.mark.requires_server("chromium"), pytest.mark.django_db(transaction=True)]
@@ -68,6 +69,11 @@ def test_every_deciding_column_is_on_screen_with_the_sidebar_open(staff_page, li
             box = staff_page.locator("#result_list thead th", has_text=header).first.bounding_box()
             assert box is not None, f"{screen}: no column {header!r}"
             assert box["x"] >= area["x"] and box["x"] + box["width"] <= right, f"{screen}: {header!r} at {box}"
+    # A partner's page shows its health over the last seven days (the demo partner's history).
+    staff_page.goto(f"{live_server.url}/admin/accounts/partner/")
+    staff_page.locator("#result_list tbody tr a", has_text=DEMO_PARTNER_NAME).click()
+    expect(staff_page.locator("#partner-health tbody tr")).to_have_count(7)
+    staff_page.screenshot(path=SCREENSHOTS / "partner-health.png", full_page=True)
 
 
 def test_staff_clear_a_flag_and_fail_a_payout_from_the_detail_pages(staff_page, live_server):
