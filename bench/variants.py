@@ -1,0 +1,95 @@
+"""Two variants of the webhook's stack side by side in one process, on the same database, blocks of
+webhooks alternated so that the machine's load weighs on both alike:
+
+    BENCH_SCALE=smoke .venv/bin/python -m bench.variants binding --database bench_smoke_big
+    .venv/bin/python -m bench.variants middleware
+
+`binding`: psycopg's client-side against server-side parameter binding (which prepares a statement
+after its 5th use). `middleware`: Django's session, auth and messages middleware on every request
+(before) against the API skipping them (today). Prints the Python CPU and the PostgreSQL backend's
+CPU (read from /proc: the same machine) per webhook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import time
+
+from bench import profile
+
+ROUNDS = 20
+BLOCK = 90
+WARMUP = 10  # per block: connect, and let psycopg prepare the hot statements
+LABELS = {
+    "binding": ("client-side binding", "server-side binding, prepared"),
+    "middleware": ("every middleware on /api/ (before)", "the API skipping the site's middleware"),
+}
+# The site-only entries of settings.MIDDLEWARE and the Django middleware each one wraps.
+DJANGO_MIDDLEWARE = {
+    f"clicknback.site_middleware.Site{name}": f"django.contrib.{module}.middleware.{name}"
+    for module, name in (
+        ("sessions", "SessionMiddleware"),
+        ("auth", "AuthenticationMiddleware"),
+        ("messages", "MessageMiddleware"),
+    )
+}
+
+
+def _backend_cpu_seconds(connection) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("compare", choices=sorted(LABELS))
+    parser.add_argument("--database", default=os.environ.get("BENCH_PROFILE_DB", "bench_big"))
+    args = parser.parse_args()
+    profile._setup(args.database)
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+
+    applications = [WSGIHandler(), WSGIHandler()]
+    if args.compare == "middleware":
+        settings.MIDDLEWARE = [DJANGO_MIDDLEWARE.get(path, path) for path in settings.MIDDLEWARE]
+        applications[0] = WSGIHandler()
+    requests = profile._requests("webhook", ROUNDS * 2 * (BLOCK + WARMUP))
+    totals = [[0.0, 0.0, 0], [0.0, 0.0, 0]]
+
+    def call(variant: int, environ: dict) -> None:
+        statuses: list[str] = []
+        response = applications[variant](environ, lambda status, headers, exc_info=None: statuses.append(status))
+        body = b"".join(response)
+        if not statuses[0].startswith("201"):
+            raise SystemExit(f"{statuses[0]}: {body[:300]!r}")
+
+    for _ in range(ROUNDS):
+        for variant in (0, 1):
+            connection.close()
+            server_side = args.compare == "binding" and variant == 1
+            connection.settings_dict.setdefault("OPTIONS", {})["server_side_binding"] = server_side
+            for _, environ in itertools.islice(requests, WARMUP):
+                call(variant, environ)
+            block = [environ for _, environ in itertools.islice(requests, BLOCK)]
+            backend, cpu = _backend_cpu_seconds(connection), time.process_time()
+            for environ in block:
+                call(variant, environ)
+            totals[variant][0] += time.process_time() - cpu
+            totals[variant][1] += _backend_cpu_seconds(connection) - backend
+            totals[variant][2] += len(block)
+    for label, (python_cpu, backend_cpu, count) in zip(LABELS[args.compare], totals, strict=True):
+        print(
+            f"{label}: {count} webhooks, Python CPU {python_cpu / count * 1000:.2f} ms, "
+            f"PostgreSQL backend CPU {backend_cpu / count * 1000:.2f} ms per webhook"
+        )
+
+
+if __name__ == "__main__":
+    main()
