@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "clicks",
     "claims",
     "backoffice",
+    "web",
 ]
 
 MIDDLEWARE = [

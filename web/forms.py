@@ -1,0 +1,122 @@
+"""Forms of the member site. The API's serializers are the rules: a form only draws the fields and
+puts each message (the serializer's, or a service's DomainError) beside the field it is about, so
+the site and the API refuse the same input with the same words."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django import forms
+from rest_framework.serializers import Serializer
+
+from accounts.serializers import (
+    LoginInputSerializer,
+    PasswordChangeInputSerializer,
+    PasswordResetConfirmInputSerializer,
+    PasswordResetInputSerializer,
+    RegisterInputSerializer,
+)
+from clicknback.errors import DomainError
+
+_WIDGETS = {
+    "text": forms.TextInput,
+    "email": forms.EmailInput,
+    "password": forms.PasswordInput,
+    "hidden": forms.HiddenInput,
+    "number": forms.NumberInput,
+    "search": forms.TextInput,
+}
+
+
+def field(label: str, kind: str = "text", *, required: bool = True, choices: Any = None, **attrs: Any) -> forms.Field:
+    """A field that only carries the text typed: no check of its own (the serializer checks), the
+    browser's `required` hint kept. Passwords are never stripped."""
+    attrs = {key.replace("_", "-"): value for key, value in attrs.items()}
+    if required:
+        attrs["required"] = True
+    if choices is not None:
+        widget = forms.Select(choices=choices, attrs=attrs)
+    else:
+        widget = _WIDGETS[kind](attrs=attrs | ({"type": "search"} if kind == "search" else {}))
+    return forms.CharField(label=label, required=False, strip=kind != "password", widget=widget)
+
+
+class ApiForm(forms.Form):
+    """`serializer_class` validates; `validated` holds its data. `error_fields` sends a service's
+    error codes to the field they are about (others go above the form)."""
+
+    serializer_class: ClassVar[type[Serializer]]
+    error_fields: ClassVar[dict[str, str]] = {}
+    template_name = "web/form_fields.html"
+
+    validated: dict[str, Any]
+
+    def clean(self) -> dict[str, Any]:
+        data = {name: value for name, value in self.cleaned_data.items() if value != ""}
+        serializer = self.serializer_class(data=data)
+        if serializer.is_valid():
+            self.validated = dict(serializer.validated_data)
+        else:
+            for name, messages in serializer.errors.items():
+                self._add_messages(name, [str(message) for message in _flat(messages)])
+        return self.cleaned_data
+
+    def add_domain_error(self, error: DomainError) -> None:
+        """Show a service's refusal: beside each field it names, else beside the field its code is
+        about, else above the form."""
+        fields = error.details.get("fields")
+        if fields:
+            for name, messages in fields.items():
+                self._add_messages(name, list(messages))
+            return
+        self._add_messages(self.error_fields.get(error.code, ""), [error.message])
+
+    def _add_messages(self, name: str, messages: list[str]) -> None:
+        target = name if name in self.fields and not self.fields[name].widget.is_hidden else None
+        for message in messages:
+            self.add_error(target, message)
+
+
+def _flat(messages: Any) -> list[Any]:
+    if isinstance(messages, dict):
+        return [message for value in messages.values() for message in _flat(value)]
+    if isinstance(messages, list | tuple):
+        return [message for value in messages for message in _flat(value)]
+    return [messages]
+
+
+# --- accounts -------------------------------------------------------------------------------
+class SignUpForm(ApiForm):
+    serializer_class = RegisterInputSerializer
+    error_fields = {"EMAIL_ALREADY_REGISTERED": "email"}
+
+    email = field("Email", "email", autocomplete="email")
+    password = field("Password", "password", autocomplete="new-password", aria_describedby="password-rules")
+
+
+class SignInForm(ApiForm):
+    serializer_class = LoginInputSerializer
+
+    email = field("Email", "email", autocomplete="email")
+    password = field("Password", "password", autocomplete="current-password")
+
+
+class PasswordChangeForm(ApiForm):
+    serializer_class = PasswordChangeInputSerializer
+
+    old_password = field("Current password", "password", autocomplete="current-password")
+    new_password = field("New password", "password", autocomplete="new-password", aria_describedby="password-rules")
+
+
+class PasswordResetForm(ApiForm):
+    serializer_class = PasswordResetInputSerializer
+
+    email = field("Email", "email", autocomplete="email")
+
+
+class PasswordResetConfirmForm(ApiForm):
+    serializer_class = PasswordResetConfirmInputSerializer
+
+    uid = field("", "hidden")
+    token = field("", "hidden")
+    new_password = field("New password", "password", autocomplete="new-password", aria_describedby="password-rules")

@@ -1,0 +1,21 @@
+"""The member site, mounted at `/` after the API and the admin (clicknback/urls.py)."""
+
+from django.urls import path
+
+from web.views import accounts, shops
+
+app_name = "web"
+
+urlpatterns = [
+    path("", shops.shop_list, name="shops"),
+    path("signup/", accounts.signup, name="signup"),
+    path("signin/", accounts.signin, name="signin"),
+    path("signout/", accounts.signout, name="signout"),
+    path("account/", accounts.account, name="account"),
+    path("account/password/", accounts.password_change_view, name="password-change"),
+    path("password-reset/", accounts.password_reset, name="password-reset"),
+    # The address PASSWORD_RESET_URL mails (no trailing slash).
+    path("reset-password", accounts.password_reset_confirm_view, name="password-reset-confirm"),
+    path("shops/<uuid:merchant_id>/", shops.shop_detail, name="shop"),
+    path("shops/<uuid:merchant_id>/activate/", shops.shop_activate, name="shop-activate"),
+]
