@@ -17,6 +17,8 @@ from accounts.serializers import (
     RegisterInputSerializer,
 )
 from clicknback.errors import DomainError
+from payouts.models import PayoutMethod
+from payouts.serializers import PayoutRequestInputSerializer
 
 _WIDGETS = {
     "text": forms.TextInput,
@@ -120,3 +122,17 @@ class PasswordResetConfirmForm(ApiForm):
     uid = field("", "hidden")
     token = field("", "hidden")
     new_password = field("New password", "password", autocomplete="new-password", aria_describedby="password-rules")
+
+
+# --- money ----------------------------------------------------------------------------------
+class WithdrawForm(ApiForm):
+    """The API's payout request. `idempotency_key` is drawn fresh with each empty form: a second
+    submit of the same page is the same request and pays once."""
+
+    serializer_class = PayoutRequestInputSerializer
+    error_fields = {"INSUFFICIENT_BALANCE": "amount", "BELOW_MINIMUM_PAYOUT": "amount"}
+
+    amount = field("Amount", "text", inputmode="decimal", autocomplete="off")
+    method = field("Send it by", choices=[("", "Choose…"), *PayoutMethod.choices])
+    destination = field("IBAN or PayPal email", autocomplete="off", aria_describedby="destination-help")
+    idempotency_key = field("", "hidden")

@@ -3,15 +3,21 @@ shown comes from the domain's own rows."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.utils.formats import date_format
 
-from clicknback.money import format_money
+from clicknback.money import ZERO, format_money
 from merchants.models import Merchant
 from offers.models import CashbackType, Offer
+from payouts.models import Payout
+from purchases.models import Purchase
+from wallets.models import EntryType, WalletEntry
 
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
@@ -61,5 +67,63 @@ def offer_terms(offer: Offer, merchant: Merchant) -> list[str]:
     return terms
 
 
-def pending_until(purchased_at_day: date, confirmation_days: int) -> date:
-    return purchased_at_day + timedelta(days=confirmation_days)
+@dataclass(frozen=True)
+class LedgerLine:
+    """One wallet entry as a sentence, with the amount it moved and the bucket it moved it in."""
+
+    when: datetime
+    text: str
+    amount: Decimal
+    bucket: str
+
+
+def ledger_lines(
+    entries: Iterable[WalletEntry], *, purchases: Mapping[uuid.UUID, Purchase], payouts: Mapping[uuid.UUID, Payout]
+) -> list[LedgerLine]:
+    """Each entry says why it happened: "Cashback from Gadget Hub, pending until 12 March 2026"."""
+    return [_ledger_line(entry, purchases, payouts) for entry in entries]
+
+
+def _ledger_line(entry: WalletEntry, purchases: Mapping, payouts: Mapping) -> LedgerLine:
+    purchase = purchases.get(entry.purchase_id)
+    payout = payouts.get(entry.payout_id)
+    shop = purchase.merchant.name if purchase else "a shop"
+    match entry.type:
+        case EntryType.CASHBACK_PENDING:
+            until = pending_until(purchase) if purchase else None
+            text = f"Cashback from {shop}, pending until {day(until)}" if until else f"Cashback from {shop}, pending"
+            return LedgerLine(entry.created_at, text, entry.pending_delta, "pending")
+        case EntryType.CASHBACK_CONFIRMED:
+            text = f"Cashback from {shop} confirmed: you can withdraw it"
+            return LedgerLine(entry.created_at, text, entry.available_delta, "available")
+        case EntryType.CASHBACK_REVERSED:
+            reason = f" ({purchase.reversal_reason})" if purchase and purchase.reversal_reason else ""
+            amount, bucket = _moved(entry)
+            return LedgerLine(entry.created_at, f"Cashback from {shop} cancelled{reason}", amount, bucket)
+        case EntryType.PAYOUT_REQUESTED:
+            where = f" to {payout.get_method_display()} {payout.masked_destination}" if payout else ""
+            return LedgerLine(entry.created_at, f"Withdrawal{where}", entry.available_delta, "available")
+        case EntryType.PAYOUT_FAILED:
+            reason = f" ({payout.failure_reason})" if payout and payout.failure_reason else ""
+            text = f"Withdrawal failed{reason}: the money is back in your available balance"
+            return LedgerLine(entry.created_at, text, entry.available_delta, "available")
+        case EntryType.POINTS_REDEEMED:
+            text = "Reward points turned into cashback"
+            return LedgerLine(entry.created_at, text, entry.available_delta, "available")
+        case _:
+            amount, bucket = _moved(entry)
+            return LedgerLine(entry.created_at, "Correction by our support team", amount, bucket)
+
+
+def _moved(entry: WalletEntry) -> tuple[Decimal, str]:
+    """The bucket an entry changed (available first) and by how much."""
+    for bucket in ("available", "pending", "paid"):
+        delta = getattr(entry, f"{bucket}_delta")
+        if delta:
+            return delta, bucket
+    return ZERO, "available"
+
+
+def pending_until(purchase: Purchase) -> date:
+    """When the confirmation job may confirm it: its purchase day plus the shop's settlement delay."""
+    return purchase.purchased_at.astimezone(UTC).date() + timedelta(days=purchase.merchant.confirmation_days)

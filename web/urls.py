@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import accounts, shops
+from web.views import accounts, cashback, shops, withdraw
 
 app_name = "web"
 
@@ -18,4 +18,6 @@ urlpatterns = [
     path("reset-password", accounts.password_reset_confirm_view, name="password-reset-confirm"),
     path("shops/<uuid:merchant_id>/", shops.shop_detail, name="shop"),
     path("shops/<uuid:merchant_id>/activate/", shops.shop_activate, name="shop-activate"),
+    path("cashback/", cashback.cashback, name="cashback"),
+    path("withdraw/", withdraw.withdraw, name="withdraw"),
 ]

@@ -19,3 +19,8 @@ def money(value: Decimal | None, currency: str | None = None) -> str:
 @register.filter
 def day(value) -> str:
     return presenters.day(value) if value else ""
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key)
