@@ -17,6 +17,7 @@ from accounts.serializers import (
     RegisterInputSerializer,
 )
 from clicknback.errors import DomainError
+from loyalty.serializers import RedeemInputSerializer
 from payouts.models import PayoutMethod
 from payouts.serializers import PayoutRequestInputSerializer
 
@@ -135,4 +136,14 @@ class WithdrawForm(ApiForm):
     amount = field("Amount", "text", inputmode="decimal", autocomplete="off")
     method = field("Send it by", choices=[("", "Choose…"), *PayoutMethod.choices])
     destination = field("IBAN or PayPal email", autocomplete="off", aria_describedby="destination-help")
+    idempotency_key = field("", "hidden")
+
+
+class RedeemForm(ApiForm):
+    """The API's redemption; a double submit redeems once (see WithdrawForm)."""
+
+    serializer_class = RedeemInputSerializer
+    error_fields = {"INSUFFICIENT_POINTS": "points", "BELOW_MINIMUM_REDEMPTION": "points"}
+
+    points = field("Points to redeem", "number", inputmode="numeric", min="1", step="1")
     idempotency_key = field("", "hidden")

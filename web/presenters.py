@@ -27,6 +27,7 @@ def money(value: Decimal | None, currency: str | None = None) -> str:
     if value is None:
         return ""
     currency = currency or settings.PLATFORM_CURRENCY
+    value = Decimal(value)
     sign, amount = ("\u2212", -value) if value < 0 else ("", value)
     symbol = CURRENCY_SYMBOLS.get(currency)
     return f"{sign}{symbol}{format_money(amount)}" if symbol else f"{sign}{format_money(amount)} {currency}"

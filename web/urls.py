@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import accounts, cashback, shops, withdraw
+from web.views import accounts, cashback, rewards, shops, withdraw
 
 app_name = "web"
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("shops/<uuid:merchant_id>/activate/", shops.shop_activate, name="shop-activate"),
     path("cashback/", cashback.cashback, name="cashback"),
     path("withdraw/", withdraw.withdraw, name="withdraw"),
+    path("rewards/", rewards.rewards, name="rewards"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from clicknback.errors import DomainError, NotFound, RateLimited
+from clicknback.idempotency import REPLAYED_HEADER, fingerprint_of, run_once, valid_key
 from notifications.selectors import notification_list
 from web.forms import ApiForm
 
@@ -83,3 +85,25 @@ def form_page(
             response["Retry-After"] = str(error.retry_after)
         return response
     return page(request, template, context, status=400)
+
+
+RELOAD = "This form expired or was changed. Reload the page and send it again."
+
+
+def submit_once(
+    request: HttpRequest, *, route: str, data: dict[str, Any], create: Callable[[], dict[str, str]]
+) -> tuple[dict[str, str], bool]:
+    """Run `create` (a service step that joins this transaction; it returns a summary to show) at
+    most once per the form's `idempotency_key`, through the API's own machinery
+    (`clicknback.idempotency.run_once`): the key row, the work and the summary commit together.
+    Returns the summary and whether it is a repeat's (the first submit's, replayed)."""
+    key = request.POST.get("idempotency_key", "")
+    if not valid_key(key):
+        raise DomainError(RELOAD)
+
+    def run() -> HttpResponse:
+        return HttpResponse(json.dumps(create()), status=201, content_type="application/json")
+
+    fingerprint = fingerprint_of(route={"method": "POST", "route": route, "args": {}}, data=data)
+    answer = run_once(user=request.user, key=key, fingerprint=fingerprint, run=run)
+    return json.loads(answer.content), answer.has_header(REPLAYED_HEADER)
