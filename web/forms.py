@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from rest_framework.exceptions import ValidationError
 from rest_framework.serializers import Serializer
 
 from accounts.serializers import (
@@ -16,6 +17,7 @@ from accounts.serializers import (
     PasswordResetInputSerializer,
     RegisterInputSerializer,
 )
+from claims.serializers import ClaimFileInputSerializer
 from clicknback.errors import DomainError
 from loyalty.serializers import RedeemInputSerializer
 from payouts.models import PayoutMethod
@@ -28,6 +30,8 @@ _WIDGETS = {
     "hidden": forms.HiddenInput,
     "number": forms.NumberInput,
     "search": forms.TextInput,
+    "date": forms.DateInput,
+    "textarea": forms.Textarea,
 }
 
 
@@ -40,7 +44,7 @@ def field(label: str, kind: str = "text", *, required: bool = True, choices: Any
     if choices is not None:
         widget = forms.Select(choices=choices, attrs=attrs)
     else:
-        widget = _WIDGETS[kind](attrs=attrs | ({"type": "search"} if kind == "search" else {}))
+        widget = _WIDGETS[kind](attrs=attrs | ({"type": kind} if kind in ("search", "date") else {}))
     return forms.CharField(label=label, required=False, strip=kind != "password", widget=widget)
 
 
@@ -64,9 +68,13 @@ class ApiForm(forms.Form):
                 self._add_messages(name, [str(message) for message in _flat(messages)])
         return self.cleaned_data
 
-    def add_domain_error(self, error: DomainError) -> None:
+    def add_domain_error(self, error: DomainError | ValidationError) -> None:
         """Show a service's refusal: beside each field it names, else beside the field its code is
         about, else above the form."""
+        if isinstance(error, ValidationError):  # a service's own field check, in DRF's shape
+            for name, messages in error.detail.items():
+                self._add_messages(name, [str(message) for message in _flat(messages)])
+            return
         fields = error.details.get("fields")
         if fields:
             for name, messages in fields.items():
@@ -147,3 +155,22 @@ class RedeemForm(ApiForm):
 
     points = field("Points to redeem", "number", inputmode="numeric", min="1", step="1")
     idempotency_key = field("", "hidden")
+
+
+# --- claims ---------------------------------------------------------------------------------
+class ClaimForm(ApiForm):
+    """The API's claim filing; `merchants` are the shops the member may pick."""
+
+    serializer_class = ClaimFileInputSerializer
+    error_fields = {"CLAIM_OUT_OF_WINDOW": "purchased_at", "CLAIM_DUPLICATE": "order_reference"}
+
+    merchant_id = field("Shop", choices=[])
+    order_reference = field("Order number", autocomplete="off")
+    amount = field("Amount you paid", inputmode="decimal", autocomplete="off")
+    purchased_at = field("Date of the purchase", "date")
+    note = field("Anything we should know (optional)", "textarea", required=False)
+    click_id = field("", "hidden", required=False)
+
+    def __init__(self, *args: Any, merchants: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["merchant_id"].widget.choices = [("", "Choose…"), *merchants]

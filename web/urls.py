@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import accounts, cashback, rewards, shops, withdraw
+from web.views import accounts, cashback, claims, rewards, shops, withdraw
 
 app_name = "web"
 
@@ -21,4 +21,8 @@ urlpatterns = [
     path("cashback/", cashback.cashback, name="cashback"),
     path("withdraw/", withdraw.withdraw, name="withdraw"),
     path("rewards/", rewards.rewards, name="rewards"),
+    path("claims/", claims.claims, name="claims"),
+    path("claims/new/", claims.claim_new, name="claim-new"),
+    path("claims/<uuid:claim_id>/", claims.claim_detail, name="claim"),
+    path("clicks/", claims.my_clicks, name="clicks"),
 ]

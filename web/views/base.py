@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from rest_framework.exceptions import ValidationError
 
 from clicknback.errors import DomainError, NotFound, RateLimited
 from clicknback.idempotency import REPLAYED_HEADER, fingerprint_of, run_once, valid_key
@@ -77,7 +78,7 @@ def form_page(
             before()
         if form.is_valid():
             return submit(form.validated)
-    except DomainError as error:
+    except (DomainError, ValidationError) as error:
         form.add_domain_error(error)
         response = page(request, template, context, status=400)
         if isinstance(error, RateLimited):
