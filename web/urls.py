@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import accounts, cashback, claims, rewards, shops, withdraw
+from web.views import accounts, cashback, claims, notifications, rewards, shops, withdraw
 
 app_name = "web"
 
@@ -25,4 +25,7 @@ urlpatterns = [
     path("claims/new/", claims.claim_new, name="claim-new"),
     path("claims/<uuid:claim_id>/", claims.claim_detail, name="claim"),
     path("clicks/", claims.my_clicks, name="clicks"),
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/read-all/", notifications.notifications_mark_all_read, name="notifications-read-all"),
+    path("notifications/<uuid:notification_id>/read/", notifications.notification_mark_read, name="notification-read"),
 ]
