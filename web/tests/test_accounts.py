@@ -121,8 +121,10 @@ def test_every_form_refuses_a_post_without_the_csrf_token(site, user):
         ("/signup/", {"email": "c@example.com", "password": DEFAULT_PASSWORD}),
         ("/signin/", {"email": user.email, "password": DEFAULT_PASSWORD}),
         ("/password-reset/", {"email": user.email}),
+        ("/reset-password?uid=x&token=y", {"uid": "x", "token": "y", "new_password": "another-horse-7"}),
     ]:
-        assert site.post(path, data, csrf=False).status_code == 403
+        response = site.post(path, data, csrf=False)
+        assert response.status_code == 403 and b"without its security token" in response.content
     assert not User.objects.filter(email="c@example.com").exists()
     assert signed_in_user(site) is None
     member = SiteClient(user)

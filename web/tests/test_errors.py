@@ -37,3 +37,10 @@ def test_a_crash_is_the_sites_500_page_on_the_site_and_the_envelope_on_the_api()
     assert b"Something went wrong on our side" in page.content
     api = client.get("/api/v1/boom")
     assert api.status_code == 500 and api.json()["error"]["code"] == "INTERNAL_ERROR"
+
+
+def test_the_admin_keeps_djangos_own_csrf_page(admin_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    response = client.post("/admin/merchants/merchant/add/", {"name": "X"})
+    assert response.status_code == 403 and b"CSRF verification failed" in response.content

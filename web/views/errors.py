@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django.views import csrf
 
 from clicknback import views as api
 from clicknback.routing import json_error_pages
@@ -34,3 +35,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if json_error_pages(request.path):
         return api.server_error(request)
     return HttpResponse(loader.get_template("web/500.html").render(), status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the site's 403 page on its paths; Django's own page elsewhere (the admin)."""
+    if json_error_pages(request.path):
+        return csrf.csrf_failure(request, reason)
+    return page(request, "web/403.html", {"reason": "csrf"}, status=403)
