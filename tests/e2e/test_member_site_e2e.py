@@ -1,7 +1,9 @@
 """End to end, in a real headless Chromium, on a phone and on a desktop: a visitor signs up,
 activates cashback at a shop, the partner reports the purchase through the webhook (over HTTP,
 signed), the member sees it pending, then confirmed, withdraws it and sees the payout. Screenshots of
-the main pages at both sizes go to artifacts/member-site/ (git-ignored)."""
+the main pages at both sizes go to artifacts/member-site/ (git-ignored), and axe-core (the npm
+package, vendored for this test only in tests/e2e/vendor/) finds no serious or critical
+accessibility violation on any of them."""
 
 from __future__ import annotations
 
@@ -28,6 +30,10 @@ SHOTS = Path(settings.BASE_DIR) / "artifacts" / "member-site"
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1400, "height": 900}}
 TRACKING = "https://shop.example.com/go?cnb={click_id}"
 IBAN = "DE89370400440532013000"
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.10.2.min.js"
+AXE_RUN = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map(n => n.target.join(" ")).join(", ")}`)"""
 
 
 def webhook(base_url: str, partner, body: dict) -> dict:
@@ -63,8 +69,15 @@ def test_sign_up_activate_buy_confirm_withdraw(live_server, monkeypatch, viewpor
             # The shop's own site is not on this machine: the browser is answered in its place.
             page.route("https://shop.example.com/**", lambda route: route.fulfill(body="<h1>Gadget Hub</h1>"))
 
+            violations: dict[str, list[str]] = {}
+
             def shot(name: str) -> None:
+                """A screenshot, and the page's serious or critical accessibility violations."""
                 page.screenshot(path=str(SHOTS / f"{name}-{viewport}.png"), full_page=True)
+                page.add_script_tag(path=str(AXE))
+                found = page.evaluate(AXE_RUN)
+                if found:
+                    violations[name] = found
 
             page.goto(f"{live_server.url}/")
             expect(page.locator(".shop-card")).to_have_count(2)
@@ -130,6 +143,7 @@ def test_sign_up_activate_buy_confirm_withdraw(live_server, monkeypatch, viewpor
             page.goto(f"{live_server.url}/no-such-page/")
             expect(page.locator("h1")).to_have_text("We could not find that page")
             shot("404")
+            assert violations == {}
         finally:
             browser.close()
 
