@@ -82,6 +82,10 @@ def test_sign_up_activate_buy_confirm_withdraw(live_server, monkeypatch, viewpor
             page.goto(f"{live_server.url}/")
             expect(page.locator(".shop-card")).to_have_count(2)
             shot("shops")
+            page.get_by_label("Search shops").press_sequentially("book")  # htmx narrows as one types
+            expect(page.locator(".shop-card")).to_have_count(1)
+            expect(page.locator(".shop-card")).to_contain_text("Book Nook")
+            page.goto(f"{live_server.url}/")
 
             page.get_by_role("link", name="Sign up").click()
             page.get_by_label("Email").fill(email)

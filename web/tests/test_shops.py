@@ -58,6 +58,9 @@ def test_htmx_gets_only_the_results(site):
     response = site.get("/", {"q": "gadget"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert "Gadget Hub" in html and "<html" not in html
+    assert "HX-Request" in response["Vary"]
+    restore = site.get("/", {"q": "gadget"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in restore.content.decode()
 
 
 def test_the_shop_page_says_the_terms_in_plain_words(site):

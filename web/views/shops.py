@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from clicknback.errors import OfferNotAvailable
@@ -43,9 +44,11 @@ def shop_list(request: HttpRequest) -> HttpResponse:
         "category": category,
         "categories": merchant_categories(user=request.user),
     }
-    if request.headers.get("HX-Request"):  # htmx asks only for the results while the member types
-        return page(request, "web/_shop_results.html", context)
-    return page(request, "web/shop_list.html", context)
+    # htmx asks only for the results while the member types (a history restore wants the whole page).
+    partial = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
+    response = page(request, "web/_shop_results.html" if partial else "web/shop_list.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_GET
