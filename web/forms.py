@@ -4,6 +4,7 @@ the site and the API refuse the same input with the same words."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, ClassVar
 
 from django import forms
@@ -134,9 +135,19 @@ class PasswordResetConfirmForm(ApiForm):
 
 
 # --- money ----------------------------------------------------------------------------------
-class WithdrawForm(ApiForm):
-    """The API's payout request. `idempotency_key` is drawn fresh with each empty form: a second
-    submit of the same page is the same request and pays once."""
+class OnceForm(ApiForm):
+    """A form whose work must happen once: each form drawn gets a fresh `idempotency_key`, so a
+    second submit of the same page is the same request (`web.views.base.submit_once`)."""
+
+    idempotency_key = field("", "hidden")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["idempotency_key"].initial = uuid.uuid4().hex
+
+
+class WithdrawForm(OnceForm):
+    """The API's payout request."""
 
     serializer_class = PayoutRequestInputSerializer
     error_fields = {"INSUFFICIENT_BALANCE": "amount", "BELOW_MINIMUM_PAYOUT": "amount"}
@@ -144,17 +155,15 @@ class WithdrawForm(ApiForm):
     amount = field("Amount", "text", inputmode="decimal", autocomplete="off")
     method = field("Send it by", choices=[("", "Choose…"), *PayoutMethod.choices])
     destination = field("IBAN or PayPal email", autocomplete="off", aria_describedby="destination-help")
-    idempotency_key = field("", "hidden")
 
 
-class RedeemForm(ApiForm):
-    """The API's redemption; a double submit redeems once (see WithdrawForm)."""
+class RedeemForm(OnceForm):
+    """The API's redemption."""
 
     serializer_class = RedeemInputSerializer
     error_fields = {"INSUFFICIENT_POINTS": "points", "BELOW_MINIMUM_REDEMPTION": "points"}
 
     points = field("Points to redeem", "number", inputmode="numeric", min="1", step="1")
-    idempotency_key = field("", "hidden")
 
 
 # --- claims ---------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ into cashback (the API's service, rate limit and idempotency)."""
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +26,7 @@ HISTORY_LENGTH = 20
 @member_required
 def rewards(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = RedeemForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
+    form = RedeemForm(request.POST or None)
 
     def before() -> None:  # the API's per-user limit, in the same counter
         enforce_rate_limit(request, group="rewards-redeem", key=str(user.pk), rate=settings.REDEEM_RATE_LIMIT)

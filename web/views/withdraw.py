@@ -3,7 +3,6 @@ A double submit pays once: the form carries an idempotency key (`submit_once`)."
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -27,7 +26,7 @@ PAYOUTS_PAGE = 20
 @member_required
 def withdraw(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = WithdrawForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
+    form = WithdrawForm(request.POST or None)
 
     def submit(data: dict[str, Any]) -> HttpResponse:
         def create() -> dict[str, str]:
