@@ -44,3 +44,9 @@ def test_the_admin_keeps_djangos_own_csrf_page(admin_user):
     client.force_login(admin_user)
     response = client.post("/admin/merchants/merchant/add/", {"name": "X"})
     assert response.status_code == 403 and b"CSRF verification failed" in response.content
+
+
+def test_the_navigation_marks_the_page_being_shown(member):
+    html = member.get("/cashback/").content.decode()
+    assert '<a href="/cashback/" aria-current="page">My cashback</a>' in html
+    assert '<a href="/withdraw/">Withdraw</a>' in html
