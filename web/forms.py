@@ -87,6 +87,12 @@ class ApiForm(forms.Form):
         target = name if name in self.fields and not self.fields[name].widget.is_hidden else None
         for message in messages:
             self.add_error(target, message)
+        if target is not None:  # screen readers announce the field as invalid, with its messages
+            attrs = self.fields[target].widget.attrs
+            ids = attrs.get("aria-describedby", "").split()
+            errors_id = f"{self[target].auto_id}_errors"
+            described = " ".join(ids if errors_id in ids else [*ids, errors_id])
+            attrs.update({"aria-invalid": "true", "aria-describedby": described})
 
 
 def _flat(messages: Any) -> list[Any]:

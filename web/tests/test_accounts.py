@@ -48,7 +48,10 @@ def test_sign_up_shows_each_error_beside_its_field(site, data, field, message):
     assert response.status_code == 400
     assert any(message in error for error in field_errors(response, field))
     assert not User.objects.exists()
-    assert f'id="id_{field}_errors"' in response.content.decode()
+    html = response.content.decode()
+    assert f'id="id_{field}_errors"' in html
+    assert re.search(f'<input[^>]*aria-invalid="true"[^>]*id="id_{field}"', html)
+    assert re.search(f'<input[^>]*aria-describedby="[^"]*id_{field}_errors"', html)
 
 
 def test_sign_up_with_a_taken_email_says_so_beside_the_email(site, user):
