@@ -41,6 +41,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	LOG_LEVEL=WARNING $(BIN)/python manage.py seed_demo
 	@echo ""
+	@echo "  Site:      http://127.0.0.1:8000/   (members: sign in as the demo user printed above)"
 	@echo "  API:       http://127.0.0.1:8000/api/v1/"
 	@echo "  API docs:  http://127.0.0.1:8000/api/docs"
 	@echo "  Admin:     http://127.0.0.1:8000/admin/   (demo credentials printed above)"

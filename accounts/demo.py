@@ -16,7 +16,7 @@ def seed(out: TextIO) -> None:
     user = _ensure_user(*DEMO_USER)
     partner, _ = Partner.objects.get_or_create(name=DEMO_PARTNER_NAME)
     out.write(f"Admin:   {admin.email} / {DEMO_ADMIN[1]}  (http://127.0.0.1:8000/admin/)\n")
-    out.write(f"User:    {user.email} / {DEMO_USER[1]}\n")
+    out.write(f"User:    {user.email} / {DEMO_USER[1]}  (signs in to the member site: http://127.0.0.1:8000/signin/)\n")
     out.write(f"Partner: key={partner.key} secret={partner.secret}  (demo only: never print real secrets)\n")
 
 

@@ -15,7 +15,7 @@ from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from backoffice.charts import Chart, Series, bar_chart
+from clicknback.charts import Chart, Series, bar_chart
 from clicknback.money import ZERO
 from payouts.models import Payout, PayoutStatus
 from purchases.models import Purchase, PurchaseStatus

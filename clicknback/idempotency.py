@@ -82,7 +82,7 @@ def idempotent(serializer_class: type[Serializer]) -> Callable[[View], Callable[
             if key is None:
                 with transaction.atomic(durable=True):
                     return run()
-            return _once(user=request.user, key=key, fingerprint=request_fingerprint(request, data), run=run)
+            return run_once(user=request.user, key=key, fingerprint=request_fingerprint(request, data), run=run)
 
         return wrapper
 
@@ -93,9 +93,13 @@ def idempotency_key(request: Request) -> str | None:
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
         return None
-    if not _KEY_SHAPE.match(key):
+    if not valid_key(key):
         raise ValidationError({IDEMPOTENCY_HEADER: ["Use 1 to 255 printable ASCII characters."]})
     return key
+
+
+def valid_key(key: str) -> bool:
+    return bool(_KEY_SHAPE.match(key))
 
 
 def request_fingerprint(request: Request, data: Any) -> str:
@@ -128,9 +132,11 @@ def _canonical(value: Any) -> str:
     raise TypeError(f"No canonical form for {type(value).__name__} in a fingerprint.")
 
 
-def _once(*, user: Any, key: str, fingerprint: str, run: Callable[[], HttpResponse]) -> HttpResponse:
-    """The key row is inserted first in the work's transaction: a concurrent request with the same
-    key waits on the unique index, fails once the first commits, and replays its response."""
+def run_once(*, user: Any, key: str, fingerprint: str, run: Callable[[], HttpResponse]) -> HttpResponse:
+    """`run()` at most once per user and key, in one durable transaction with the key row; a repeat
+    gets the stored response (REPLAYED_HEADER set). The key row is inserted first in the work's
+    transaction: a concurrent request with the same key waits on the unique index, fails once the
+    first commits, and replays its response. `@idempotent` and the member site's forms use it."""
     # Two rounds at most: if our insert loses the race, the winner has committed and is replayed.
     for _ in range(2):
         stored = IdempotencyKey.objects.filter(user=user, key=key, created_at__gte=_key_cutoff()).first()

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from clicknback.errors import bad_request_json, error_json_response, unexpected_error_json
 from clicknback.request_context import bind_request_id
+from clicknback.routing import json_error_pages
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -139,6 +140,8 @@ class ExceptionEnvelopeMiddleware:
 
         if isinstance(exception, (Http404, PermissionDenied)):
             return None  # Django's handler404/handler403 render these.
+        if not json_error_pages(request.path):
+            return None  # the member site's own error pages (the URLconf's handlers) answer
         if isinstance(exception, RequestDataTooBig):
             return error_json_response(413, "PAYLOAD_TOO_LARGE", "The request body is too large.")
         if isinstance(exception, SuspiciousOperation):  # e.g. a lookup the admin does not allow

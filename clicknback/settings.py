@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "clicks",
     "claims",
     "backoffice",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +256,8 @@ SECURE_HSTS_PRELOAD = HTTPS_ONLY
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# The member site's own 403 page for a form sent without its token (the admin keeps Django's).
+CSRF_FAILURE_VIEW = "web.views.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 

@@ -39,9 +39,12 @@ urlpatterns = [
     # Any other /api/ path: the envelope's 404 even with DEBUG on, where Django would answer its
     # technical HTML page instead of calling handler404. CSRF-exempt like the API: a 404 changes nothing.
     re_path(r"^api(/|$)", csrf_exempt(not_found), name=API_NOT_FOUND),
+    # The member site: last, so every path above keeps its meaning.
+    path("", include("web.urls")),
 ]
 
-handler400 = "clicknback.views.bad_request"
-handler403 = "clicknback.views.permission_denied"
-handler404 = "clicknback.views.not_found"
-handler500 = "clicknback.views.server_error"
+# The site's pages for its own paths; the envelope (clicknback.views) for the API's and the admin's.
+handler400 = "web.views.errors.bad_request"
+handler403 = "web.views.errors.permission_denied"
+handler404 = "web.views.errors.not_found"
+handler500 = "web.views.errors.server_error"

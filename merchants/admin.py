@@ -21,8 +21,8 @@ from merchants.services import merchant_create, merchant_update
 
 @admin.register(Merchant)
 class MerchantAdmin(AuditTrailMixin, ServiceBackedAdmin):
-    list_display = ("name", "status", "confirmation_days", "website", "created_at")
-    list_filter = ("status",)
+    list_display = ("name", "category", "status", "confirmation_days", "website", "created_at")
+    list_filter = ("status", "category")
     search_fields = ("name",)
     ordering = ("name",)
     readonly_fields = ("created_at", "updated_at")
@@ -31,8 +31,17 @@ class MerchantAdmin(AuditTrailMixin, ServiceBackedAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Merchant | None = None) -> list[str]:
         if obj is None:  # created active, like through the API
-            return ["name", "website", "confirmation_days", "tracking_url"]
-        return ["name", "website", "status", "confirmation_days", "tracking_url", "created_at", "updated_at"]
+            return ["name", "category", "website", "confirmation_days", "tracking_url"]
+        return [
+            "name",
+            "category",
+            "website",
+            "status",
+            "confirmation_days",
+            "tracking_url",
+            "created_at",
+            "updated_at",
+        ]
 
     def save_model(self, request: HttpRequest, obj: Merchant, form: Any, change: bool) -> None:
         actor = Actor.for_user(request.user)
@@ -46,6 +55,7 @@ class MerchantAdmin(AuditTrailMixin, ServiceBackedAdmin):
             website=data["website"],
             confirmation_days=data["confirmation_days"],
             tracking_url=data["tracking_url"],
+            category=data["category"],
             actor=actor,
         )
         obj.pk, obj.created_at = created.pk, created.created_at

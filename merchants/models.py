@@ -35,6 +35,8 @@ class Merchant(models.Model):
     confirmation_days = models.PositiveSmallIntegerField(default=30, validators=[MaxValueValidator(365)])
     # Where a click sends the user (admins only): `{click_id}` is replaced by the click's id.
     tracking_url = models.CharField(max_length=500, blank=True, default="", validators=[validate_tracking_url])
+    # What the shop sells ("Electronics"), for the member site's filter; none until staff set one.
+    category = models.CharField(max_length=64, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -51,6 +53,10 @@ class Merchant(models.Model):
                 name="merchant_confirmation_days_range",
             ),
             models.CheckConstraint(condition=Q(status__in=MerchantStatus.values), name="merchant_status_valid"),
+            # No category is NULL, never an empty string: one spelling of "none".
+            models.CheckConstraint(
+                condition=Q(category__isnull=True) | ~Q(category=""), name="merchant_category_not_blank"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -37,3 +37,9 @@ def merchant_get(*, user: User, merchant_id: uuid.UUID) -> Merchant:
     if merchant is None:
         raise NotFound()
     return merchant
+
+
+def merchant_categories(*, user: User) -> list[str]:
+    """The categories of the merchants `user` may see, sorted: the choices of the shops' filter."""
+    merchants = merchants_visible_to(user=user).exclude(category=None)
+    return list(merchants.order_by("category").values_list("category", flat=True).distinct())

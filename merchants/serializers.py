@@ -16,6 +16,7 @@ class MerchantOutputSerializer(serializers.Serializer):
     website = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=MerchantStatus.choices)
     confirmation_days = serializers.IntegerField()
+    category = serializers.CharField(allow_null=True, help_text="What the shop sells; null until staff set one.")
     created_at = serializers.DateTimeField()
     # Not required in the schema: only staff who may change merchants get it.
     tracking_url = serializers.CharField(

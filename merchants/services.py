@@ -17,7 +17,7 @@ from clicknback.models import AuditAction
 from merchants.models import Merchant, MerchantStatus, validate_tracking_url
 
 NAME_CONSTRAINT = "merchant_name_ci_unique"
-UPDATABLE_FIELDS = frozenset({"name", "website", "status", "confirmation_days", "tracking_url"})
+UPDATABLE_FIELDS = frozenset({"name", "website", "status", "confirmation_days", "tracking_url", "category"})
 # An update that changes the status is recorded as what it does to the merchant.
 STATUS_ACTIONS = {
     MerchantStatus.ACTIVE: AuditAction.MERCHANT_ACTIVATED,
@@ -45,20 +45,37 @@ def _check_tracking_url(tracking_url: str) -> None:
             raise ValidationError({"tracking_url": exc.messages}) from exc
 
 
+def _category(value: str | None) -> str | None:
+    """Trimmed; blank is no category (NULL)."""
+    return (value or "").strip() or None
+
+
 @transaction.atomic
 def merchant_create(
-    *, name: str, website: str = "", confirmation_days: int = 30, tracking_url: str = "", actor: Actor
+    *,
+    name: str,
+    website: str = "",
+    confirmation_days: int = 30,
+    tracking_url: str = "",
+    category: str | None = None,
+    actor: Actor,
 ) -> Merchant:
     _check_tracking_url(tracking_url)
     merchant = Merchant(
-        name=name.strip(), website=website or "", confirmation_days=confirmation_days, tracking_url=tracking_url
+        name=name.strip(),
+        website=website or "",
+        confirmation_days=confirmation_days,
+        tracking_url=tracking_url,
+        category=_category(category),
     )
     _save(merchant, force_insert=True)
     audit_record(
         actor=actor,
         action=AuditAction.MERCHANT_CREATED,
         obj=merchant,
-        changes=initial_values(merchant, ["name", "website", "status", "confirmation_days"]),
+        changes=initial_values(
+            merchant, ["name", "website", "status", "confirmation_days", *(["category"] if merchant.category else [])]
+        ),
     )
     record_event("merchant.created", merchant_id=merchant.id, name=merchant.name, actor=actor)
     return merchant
@@ -66,8 +83,10 @@ def merchant_create(
 
 @transaction.atomic
 def merchant_update(*, merchant: Merchant, actor: Actor, **changes: Any) -> Merchant:
-    """Apply `changes` (any of name, website, status, confirmation_days, tracking_url) to the locked row."""
+    """Apply `changes` (any of name, website, status, confirmation_days, tracking_url, category) to the locked row."""
     _check_tracking_url(changes.get("tracking_url", ""))
+    if "category" in changes:
+        changes["category"] = _category(changes["category"])
     if "name" in changes:
         changes["name"] = changes["name"].strip()
     if "website" in changes:

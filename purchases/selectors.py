@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import DateField, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from accounts.models import User
 from accounts.permissions import staff_may
@@ -37,6 +38,20 @@ def purchase_list(*, user: User, filters: Mapping[str, Any] | None = None) -> Qu
     """Newest first; users may filter by status, staff who see every purchase by every filter."""
     purchases = purchases_visible_to(user=user)
     return filter_queryset(PurchaseFilter, filters, purchases, staff=staff_may(user, VIEW_PURCHASE))
+
+
+def cashback_by_month(*, user: User, since: date) -> dict[tuple[date, str], Decimal]:
+    """The user's own cashback per month of purchase (UTC) and purchase status, for purchases from
+    `since` on; reversed purchases earned nothing and are left out. One grouped query."""
+    rows = (
+        Purchase.objects.filter(user_id=user.pk, purchased_at__gte=datetime.combine(since, time.min, tzinfo=UTC))
+        .exclude(status=PurchaseStatus.REVERSED)
+        .annotate(month=TruncMonth("purchased_at", output_field=DateField(), tzinfo=UTC))
+        .values_list("month", "status")
+        .annotate(total=Sum("cashback_amount"))
+        .order_by()
+    )
+    return {(month, status): total for month, status, total in rows}
 
 
 def purchase_get(*, user: User, purchase_id: uuid.UUID) -> Purchase:

@@ -37,5 +37,5 @@ urlpatterns = [
     path("crash", CrashView.as_view()),
     path("db-down", DatabaseDownView.as_view()),
     path("echo", EchoView.as_view()),
-    path("plain-crash", plain_django_crash),
+    path("api/plain-crash", plain_django_crash),  # under /api/: the member site has its own 500 page
 ]

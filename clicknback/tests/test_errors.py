@@ -35,7 +35,8 @@ def _fields(response) -> dict:
     return response.json()["error"]["details"]["fields"]
 
 
-@pytest.mark.parametrize("path", ["/nope", "/api/v1/nope", "/api/v1/partners/x/y", "/static-nothing"])
+# Other paths are the member site's, answered with its HTML 404 page (web/tests/test_errors.py).
+@pytest.mark.parametrize("path", ["/api/nope", "/api/v1/nope", "/api/v1/partners/x/y", "/health/nothing"])
 def test_unknown_path_is_404_envelope(api_client, path):
     response = api_client.get(path)
     assert response.status_code == 404
@@ -147,7 +148,7 @@ def test_unexpected_exception_in_an_api_view_is_500_without_internals(boom):
 
 
 def test_unexpected_exception_in_a_plain_django_view_is_500_envelope(boom):
-    response = boom.get("/plain-crash")
+    response = boom.get("/api/plain-crash")
     assert response.status_code == 500
     assert error_code(response) == "INTERNAL_ERROR"
     assert response.json()["error"]["details"]["request_id"] == response["X-Request-ID"]

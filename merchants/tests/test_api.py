@@ -280,3 +280,18 @@ def test_put_and_delete_are_not_allowed(admin_client: APIClient) -> None:
     for response in (admin_client.put(detail(merchant), {}, format="json"), admin_client.delete(detail(merchant))):
         assert response.status_code == 405
         assert error_code(response) == "METHOD_NOT_ALLOWED"
+
+
+def test_category_is_a_nullable_string_and_a_filter_for_everyone(user_client: APIClient) -> None:
+    MerchantFactory(name="Gadget Hub", category="Electronics")
+    MerchantFactory(name="Book Nook")
+    body = {merchant["name"]: merchant["category"] for merchant in user_client.get(LIST).json()["results"]}
+    assert body == {"Book Nook": None, "Gadget Hub": "Electronics"}
+    assert names(user_client.get(LIST, {"category": "electronics"})) == ["Gadget Hub"]
+
+
+def test_the_database_refuses_a_blank_category() -> None:
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MerchantFactory(category="")

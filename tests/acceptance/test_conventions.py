@@ -115,7 +115,8 @@ def test_errors_and_unknown_paths_carry_a_request_id_too(api_client):
 
 
 def test_unknown_path_is_404_not_found_in_the_envelope(api_client):
-    for path in (f"{API}/no-such-thing", "/nothing-here", f"{API}/merchants/not-a-uuid"):
+    # Paths outside /api/ are the member site's, with its own HTML 404 page (web/tests/test_errors.py).
+    for path in (f"{API}/no-such-thing", "/api/nothing-here", f"{API}/merchants/not-a-uuid"):
         response = api_client.get(path)
         assert response.status_code == 404
         assert code(response) == "NOT_FOUND"

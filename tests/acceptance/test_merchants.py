@@ -14,8 +14,10 @@ def test_create_answers_201_with_the_merchant_and_defaults(admin_client):
     assert response.status_code == 201
     body = response.json()
     # Admins also see `tracking_url` (api-v1-rewards.md, "Clicks and attribution").
-    assert set(body) == {"id", "name", "website", "status", "confirmation_days", "created_at", "tracking_url"}
+    keys = {"id", "name", "website", "status", "confirmation_days", "category", "created_at", "tracking_url"}
+    assert set(body) == keys
     assert (body["name"], body["status"], body["confirmation_days"]) == ("Zalando", "active", 30)
+    assert body["category"] is None  # set by staff in the back-office; null until then
 
 
 def test_create_accepts_website_and_confirmation_days(admin_client):

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from backoffice.charts import Series, bar_chart, nice_ceiling
 from backoffice.dashboard import dashboard_data, dashboard_days
 from clicknback.actors import Actor
+from clicknback.charts import Series, bar_chart, nice_ceiling
 from offers.tests.factories import OfferFactory
 from payouts.models import Payout
 from payouts.services import payout_complete

@@ -59,3 +59,16 @@ def test_change_merchant_through_the_service(staff: Client) -> None:
     assert response.status_code == 302, response.context["adminform"].form.errors
     merchant.refresh_from_db()
     assert (merchant.name, merchant.status, merchant.confirmation_days, merchant.website) == ("New", "inactive", 7, "")
+
+
+def test_staff_set_and_clear_a_merchants_category(staff: Client) -> None:
+    """The category is edited in the back-office (through merchant_update); blank is none (NULL)."""
+    merchant = MerchantFactory(name="Gadget Hub")
+    form = {"name": "Gadget Hub", "category": " Electronics ", "website": "", "status": "active"}
+    form |= {"confirmation_days": "30", **NO_INLINE_OFFERS}
+    assert staff.post(f"{MERCHANTS}{merchant.pk}/change/", form).status_code == 302
+    merchant.refresh_from_db()
+    assert merchant.category == "Electronics"
+    assert staff.post(f"{MERCHANTS}{merchant.pk}/change/", form | {"category": ""}).status_code == 302
+    merchant.refresh_from_db()
+    assert merchant.category is None

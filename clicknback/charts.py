@@ -1,4 +1,5 @@
-"""Bar-chart geometry for the dashboard. The template draws it as inline SVG: no JavaScript."""
+"""Bar-chart geometry, drawn by a template as inline SVG (no JavaScript): the back-office dashboard
+and the member site both use it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ BOTTOM = 22  # room for the day labels
 RIGHT = 8
 
 Number = int | Decimal
+# How a bar's tooltip and the axis name its period.
+PERIOD_FORMATS = {"day": ("%Y-%m-%d", "%b %d"), "month": ("%B %Y", "%b %Y")}
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,10 @@ def nice_ceiling(value: float) -> float:
     return next(step * magnitude for step in (1, 2, 5, 10) if value <= step * magnitude)
 
 
-def bar_chart(title: str, days: list[date], series: list[Series], *, stacked: bool) -> Chart:
-    """Bars per day: stacked (parts of one total) or side by side (quantities to compare)."""
+def bar_chart(title: str, days: list[date], series: list[Series], *, stacked: bool, period: str = "day") -> Chart:
+    """Bars per day, or per month (`period="month"`, each month named by its first day): stacked
+    (parts of one total) or side by side (quantities to compare)."""
+    name, label = PERIOD_FORMATS[period]
     chart = Chart(title=title, series=series)
     if stacked:
         peak = max((sum(values) for values in zip(*(s.values for s in series), strict=True)), default=0)
@@ -102,13 +107,13 @@ def bar_chart(title: str, days: list[date], series: list[Series], *, stacked: bo
                     round(bar_width, 1),
                     round(height, 1),
                     s.color,
-                    f"{day.isoformat()} {s.label}: {value}",
+                    f"{day.strftime(name)} {s.label}: {value}",
                 )
             )
     chart.ticks = [Tick(round(chart.baseline - PLOT_HEIGHT * part, 1), _label(top * part)) for part in (0, 0.5, 1)]
     for index in sorted({0, len(days) // 2, len(days) - 1}):
         if days:
-            chart.day_labels.append(DayLabel(round(LEFT + (index + 0.5) * slot, 1), days[index].strftime("%b %d")))
+            chart.day_labels.append(DayLabel(round(LEFT + (index + 0.5) * slot, 1), days[index].strftime(label)))
     return chart
 
 

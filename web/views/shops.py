@@ -1,0 +1,82 @@
+"""Shops: the active merchants with their offer today, one shop's terms, and "Activate cashback"."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+
+from clicknback.errors import OfferNotAvailable
+from clicknback.ratelimit import client_ip
+from clicks.services import click_create
+from merchants.selectors import merchant_categories, merchant_get, merchant_list
+from offers.selectors import offer_list_active
+from web.presenters import offer_headline, offer_terms
+from web.views.base import member_required, or_404, page
+
+SHOPS_PER_PAGE = 24
+
+
+@require_GET
+def shop_list(request: HttpRequest) -> HttpResponse:
+    """Anyone may browse; `q` searches names, `category` filters (the API's merchant filters)."""
+    search = request.GET.get("q", "").strip()
+    category = request.GET.get("category", "").strip()
+    filters = {key: value for key, value in (("search", search), ("category", category)) if value}
+    merchants = Paginator(merchant_list(user=request.user, filters=filters or None), SHOPS_PER_PAGE)
+    shops = merchants.get_page(request.GET.get("page"))
+    offers = {
+        offer.merchant_id: offer
+        for offer in offer_list_active().filter(merchant_id__in=[merchant.id for merchant in shops])
+    }
+    rows = [{"merchant": merchant, "offer": offers.get(merchant.id)} for merchant in shops]
+    for row in rows:
+        row["headline"] = offer_headline(row["offer"]) if row["offer"] else ""
+    context = {
+        "rows": rows,
+        "shops": shops,
+        "q": search,
+        "category": category,
+        "categories": merchant_categories(user=request.user),
+    }
+    # htmx asks only for the results while the member types (a history restore wants the whole page).
+    partial = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
+    response = page(request, "web/_shop_results.html" if partial else "web/shop_list.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+def shop_detail(request: HttpRequest, merchant_id: uuid.UUID) -> HttpResponse:
+    merchant = or_404(merchant_get, user=request.user, merchant_id=merchant_id)
+    offer = offer_list_active().filter(merchant_id=merchant.id).first()
+    context = {
+        "merchant": merchant,
+        "offer": offer,
+        "headline": offer_headline(offer) if offer else "",
+        "terms": offer_terms(offer, merchant) if offer else [],
+        "can_activate": bool(offer and merchant.tracking_url),
+    }
+    return page(request, "web/shop_detail.html", context)
+
+
+@require_POST
+@member_required
+def shop_activate(request: HttpRequest, merchant_id: uuid.UUID) -> HttpResponse:
+    """Record the click (the API's service) and send the member on to the shop."""
+    try:
+        _, redirect_url = click_create(
+            user=request.user,
+            merchant_id=merchant_id,
+            address=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+    except OfferNotAvailable:
+        messages.error(request, "This shop has no cashback to activate today.")
+        return redirect("web:shop", merchant_id=merchant_id)
+    return redirect(redirect_url)
