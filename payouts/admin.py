@@ -25,7 +25,7 @@ from clicknback.admin_tools import (
     reason_page,
     report_each,
 )
-from payouts.models import Payout, PayoutEvent, PayoutStatus
+from payouts.models import Payout, PayoutEvent, PayoutMethod, PayoutStatus
 from payouts.permissions import PROCESS_PAYOUT
 from payouts.services import payout_complete, payout_fail
 from wallets.selectors import wallet_for_user
@@ -81,6 +81,8 @@ class PayoutAdmin(ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
         "created_at",
         "processed_at",
         "processed_by",
+        "tx_hash",
+        "block_number",
         "user_balance",
         "user_payouts",
     )
@@ -174,6 +176,8 @@ class PayoutAdmin(ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
         refusal = "" if self.has_process_permission(request) else "only finance may process payouts"
         if not refusal and obj.status != PayoutStatus.REQUESTED:
             refusal = f"it is already {obj.status}"
+        if not refusal and obj.method == PayoutMethod.TOKEN:
+            refusal = "a token payout is completed or failed by its mint on chain"
         return [
             DetailAction("complete", "Mark completed (the money was sent)", refusal),
             DetailAction("fail", "Mark failed (refund to available)", refusal, needs_reason=True),
