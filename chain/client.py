@@ -63,6 +63,14 @@ class ChainClient:
     def health(self) -> pb.HealthReply:
         return self._call("Health", pb.HealthRequest(), READ_TIMEOUT_SECONDS)
 
+    def wait_until_ready(self, timeout: float) -> bool:
+        """Whether the adapter is reachable within `timeout` seconds (a restarted one, say)."""
+        try:
+            grpc.channel_ready_future(self._channel).result(timeout=timeout)
+        except grpc.FutureTimeoutError:
+            return False
+        return True
+
     def close(self) -> None:
         self._channel.close()
 

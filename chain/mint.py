@@ -57,7 +57,7 @@ adapter_breaker = _breaker()
 def _ask(call: Callable[[ChainClient], Any]) -> Any:
     """One adapter call through the circuit breaker; unavailable (or the breaker open) → RetryLater."""
     try:
-        return adapter_breaker.call(call, chain_client())
+        return adapter_breaker.call(lambda: call(chain_client()))
     except (ChainUnavailable, pybreaker.CircuitBreakerError) as exc:
         raise RetryLater(
             f"the chain adapter is unavailable ({exc.__class__.__name__})", cap_seconds=BACKOFF_CAP_SECONDS
@@ -74,7 +74,7 @@ def mint_requested(envelope: dict[str, Any]) -> None:
         if existing.status in FOUND:
             _complete(payout, existing)
         else:
-            _fail(payout, f"no mint within {settings.MINT_MAX_WAIT}")
+            _fail(payout, f"no mint within MINT_MAX_WAIT ({settings.MINT_MAX_WAIT.total_seconds() / 3600:g} h)")
         return
     reply = _ask(lambda client: client.mint(ref=ref, to=payout.destination, amount=token_units(payout.amount)))
     if reply.status in FOUND:

@@ -8,6 +8,7 @@ from eth_account import Account
 
 from chain import devchain
 from chain.client import ChainClient
+from events.tests.conftest import jetstream  # noqa: F401 - a stream of the test's own
 from purchases.tests.conftest import no_review_delay  # noqa: F401 - a fixture shared with purchases
 
 # Anvil's well-known development account 1: funded, but not the token's minter.
