@@ -30,7 +30,7 @@ def seed(out: TextIO) -> None:
     missing = [p for p in DEMO_PAYOUTS if not Payout.objects.filter(user=user, status=p[0]).exists()]
     if not missing:
         return
-    _ensure_available(user, sum((amount for _, amount, _, _ in missing), Decimal("0.00")))
+    ensure_available(user, sum((amount for _, amount, _, _ in missing), Decimal("0.00")))
     actor = Actor.for_user(admin)
     for status, amount, method, destination in missing:
         payout_id = payout_request(user=user, amount=amount, method=method, destination=destination).id
@@ -42,7 +42,7 @@ def seed(out: TextIO) -> None:
 
 
 @transaction.atomic(durable=True)
-def _ensure_available(user: User, needed: Decimal) -> None:
+def ensure_available(user: User, needed: Decimal) -> None:
     """Credit the shortfall as an adjustment: there is no purchase behind it, so it is no cashback."""
     wallet = wallet_lock(user_id=user.id)
     shortfall = needed - wallet.available
