@@ -26,3 +26,17 @@ def token_payout(user, amount: str = "20.00") -> tuple[Payout, OutboxEvent]:
     fund_wallet(user, Decimal(amount))
     payout = payout_request(user=user, amount=Decimal(amount), method=PayoutMethod.TOKEN)
     return payout, OutboxEvent.objects.get(type="token.mint.requested", subject=str(payout.id))
+
+
+def minted(payout: Payout, *, tx_hash: str = "0x" + "ab" * 32, block_number: int = 7) -> Payout:
+    """Complete a token payout as the mint consumer does on a mint reply (no chain: for screens)."""
+    from django.db import transaction
+
+    from chain import mint
+    from chain.proto import chain_adapter_pb2 as pb
+
+    with transaction.atomic():
+        locked = Payout.objects.select_for_update().get(pk=payout.pk)
+        reply = pb.MintReply(status=pb.MINTED, tx_hash=tx_hash, block_number=block_number, to=locked.destination)
+        mint._complete(locked, reply)
+    return locked
