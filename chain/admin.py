@@ -10,8 +10,9 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from chain.models import BlockchainTransaction, TokenPayout
-from clicknback.admin_format import money, time_column, user_link, with_status
+from clicknback.admin_format import money, time_column, user_link
 from clicknback.admin_tools import DateRangeFilter, ReadOnlyAdminMixin
+from payouts.admin import PayoutColumns
 from payouts.models import PayoutMethod, PayoutStatus
 
 CHAIN_STATUS = {
@@ -22,7 +23,7 @@ CHAIN_STATUS = {
 
 
 @admin.register(TokenPayout)
-class TokenPayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class TokenPayoutAdmin(PayoutColumns, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("requested", "customer", "amount_and_status", "address", "chain_status", "tx")
     list_display_links = ("requested",)
     list_filter = ("status", ("created_at", DateRangeFilter))
@@ -45,16 +46,6 @@ class TokenPayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TokenPayout]:
         return super().get_queryset(request).filter(method=PayoutMethod.TOKEN)
-
-    requested = time_column("created_at", "Requested")
-
-    @admin.display(description="User", ordering="user__email")
-    def customer(self, payout: TokenPayout) -> str:
-        return user_link(payout.user)
-
-    @admin.display(description="Amount", ordering="amount")
-    def amount_and_status(self, payout: TokenPayout) -> str:
-        return with_status(money(payout.amount, payout.currency), payout.status)
 
     @admin.display(description="Amount")
     def amount_shown(self, payout: TokenPayout) -> str:

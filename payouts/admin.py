@@ -59,7 +59,21 @@ class PayoutEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = "history"
 
 
-class PayoutAdmin(ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
+class PayoutColumns:
+    """The columns every payout screen shows (this one, the finance queue, the token payouts)."""
+
+    requested = time_column("created_at", "Requested")
+
+    @admin.display(description="User", ordering="user__email")
+    def customer(self, payout: Payout) -> str:
+        return user_link(payout.user)
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_and_status(self, payout: Payout) -> str:
+        return with_status(money(payout.amount, payout.currency), payout.status)
+
+
+class PayoutAdmin(PayoutColumns, ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
     # Narrow enough for 1400 px with the sidebar open; the full destination is on the detail page.
     list_display = ("requested", "customer", "amount_and_status", "sent_to", "processed")
     list_display_links = ("requested",)
@@ -94,16 +108,7 @@ class PayoutAdmin(ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
     def has_process_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(PROCESS_PAYOUT)
 
-    requested = time_column("created_at", "Requested")
     amount_shown = money_column("amount", "Amount")
-
-    @admin.display(description="User", ordering="user__email")
-    def customer(self, payout: Payout) -> str:
-        return user_link(payout.user)
-
-    @admin.display(description="Amount", ordering="amount")
-    def amount_and_status(self, payout: Payout) -> str:
-        return with_status(money(payout.amount, payout.currency), payout.status)
 
     @admin.display(description="To", ordering="method")
     def sent_to(self, payout: Payout) -> str:
