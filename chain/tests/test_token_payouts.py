@@ -184,3 +184,25 @@ def test_the_confirmation_job_requests_one_token_payout_per_cashback_of_token_pr
     assert [p.amount for p in token_payouts(prefers)] == [Decimal("15.00"), Decimal("15.00")]
     assert token_payouts(manual) == []
     assert OutboxEvent.objects.filter(type="token.mint.requested").count() == 2
+
+
+def test_the_user_is_notified_of_a_mint_and_of_a_failed_one(user, mailoutbox):
+    from django.db import transaction as db_transaction
+
+    from chain import mint
+    from chain.tests.helpers import minted
+    from events.consumers import handle_event
+    from notifications.models import Notification
+
+    link_address(user)
+    minted(token_payout(user)[0], block_number=42)
+    failed, _ = token_payout(user)
+    with db_transaction.atomic():
+        mint._fail(Payout.objects.select_for_update().get(pk=failed.pk), "the mint reverted on chain")
+
+    for event in OutboxEvent.objects.filter(type__startswith="token.").exclude(type="token.mint.requested"):
+        handle_event("notifications", event.envelope())
+
+    notes = {note.kind: note for note in Notification.objects.filter(user=user)}
+    assert notes["token.minted"].title == "Your tokens are on chain" and "block 42" in notes["token.minted"].body
+    assert "the mint reverted on chain" in notes["token.mint.failed"].body
