@@ -45,9 +45,13 @@ def reconcile() -> str:
     return out.getvalue()
 
 
-def test_a_mint_completes_the_payout_with_its_transaction_and_the_balance_grows_by_its_amount(token_chain, user):
+def test_a_mint_completes_the_payout_with_its_transaction_and_the_balance_grows_by_its_amount(
+    token_chain, user, user_client
+):
     address = link_address(user)
     payout, event = token_payout(user, "12.34")
+    waiting = user_client.get("/api/v1/wallet/token").json()
+    assert (waiting["onchain_balance"], waiting["minted_total"], waiting["pending_mints"]) == (0, 0, 1)
 
     delivered = deliver(event)
 
@@ -74,6 +78,10 @@ def test_a_mint_completes_the_payout_with_its_transaction_and_the_balance_grows_
         "block_number": block_number,
     }
     assert OutboxEvent.objects.filter(type="payout.completed", subject=str(payout.id)).exists()
+    wallet = user_client.get("/api/v1/wallet/token").json()
+    assert (wallet["onchain_balance"], wallet["minted_total"], wallet["pending_mints"]) == (1234, 1234, 0)
+    body = user_client.get(f"/api/v1/payouts/{payout.id}").json()
+    assert (body["status"], body["tx_hash"], body["block_number"]) == ("completed", tx_hash, block_number)
     assert "agree: 1 mint(s)" in reconcile()
 
 
