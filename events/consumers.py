@@ -23,7 +23,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from nats.errors import TimeoutError as FetchTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from events.jetstream import JetStream
@@ -156,7 +155,7 @@ def run_consumer(consumer: str, *, link: JetStream, should_stop: Callable[[], bo
     while not should_stop():
         try:
             messages = link.run(subscription.fetch(FETCH_BATCH, timeout=FETCH_SECONDS))
-        except FetchTimeout:
+        except TimeoutError:  # nothing to fetch: nats' own TimeoutError, or asyncio's from a batch fetch
             continue
         for message in messages:
             deliver(link, consumer, message)
@@ -177,7 +176,7 @@ def replay(consumer: str, *, link: JetStream, since: datetime | int) -> tuple[in
     while True:
         try:
             messages = link.run(subscription.fetch(FETCH_BATCH, timeout=FETCH_SECONDS))
-        except FetchTimeout:
+        except TimeoutError:
             break
         for message in messages:
             delivered += 1
