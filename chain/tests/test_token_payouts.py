@@ -206,3 +206,21 @@ def test_the_user_is_notified_of_a_mint_and_of_a_failed_one(user, mailoutbox):
     notes = {note.kind: note for note in Notification.objects.filter(user=user)}
     assert notes["token.minted"].title == "Your tokens are on chain" and "block 42" in notes["token.minted"].body
     assert "the mint reverted on chain" in notes["token.mint.failed"].body
+
+
+def test_the_state_machine_takes_a_chain_outcome_for_token_payouts_alone_and_completes_one_only_with_its_mint(user):
+    from django.db import transaction as db_transaction
+
+    from payouts.state_machine import ChainOutcome, payout_transition
+
+    fund_wallet(user, Decimal("20.00"))
+    paypal = payout_request(user=user, amount=Decimal("10.00"), method="paypal", destination="me@example.com")
+    link_address(user)
+    token, _ = token_payout(user, "10.00")
+    with pytest.raises(ValueError, match="Only a token payout"), db_transaction.atomic():
+        payout_transition(payout=paypal, to_status=PayoutStatus.COMPLETED, actor=JOB, chain=ChainOutcome("0x1", 1))
+    with pytest.raises(ValueError, match="only with its mint"), db_transaction.atomic():
+        payout_transition(payout=token, to_status=PayoutStatus.COMPLETED, actor=JOB, chain=ChainOutcome())
+    token.refresh_from_db()
+    paypal.refresh_from_db()
+    assert (token.status, paypal.status) == (PayoutStatus.REQUESTED, PayoutStatus.REQUESTED)
