@@ -66,16 +66,18 @@ def consumer_handlers(consumer: str) -> dict[str, Handler]:
 
 
 def handle_event(consumer: str, envelope: dict[str, Any]) -> bool:
-    """Apply the event's effect and remember it, in one transaction; False if already handled."""
+    """Apply the event's effect and remember it, in one transaction; False if already handled, or
+    of a type this consumer does not handle (no effect, so nothing to remember: no transaction)."""
     handler = consumer_handlers(consumer).get(envelope["type"])
+    if handler is None:
+        return False
     with transaction.atomic(durable=True):
         try:
             with transaction.atomic():
                 HandledEvent.objects.create(consumer=consumer, event_id=envelope["id"])
         except IntegrityError:
             return False
-        if handler is not None:
-            handler(envelope)
+        handler(envelope)
     CONSUMED.labels(consumer=consumer, type=envelope["type"]).inc()
     return True
 

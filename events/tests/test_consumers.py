@@ -164,3 +164,16 @@ def test_an_idle_consumer_keeps_waiting_for_events():
     pulls = iter(range(3))
     consumers.run_consumer("notifications", link=link, should_stop=lambda: next(pulls, None) is None)
     assert Idle.fetches == 3
+
+
+def test_an_event_the_consumer_does_not_handle_is_acknowledged_without_a_transaction(user, make_payout):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    completed_payout(user, make_payout)
+    delivered = message(OutboxEvent.objects.get(type="payout.requested"))
+    calls_before = len(calls)
+    with override_settings(EVENT_CONSUMERS=CONSUMERS), CaptureQueriesContext(connection) as queries:
+        consumers.deliver(Link(), "flaky", delivered)  # flaky handles payout.completed only
+    assert delivered.acked == 1 and queries.captured_queries == [] and len(calls) == calls_before
+    assert not HandledEvent.objects.exists()
