@@ -30,7 +30,7 @@ from clicknback.admin_format import money, money_column, time_column, user_link,
 from clicknback.admin_tools import QueueActionsMixin, ReadOnlyAdminMixin
 from clicknback.money import ZERO
 from payouts.admin import PayoutAdmin
-from payouts.models import PayoutStatus
+from payouts.models import PayoutMethod, PayoutStatus
 from purchases.admin import PurchaseCells, PurchaseReviewActions
 from purchases.models import FlagReason, Purchase, PurchaseStatus
 
@@ -181,7 +181,8 @@ class RequestedPayoutAdmin(QueueActionsMixin, PayoutAdmin):
     ordering = ("created_at", "id")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RequestedPayout]:
-        return super().get_queryset(request).filter(status=PayoutStatus.REQUESTED)
+        # Token payouts are sent by their mint, not by staff: they wait on the token payouts screen.
+        return super().get_queryset(request).filter(status=PayoutStatus.REQUESTED).exclude(method=PayoutMethod.TOKEN)
 
     @admin.display(description="User's balance", ordering="user__wallet__available")
     def user_balances(self, payout: RequestedPayout) -> str:

@@ -294,3 +294,62 @@ def serve(gateway: ChainGateway, *, listen_address: str, token: str = "", worker
     port = server.add_insecure_port(listen_address)
     server.start()
     return server, port
+
+
+class AdapterConfigError(ValueError):
+    """The settings do not describe a chain the adapter can serve."""
+
+
+@dataclass
+class RunningAdapter:
+    server: grpc.Server
+    port: int
+    gateway: ChainGateway
+    anvil: Any = None  # the embedded chain's process, when the adapter started one
+
+    def stop(self, grace: float = 5) -> None:
+        self.server.stop(grace=grace).wait()
+        if self.anvil is not None:
+            from chain import devchain
+
+            devchain.stop_anvil(self.anvil)
+
+
+def adapter_from_settings(*, listen_address: str) -> RunningAdapter:
+    """Serve the adapter the settings describe (`run_chain_adapter`, and `seed_demo` for its mint).
+
+    Without CHAIN_RPC_URL it starts the embedded development chain (anvil, state in CHAIN_DATA_DIR),
+    mints with anvil's development key 0 unless MINTER_PRIVATE_KEY is set, and deploys the token once.
+    """
+    from django.conf import settings
+
+    from chain import devchain
+
+    anvil = None
+    rpc_url, private_key = settings.CHAIN_RPC_URL, settings.MINTER_PRIVATE_KEY
+    if not rpc_url:
+        anvil, rpc_url = devchain.start_anvil(
+            data_dir=settings.CHAIN_DATA_DIR, chain_id=settings.CHAIN_ID, port=devchain.free_port()
+        )
+        private_key = private_key or devchain.DEV_MINTER_KEY
+    elif not private_key:
+        raise AdapterConfigError("MINTER_PRIVATE_KEY is required with CHAIN_RPC_URL")
+    try:
+        w3 = connect(rpc_url)
+        if w3.eth.chain_id != settings.CHAIN_ID:
+            raise AdapterConfigError(f"the node's chain id is {w3.eth.chain_id}, CHAIN_ID is {settings.CHAIN_ID}")
+        token_address = settings.TOKEN_ADDRESS
+        if not token_address:
+            if not anvil:
+                raise AdapterConfigError("TOKEN_ADDRESS is required with CHAIN_RPC_URL")
+            address_file = settings.CHAIN_DATA_DIR / f"token-address-{settings.CHAIN_ID}.txt"
+            token_address = token_deployed_once(w3, private_key, address_file)
+        gateway = ChainGateway(
+            w3=w3, private_key=private_key, token_address=token_address, confirmations=settings.CHAIN_CONFIRMATIONS
+        )
+        server, port = serve(gateway, listen_address=listen_address, token=settings.CHAIN_ADAPTER_TOKEN)
+    except Exception:
+        if anvil is not None:
+            devchain.stop_anvil(anvil)
+        raise
+    return RunningAdapter(server, port, gateway, anvil)

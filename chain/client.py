@@ -4,7 +4,6 @@ deadlines, the adapter's token as metadata. No web3 here: the key and the chain 
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,18 +17,22 @@ READ_TIMEOUT_SECONDS = 2.0
 MINT_TIMEOUT_SECONDS = 180.0  # a mint waits for its confirmations
 
 
+RECONNECT_OPTIONS = [
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+]
+
+
 class ChainUnavailable(Exception):
     """The adapter (or the chain behind it) did not answer in time."""
 
 
-def ref_of(payout_id: uuid.UUID) -> bytes:
-    """The contract's bytes32 ref of a payout: its 16-byte UUID, left-aligned and zero-padded."""
-    return payout_id.bytes.ljust(32, b"\0")
-
-
 class ChainClient:
     def __init__(self, address: str, token: str = "") -> None:
-        self._channel = grpc.insecure_channel(address)
+        # An adapter back after a restart is found within about a second, not after gRPC's default
+        # reconnect backoff (up to two minutes).
+        self._channel = grpc.insecure_channel(address, options=RECONNECT_OPTIONS)
         self._stub = pb_grpc.ChainAdapterStub(self._channel)
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
 
@@ -59,6 +62,14 @@ class ChainClient:
 
     def health(self) -> pb.HealthReply:
         return self._call("Health", pb.HealthRequest(), READ_TIMEOUT_SECONDS)
+
+    def wait_until_ready(self, timeout: float) -> bool:
+        """Whether the adapter is reachable within `timeout` seconds (a restarted one, say)."""
+        try:
+            grpc.channel_ready_future(self._channel).result(timeout=timeout)
+        except grpc.FutureTimeoutError:
+            return False
+        return True
 
     def close(self) -> None:
         self._channel.close()

@@ -1,4 +1,5 @@
-"""Chain addresses: a user's own EVM address, proven by signing a one-time challenge."""
+"""Chain addresses (a user's own EVM address, proven by signing a one-time challenge) and the
+token payouts' mints."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from payouts.models import Payout
 
 
 class PayoutPreference(models.TextChoices):
@@ -44,3 +49,37 @@ class ChainChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} ({self.user_id})"
+
+
+class BlockchainTransaction(models.Model):
+    """One mint on chain: the transaction that made a token payout final. One per payout (the
+    contract's ref is the payout id) and one per transaction; written with the payout's completion."""
+
+    id = models.BigAutoField(primary_key=True)
+    payout = models.OneToOneField(Payout, on_delete=models.PROTECT, related_name="blockchain_transaction")
+    tx_hash = models.CharField(max_length=66, unique=True)
+    block_number = models.PositiveBigIntegerField()
+    chain_id = models.PositiveBigIntegerField()
+    to_address = models.CharField(max_length=42)
+    amount = models.PositiveBigIntegerField(help_text="Token units (cents).")
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-block_number", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="blockchain_transaction_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(tx_hash__regex=r"^0x[0-9a-f]{64}$"), name="blockchain_transaction_tx_hash_shape"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.tx_hash
+
+
+class TokenPayout(Payout):
+    """Token payouts and their chain status, for the back-office (read-only: the mint moves them)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "token payout"

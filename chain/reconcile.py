@@ -4,9 +4,15 @@ a finding for staff, never corrected automatically."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+
+def ref_of(payout_id: uuid.UUID) -> bytes:
+    """The contract's bytes32 ref of a payout: its 16-byte UUID, left-aligned and zero-padded."""
+    return payout_id.bytes.ljust(32, b"\0")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,15 @@ def env_decimal(name: str, default: str) -> Decimal:
     return Decimal(os.environ.get(name, default))
 
 
+def env_duration(name: str, default: str) -> timedelta:
+    """`90s`, `30m`, `24h`, `2d`, or plain seconds."""
+    value = os.environ.get(name) or default
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if value[-1:] in units:
+        return timedelta(seconds=float(value[:-1]) * units[value[-1]])
+    return timedelta(seconds=float(value))
+
+
 DEBUG = env_bool("DEBUG", False)
 # The development key is public; its "django-insecure-" prefix makes `check --deploy` refuse it.
 SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-clicknback-development-key-never-use-in-production"
@@ -211,6 +220,12 @@ CHAIN_ADAPTER_ADDR = os.environ.get("CHAIN_ADAPTER_ADDR", "127.0.0.1:50051")
 CHAIN_ADAPTER_TOKEN = os.environ.get("CHAIN_ADAPTER_TOKEN", "")
 # The embedded chain's state and the deployed token's address survive restarts here.
 CHAIN_DATA_DIR = Path(os.environ.get("CHAIN_DATA_DIR") or BASE_DIR / ".chaindata")
+# A token payout's mint is retried (backoff capped at 60 s) this long after its request, then
+# failed unless GetMint finds it. The circuit breaker around the adapter: open after
+# MINT_BREAKER_FAILURES failures in a row, half-open after MINT_BREAKER_RESET_SECONDS.
+MINT_MAX_WAIT = env_duration("MINT_MAX_WAIT", "24h")
+MINT_BREAKER_FAILURES = int(os.environ.get("MINT_BREAKER_FAILURES", "5"))
+MINT_BREAKER_RESET_SECONDS = float(os.environ.get("MINT_BREAKER_RESET_SECONDS", "60"))
 
 # Every API body is small; anything larger is refused with 413 before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(WEBHOOK_MAX_BODY_BYTES)))
@@ -322,7 +337,7 @@ CONSUMER_RETRY_BASE_SECONDS = float(os.environ.get("CONSUMER_RETRY_BASE_SECONDS"
 CONSUMER_MAX_ATTEMPTS = int(os.environ.get("CONSUMER_MAX_ATTEMPTS", "6"))
 NATS_STREAM = os.environ.get("NATS_STREAM", "CLICKNBACK")
 NATS_SUBJECT_PREFIX = os.environ.get("NATS_SUBJECT_PREFIX", "clicknback")
-EVENT_CONSUMERS = {"notifications": "notifications.consumer.HANDLERS"}
+EVENT_CONSUMERS = {"notifications": "notifications.consumer.HANDLERS", "mint": "chain.mint.HANDLERS"}
 
 # --- email (notifications) ------------------------------------------------------------------
 # The console in development; EMAIL_URL=smtp://user:password@host:port (smtps:// for TLS) in production.

@@ -1,5 +1,8 @@
 """Test settings: the production settings, with plain HTTP and a fast password hasher."""
 
+import tempfile
+from pathlib import Path
+
 from clicknback.settings import *  # noqa: F403
 
 HTTPS_ONLY = False
@@ -12,3 +15,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_H
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 # The API speaks JSON only: DRF's test clients send JSON unless a test asks for another format.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}  # noqa: F405
+# The development chain a test starts (seed_demo's mint) keeps its state in a folder of this run's own.
+CHAIN_DATA_DIR = Path(tempfile.mkdtemp(prefix="clicknback-test-chain-"))

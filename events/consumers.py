@@ -4,11 +4,14 @@ A consumer is a name in `settings.EVENT_CONSUMERS` pointing at its handlers, `{e
 other types are acknowledged untouched. `handle_event` commits the effect together with a
 `HandledEvent` row, so a redelivery (a consumer killed before its ack, a replay) changes nothing. A
 failing handler is retried after CONSUMER_RETRY_BASE_SECONDS * 2^(n-1) (1, 2, 4, 8, 16 s); after
-CONSUMER_MAX_ATTEMPTS the event becomes a `DeadLetter` that staff retry from the admin.
+CONSUMER_MAX_ATTEMPTS the event becomes a `DeadLetter` that staff retry from the admin. A handler
+waiting for a dependency raises `RetryLater` instead: redelivered with the same backoff under its own
+cap, never dead-lettered (the handler decides when to give up, e.g. the mint consumer's MINT_MAX_WAIT).
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import traceback
@@ -20,7 +23,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from nats.errors import TimeoutError as FetchTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from events.jetstream import JetStream
@@ -39,6 +41,23 @@ class UnknownConsumer(LookupError):
     pass
 
 
+class RetryLater(Exception):
+    """Raised by a handler whose dependency is away: nothing is committed, the event comes back
+    after `retry_delay(attempt)` seconds, at most `cap_seconds`, for as long as the handler asks."""
+
+    def __init__(self, message: str, *, cap_seconds: float) -> None:
+        super().__init__(message)
+        self.cap_seconds = cap_seconds
+
+
+_attempt: contextvars.ContextVar[int] = contextvars.ContextVar("delivery_attempt", default=1)
+
+
+def delivery_attempt() -> int:
+    """Which delivery of the current event this is (1 for the first), for handlers that report it."""
+    return _attempt.get()
+
+
 def consumer_handlers(consumer: str) -> dict[str, Handler]:
     try:
         return import_string(settings.EVENT_CONSUMERS[consumer])
@@ -47,30 +66,38 @@ def consumer_handlers(consumer: str) -> dict[str, Handler]:
 
 
 def handle_event(consumer: str, envelope: dict[str, Any]) -> bool:
-    """Apply the event's effect and remember it, in one transaction; False if already handled."""
+    """Apply the event's effect and remember it, in one transaction; False if already handled, or
+    of a type this consumer does not handle (no effect, so nothing to remember: no transaction)."""
     handler = consumer_handlers(consumer).get(envelope["type"])
+    if handler is None:
+        return False
     with transaction.atomic(durable=True):
         try:
             with transaction.atomic():
                 HandledEvent.objects.create(consumer=consumer, event_id=envelope["id"])
         except IntegrityError:
             return False
-        if handler is not None:
-            handler(envelope)
+        handler(envelope)
     CONSUMED.labels(consumer=consumer, type=envelope["type"]).inc()
     return True
 
 
 def retry_delay(attempt: int) -> float:
-    return settings.CONSUMER_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
+    return settings.CONSUMER_RETRY_BASE_SECONDS * 2 ** min(attempt - 1, 30)  # a bounded exponent: no overflow
 
 
 def deliver(link: JetStream, consumer: str, message: Any) -> None:
     """One JetStream message: handle it, then ack; on failure nak with backoff, or dead-letter it."""
     envelope = json.loads(message.data)
     attempt = message.metadata.num_delivered
+    token = _attempt.set(attempt)
     try:
         handle_event(consumer, envelope)
+    except RetryLater as exc:
+        RETRIES.labels(consumer=consumer, type=envelope["type"]).inc()
+        logger.warning("%s waits on %s (attempt %d): %s", consumer, envelope["id"], attempt, exc)
+        link.run(message.nak(delay=min(retry_delay(attempt), exc.cap_seconds)))
+        return
     except Exception as exc:
         if attempt >= settings.CONSUMER_MAX_ATTEMPTS:
             dead_letter_record(consumer=consumer, envelope=envelope, error=exc, attempts=attempt)
@@ -80,6 +107,8 @@ def deliver(link: JetStream, consumer: str, message: Any) -> None:
             logger.warning("%s failed on %s (attempt %d): %s", consumer, envelope["id"], attempt, exc)
             link.run(message.nak(delay=retry_delay(attempt)))
         return
+    finally:
+        _attempt.reset(token)
     link.run(message.ack())
 
 
@@ -128,7 +157,7 @@ def run_consumer(consumer: str, *, link: JetStream, should_stop: Callable[[], bo
     while not should_stop():
         try:
             messages = link.run(subscription.fetch(FETCH_BATCH, timeout=FETCH_SECONDS))
-        except FetchTimeout:
+        except TimeoutError:  # nothing to fetch: nats' own TimeoutError, or asyncio's from a batch fetch
             continue
         for message in messages:
             deliver(link, consumer, message)
@@ -149,7 +178,7 @@ def replay(consumer: str, *, link: JetStream, since: datetime | int) -> tuple[in
     while True:
         try:
             messages = link.run(subscription.fetch(FETCH_BATCH, timeout=FETCH_SECONDS))
-        except FetchTimeout:
+        except TimeoutError:
             break
         for message in messages:
             delivered += 1

@@ -14,6 +14,8 @@ class NotificationKind(models.TextChoices):
     CASHBACK_APPROVED = "cashback.approved", "Cashback available"
     PAYOUT_COMPLETED = "payout.completed", "Payout completed"
     PAYOUT_FAILED = "payout.failed", "Payout failed"
+    TOKEN_MINTED = "token.minted", "Tokens minted"
+    TOKEN_MINT_FAILED = "token.mint.failed", "Token mint failed"
 
 
 class Notification(models.Model):

@@ -25,7 +25,7 @@ from clicknback.admin_tools import (
     reason_page,
     report_each,
 )
-from payouts.models import Payout, PayoutEvent, PayoutStatus
+from payouts.models import Payout, PayoutEvent, PayoutMethod, PayoutStatus
 from payouts.permissions import PROCESS_PAYOUT
 from payouts.services import payout_complete, payout_fail
 from wallets.selectors import wallet_for_user
@@ -59,7 +59,21 @@ class PayoutEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     verbose_name_plural = "history"
 
 
-class PayoutAdmin(ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
+class PayoutColumns:
+    """The columns every payout screen shows (this one, the finance queue, the token payouts)."""
+
+    requested = time_column("created_at", "Requested")
+
+    @admin.display(description="User", ordering="user__email")
+    def customer(self, payout: Payout) -> str:
+        return user_link(payout.user)
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_and_status(self, payout: Payout) -> str:
+        return with_status(money(payout.amount, payout.currency), payout.status)
+
+
+class PayoutAdmin(PayoutColumns, ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
     # Narrow enough for 1400 px with the sidebar open; the full destination is on the detail page.
     list_display = ("requested", "customer", "amount_and_status", "sent_to", "processed")
     list_display_links = ("requested",)
@@ -81,6 +95,8 @@ class PayoutAdmin(ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
         "created_at",
         "processed_at",
         "processed_by",
+        "tx_hash",
+        "block_number",
         "user_balance",
         "user_payouts",
     )
@@ -92,16 +108,7 @@ class PayoutAdmin(ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
     def has_process_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(PROCESS_PAYOUT)
 
-    requested = time_column("created_at", "Requested")
     amount_shown = money_column("amount", "Amount")
-
-    @admin.display(description="User", ordering="user__email")
-    def customer(self, payout: Payout) -> str:
-        return user_link(payout.user)
-
-    @admin.display(description="Amount", ordering="amount")
-    def amount_and_status(self, payout: Payout) -> str:
-        return with_status(money(payout.amount, payout.currency), payout.status)
 
     @admin.display(description="To", ordering="method")
     def sent_to(self, payout: Payout) -> str:
@@ -174,6 +181,8 @@ class PayoutAdmin(ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
         refusal = "" if self.has_process_permission(request) else "only finance may process payouts"
         if not refusal and obj.status != PayoutStatus.REQUESTED:
             refusal = f"it is already {obj.status}"
+        if not refusal and obj.method == PayoutMethod.TOKEN:
+            refusal = "a token payout is completed or failed by its mint on chain"
         return [
             DetailAction("complete", "Mark completed (the money was sent)", refusal),
             DetailAction("fail", "Mark failed (refund to available)", refusal, needs_reason=True),

@@ -7,9 +7,13 @@ masked: in API responses, the admin list and every log line.
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+
+from clicknback.errors import ChainAddressRequired
 
 # IBAN length per country (SWIFT IBAN registry).
 IBAN_LENGTHS: dict[str, int] = {
@@ -66,3 +70,20 @@ def mask_email(email: str) -> str:
     """`j***@example.com`: the first character of the local part, then the domain."""
     local, _, domain = email.rpartition("@")
     return f"{local[:1]}***@{domain}"
+
+
+# The chain app knows which address a user linked (`chain.apps`); payouts, below it, asks through this hook.
+_linked_address: Callable[[uuid.UUID], str | None] | None = None
+
+
+def linked_address_register(lookup: Callable[[uuid.UUID], str | None]) -> None:
+    global _linked_address
+    _linked_address = lookup
+
+
+def token_destination(user_id: uuid.UUID) -> str:
+    """The EIP-55 address a token payout of `user_id` mints to: the one linked now, or 422."""
+    address = _linked_address(user_id) if _linked_address is not None else None
+    if not address:
+        raise ChainAddressRequired()
+    return address

@@ -17,6 +17,7 @@ from payouts.destinations import mask_email, mask_iban
 class PayoutMethod(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", "Bank transfer"
     PAYPAL = "paypal", "PayPal"
+    TOKEN = "token", "Token"  # minted to the user's chain address (chain/)
 
 
 class PayoutStatus(models.TextChoices):
@@ -35,6 +36,7 @@ class Payout(models.Model):
     currency = models.CharField(max_length=3)
     method = models.CharField(max_length=16, choices=PayoutMethod.choices)
     # Normalised (IBAN uppercase without spaces, email lowercased) and kept in full; shown masked.
+    # A token payout's is the chain address it mints to (EIP-55), public and shown in full.
     destination = models.CharField(max_length=254)
     status = models.CharField(max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.REQUESTED)
     failure_reason = models.CharField(max_length=500, blank=True, default="")
@@ -43,6 +45,9 @@ class Payout(models.Model):
     processed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="processed_payouts"
     )
+    # A token payout's mint, once final on chain (a reverted one's hash stays on its failure).
+    tx_hash = models.CharField(max_length=66, blank=True, default="")
+    block_number = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -68,6 +73,20 @@ class Payout(models.Model):
                 condition=~Q(status=PayoutStatus.FAILED) | ~Q(failure_reason=""),
                 name="payout_failed_has_reason",
             ),
+            # Only a token payout has a chain transaction; a completed one always has its mint's.
+            models.CheckConstraint(
+                condition=Q(method=PayoutMethod.TOKEN) | (Q(tx_hash="") & Q(block_number__isnull=True)),
+                name="payout_chain_fields_only_token",
+            ),
+            models.CheckConstraint(
+                condition=~Q(method=PayoutMethod.TOKEN, status=PayoutStatus.COMPLETED)
+                | (~Q(tx_hash="") & Q(block_number__isnull=False)),
+                name="payout_completed_token_has_mint",
+            ),
+            models.CheckConstraint(
+                condition=~Q(method=PayoutMethod.TOKEN) | Q(destination__regex=r"^0x[0-9a-fA-F]{40}$"),
+                name="payout_token_destination_address",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -75,6 +94,8 @@ class Payout(models.Model):
 
     @property
     def masked_destination(self) -> str:
+        if self.method == PayoutMethod.TOKEN:
+            return self.destination  # a chain address is public: the chain shows it to anyone
         if self.method == PayoutMethod.BANK_TRANSFER:
             return mask_iban(self.destination)
         return mask_email(self.destination)

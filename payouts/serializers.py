@@ -21,12 +21,23 @@ class PayoutRequestInputSerializer(serializers.Serializer):
     amount = MoneyField()
     method = serializers.ChoiceField(choices=PayoutMethod.choices)
     destination = serializers.CharField(
-        max_length=254, help_text="An IBAN for bank_transfer (checked with its checksum), an email for paypal."
+        max_length=254,
+        required=False,
+        help_text="An IBAN for bank_transfer (checked with its checksum), an email for paypal; none for token "
+        "(the linked chain address is used).",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        destination = attrs.get("destination")
+        if attrs["method"] == PayoutMethod.TOKEN:
+            if destination:
+                raise serializers.ValidationError({"destination": ["A token payout goes to the linked chain address."]})
+            attrs.pop("destination", None)
+            return attrs
+        if destination is None:
+            raise serializers.ValidationError({"destination": ["This field is required."]})
         try:
-            attrs["destination"] = _DESTINATION_VALIDATORS[attrs["method"]](attrs["destination"])
+            attrs["destination"] = _DESTINATION_VALIDATORS[attrs["method"]](destination)
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"destination": exc.messages}) from exc
         return attrs
@@ -46,6 +57,11 @@ class PayoutOutputSerializer(serializers.Serializer):
     failure_reason = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     processed_at = serializers.DateTimeField(allow_null=True)
+    tx_hash = serializers.SerializerMethodField(help_text="A token payout's mint, once final on chain.")
+    block_number = serializers.IntegerField(allow_null=True, help_text="The block of a token payout's mint.")
+
+    def get_tx_hash(self, payout: Payout) -> str | None:
+        return payout.tx_hash or None
 
     def get_failure_reason(self, payout: Payout) -> str | None:
         return payout.failure_reason or None

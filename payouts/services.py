@@ -18,13 +18,14 @@ from clicknback.actors import Actor
 from clicknback.errors import BelowMinimumPayout, InsufficientBalance, NotFound
 from clicknback.money import decimal_setting, format_money
 from events import outbox
-from payouts.models import Payout, PayoutStatus
+from payouts.destinations import token_destination
+from payouts.models import Payout, PayoutMethod, PayoutStatus
 from payouts.state_machine import audit_event, payout_transition
 from wallets.models import EntryType
 from wallets.services import wallet_lock, wallet_post
 
 
-def payout_request(*, user: User, amount: Decimal, method: str, destination: str) -> Payout:
+def payout_request(*, user: User, amount: Decimal, method: str, destination: str = "") -> Payout:
     """Move `amount` from available to paid and record the payout, in a transaction of its own.
 
     `POST /payouts` runs `payout_create` instead, inside the transaction that also stores its
@@ -46,10 +47,20 @@ def payout_fail(*, payout_id: uuid.UUID, reason: str, actor: Actor) -> tuple[Pay
         return _payout_process(payout_id=payout_id, target=PayoutStatus.FAILED, actor=actor, reason=reason)
 
 
-def payout_create(*, user: User, amount: Decimal, method: str, destination: str) -> Payout:
-    """The payout request as a step of the caller's transaction (an idempotent request's)."""
+def payout_create(
+    *, user: User, amount: Decimal, method: str, destination: str = "", actor: Actor | None = None
+) -> Payout:
+    """The payout request as a step of the caller's transaction (an idempotent request's, or a
+    confirmation's for an automatic token payout, whose `actor` made the confirmation).
+
+    A token payout mints to the address linked now (422 CHAIN_ADDRESS_REQUIRED without one) and
+    writes `token.mint.requested` for the mint consumer (chain/tokens.py).
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("payout_create runs inside the caller's transaction.")
+    actor = actor or Actor.for_user(user)
+    if method == PayoutMethod.TOKEN:
+        destination = token_destination(user.id)
     minimum = decimal_setting("MIN_PAYOUT_AMOUNT")
     if amount < minimum:
         raise BelowMinimumPayout(
@@ -65,7 +76,7 @@ def payout_create(*, user: User, amount: Decimal, method: str, destination: str)
     wallet_post(
         wallet=wallet, entry_type=EntryType.PAYOUT_REQUESTED, available=-amount, paid=amount, payout_id=payout.id
     )
-    audit_event(payout, from_status="", actor=Actor.for_user(user), now=payout.created_at).save()
+    audit_event(payout, from_status="", actor=actor, now=payout.created_at).save()
     outbox.record(
         "payout.requested",
         payout.id,
@@ -76,10 +87,21 @@ def payout_create(*, user: User, amount: Decimal, method: str, destination: str)
             "currency": payout.currency,
             "method": method,
             "destination": payout.masked_destination,
-            "actor": Actor.for_user(user),
+            "actor": actor,
         },
     )
+    if method == PayoutMethod.TOKEN:
+        outbox.record(
+            "token.mint.requested",
+            payout.id,
+            {"payout_id": payout.id, "user_id": user.id, "address": destination, "amount": token_units(amount)},
+        )
     return payout
+
+
+def token_units(amount: Decimal) -> int:
+    """Token units of a money amount: the token has 2 decimals, one unit is one cent."""
+    return int(amount.scaleb(2).to_integral_exact())
 
 
 def _payout_process(*, payout_id: uuid.UUID, target: str, actor: Actor, reason: str = "") -> tuple[Payout, bool]:

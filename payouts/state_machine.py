@@ -5,11 +5,16 @@
 
 One table says which moves are allowed; `payout_transition` is the one function that applies a
 move to a locked payout, with its ledger entry and its audit row, in the caller's transaction.
+
+A token payout moves only with its mint (`ChainOutcome`): completed when the mint is final on
+chain, failed when it reverted or its wait expired with no mint. Nobody completes or fails one by
+hand: a hand-made failure could refund a mint that still lands, a completion would have none.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -19,7 +24,7 @@ from clicknback.actors import Actor, ActorKind
 from clicknback.errors import InvalidStateTransition
 from clicknback.money import format_money
 from events import outbox
-from payouts.models import Payout, PayoutEvent, PayoutStatus
+from payouts.models import Payout, PayoutEvent, PayoutMethod, PayoutStatus
 from wallets.models import EntryType
 from wallets.services import wallet_lock, wallet_post
 
@@ -32,16 +37,33 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def check_transition(payout: Payout, to_status: str) -> bool:
+@dataclass(frozen=True)
+class ChainOutcome:
+    """What the chain said about a token payout's mint: its transaction, and its block once final."""
+
+    tx_hash: str = ""
+    block_number: int | None = None
+
+
+def check_transition(payout: Payout, to_status: str, *, chain: ChainOutcome | None = None) -> bool:
     """Whether moving `payout` to `to_status` changes anything (False: it is already there).
 
-    Raises `InvalidStateTransition` (409, details.current_status) for a move the table forbids.
+    Raises `InvalidStateTransition` (409, details.current_status) for a move the table forbids,
+    and for a token payout moved without its mint's outcome (by hand).
     """
     current = payout.status
     if current == to_status:
         return False
     if to_status not in ALLOWED_TRANSITIONS[current]:
         raise InvalidStateTransition(f"A {current} payout cannot become {to_status}.", current_status=current)
+    if (payout.method == PayoutMethod.TOKEN) != (chain is not None):
+        if chain is None:
+            raise InvalidStateTransition(
+                "A token payout is completed or failed by its mint on chain, not by hand.", current_status=current
+            )
+        raise ValueError("Only a token payout has a chain outcome.")
+    if to_status == C and chain is not None and not (chain.tx_hash and chain.block_number):
+        raise ValueError("A token payout is completed only with its mint's transaction and block.")
     return True
 
 
@@ -59,15 +81,18 @@ def audit_event(
     )
 
 
-def payout_transition(*, payout: Payout, to_status: str, actor: Actor, reason: str = "") -> bool:
+def payout_transition(
+    *, payout: Payout, to_status: str, actor: Actor, reason: str = "", chain: ChainOutcome | None = None
+) -> bool:
     """Move a payout locked by the caller (select_for_update) to `to_status`; False if it was there.
 
     Runs inside the caller's transaction: saves the payout, locks the wallet (after the payout)
-    and gives a failed payout's amount back to available, and writes the audit row.
+    and gives a failed payout's amount back to available, and writes the audit row. A token
+    payout's `chain` outcome is stored with it.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("payout_transition runs inside the caller's transaction.")
-    if not check_transition(payout, to_status):
+    if not check_transition(payout, to_status, chain=chain):
         return False
     previous = payout.status
     payout.status = to_status
@@ -77,6 +102,9 @@ def payout_transition(*, payout: Payout, to_status: str, actor: Actor, reason: s
     if to_status == F:
         payout.failure_reason = reason.strip()
         fields.append("failure_reason")
+    if chain is not None:
+        payout.tx_hash, payout.block_number = chain.tx_hash, chain.block_number
+        fields += ["tx_hash", "block_number"]
     payout.save(update_fields=fields)
     if to_status == F:
         wallet_post(

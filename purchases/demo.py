@@ -37,9 +37,10 @@ DEMO_PURCHASES = [
     ("demo-rewards-2001", Decimal("250.00"), 3, ["confirm"]),
     ("demo-rewards-2002", Decimal("200.00"), 8, ["confirm"]),
     ("demo-rewards-2003", Decimal("150.00"), 15, ["confirm"]),
-    # Its cashback, confirmed, is what the demo payouts (payouts/demo.py) draw on: real money earned,
-    # so the dashboard's totals agree with the purchase list. Still Silver (1,380.00 of spend).
-    ("demo-order-1007", Decimal("700.00"), 50, ["confirm"]),
+    # Its cashback, confirmed, is what the demo payouts (payouts/demo.py, chain/demo.py's token
+    # payout) draw on: real money earned, so the dashboard's totals agree with the purchase list.
+    # Still Silver (1,680.00 of spend).
+    ("demo-order-1007", Decimal("1000.00"), 50, ["confirm"]),
 ]
 # Its lot of points expires within the week (set by hand: a lot otherwise lives POINTS_TTL_DAYS).
 EXPIRING_SOON, EXPIRING_IN_DAYS = "demo-rewards-2003", 5

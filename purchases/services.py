@@ -19,6 +19,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import Partner, User
+from chain.tokens import token_payouts_on_confirmation
 from clicknback import rawsql
 from clicknback.actors import Actor, ActorKind
 from clicknback.errors import (
@@ -398,4 +399,5 @@ def purchases_confirm_due(*, actor: Actor, batch_size: int = 500, now: datetime 
         )
         wallet_post_many(postings=postings)
         outbox.record_many(transition_event(purchase, plan, actor=actor) for purchase, plan in planned)
+        token_payouts_on_confirmation(cashbacks=[(p.user_id, plan.available_delta) for p, plan in moving], actor=actor)
     return len(batch)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from chain.tokens import token_payouts_on_confirmation
 from clicknback.actors import Actor
 from clicknback.errors import InvalidStateTransition
 from events import outbox
@@ -184,4 +185,6 @@ def purchase_transition(*, purchase: Purchase, to_status: str, actor: Actor, rea
     purchase.save(update_fields=apply_plan_fields(purchase, plan, now=now, reason=reason))
     audit_event(purchase, action=ACTION_FOR[to_status], from_status=plan.from_status, actor=actor, reason=reason).save()
     outbox.record(*transition_event(purchase, plan, actor=actor))
+    if to_status == C and plan.moves_money:
+        token_payouts_on_confirmation(cashbacks=[(purchase.user_id, plan.available_delta)], actor=actor)
     return True

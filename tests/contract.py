@@ -64,6 +64,9 @@ PAYOUT_FIELDS = {
     "failure_reason",
     "created_at",
     "processed_at",
+    # api-v1-rewards.md, "Tokens on a blockchain": a token payout's mint (null for the others).
+    "tx_hash",
+    "block_number",
 }
 
 TIER_FIELDS = {

@@ -8,8 +8,9 @@ import uuid
 import grpc
 import pytest
 
-from chain.client import ChainClient, ChainUnavailable, ref_of
+from chain.client import ChainClient, ChainUnavailable
 from chain.proto import chain_adapter_pb2 as pb
+from chain.reconcile import ref_of
 from chain.tests.conftest import NOT_MINTER_KEY
 
 pytestmark = pytest.mark.requires_server("anvil")

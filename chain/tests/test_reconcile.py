@@ -7,8 +7,7 @@ import uuid
 import pytest
 from django.core.management import CommandError, call_command
 
-from chain.client import ref_of
-from chain.reconcile import ChainDifference, Mint, chain_differences
+from chain.reconcile import ChainDifference, Mint, chain_differences, ref_of
 
 ALICE, BOB = "0x" + "a1" * 20, "0x" + "b2" * 20
 

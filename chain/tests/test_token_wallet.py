@@ -7,9 +7,9 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from chain.client import ref_of
 from chain.devchain import free_port
 from chain.models import ChainAddress
+from chain.reconcile import ref_of
 from clicknback.testing import error_code
 from tests.contract import TOKEN_WALLET_FIELDS
 

@@ -142,3 +142,38 @@ def test_a_notification_and_an_email_for_each_kind_through_jetstream_and_replay_
     call_command("replay_events", "--consumer", "notifications", "--since", "1", stdout=out)
     assert out.getvalue().startswith("Replayed 6 events to notifications: 0 newly handled")
     assert Notification.objects.count() == 3 and len(mail.outbox) == 3
+
+
+def test_an_idle_consumer_keeps_waiting_for_events():
+    """A batch fetch that finds nothing may raise asyncio's TimeoutError rather than nats' (nats-py,
+    when the no-wait probe's answer comes late on a busy machine): the loop goes on all the same."""
+
+    class Idle:
+        fetches = 0
+
+        async def fetch(self, batch, timeout):
+            Idle.fetches += 1
+            raise TimeoutError  # asyncio.TimeoutError, which nats' TimeoutError only subclasses
+
+    class IdleStream:
+        async def pull_subscribe(self, *args, **kwargs):
+            return Idle()
+
+    link = Link()
+    link.js = IdleStream()
+    pulls = iter(range(3))
+    consumers.run_consumer("notifications", link=link, should_stop=lambda: next(pulls, None) is None)
+    assert Idle.fetches == 3
+
+
+def test_an_event_the_consumer_does_not_handle_is_acknowledged_without_a_transaction(user, make_payout):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    completed_payout(user, make_payout)
+    delivered = message(OutboxEvent.objects.get(type="payout.requested"))
+    calls_before = len(calls)
+    with override_settings(EVENT_CONSUMERS=CONSUMERS), CaptureQueriesContext(connection) as queries:
+        consumers.deliver(Link(), "flaky", delivered)  # flaky handles payout.completed only
+    assert delivered.acked == 1 and queries.captured_queries == [] and len(calls) == calls_before
+    assert not HandledEvent.objects.exists()

@@ -179,3 +179,37 @@ def test_complete_and_fail_are_for_admins_only(payout, user_client, admin_client
     assert user_client.post(f"{API}/payouts/{payout['id']}/fail", {"reason": "x"}, format="json").status_code == 403
     unknown = "00000000-0000-0000-0000-000000000000"
     assert admin_client.post(f"{API}/payouts/{unknown}/complete").status_code == 404
+
+
+def link_over_http(user_client) -> str:
+    """Link a fresh address the way a client does: ask for the challenge, sign it, PUT it."""
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
+    account = Account.create()
+    challenge = user_client.post(f"{API}/me/chain-address/challenge", {"address": account.address}, format="json")
+    signature = account.sign_message(encode_defunct(text=challenge.json()["message"])).signature.hex()
+    linked = user_client.put(
+        f"{API}/me/chain-address",
+        {"address": account.address, "signature": "0x" + signature.removeprefix("0x")},
+        format="json",
+    )
+    assert linked.status_code == 200, linked.json()
+    return account.address
+
+
+def test_a_token_payout_needs_a_linked_address_and_goes_to_it(fund, user_client):
+    fund("50.00")
+    body = {"amount": "20.00", "method": "token"}
+
+    refused = user_client.post(f"{API}/payouts", body, format="json")
+    assert (refused.status_code, code(refused)) == (422, "CHAIN_ADDRESS_REQUIRED")
+    address = link_over_http(user_client)
+    response = user_client.post(f"{API}/payouts", body, format="json")
+
+    assert response.status_code == 201
+    payout = response.json()
+    assert set(payout) == PAYOUT_FIELDS
+    assert (payout["method"], payout["destination"], payout["status"]) == ("token", address, "requested")
+    assert (payout["tx_hash"], payout["block_number"]) == (None, None)
+    assert balances(user_client) == ("30.00", "20.00")
