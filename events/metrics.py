@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Min, Q
-from django.utils import timezone
+from django.db.models import Count, Q
 from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily
 
@@ -41,15 +40,13 @@ def outbox_families() -> list[GaugeMetricFamily]:
 
 
 def outbox_state() -> list[GaugeMetricFamily]:
-    from events.models import DeadLetter, OutboxEvent
+    from events.models import DeadLetter
+    from events.selectors import outbox_backlog
 
     backlog, oldest_age, dead = outbox_families()
-    unpublished = OutboxEvent.objects.filter(published_at__isnull=True).aggregate(
-        n=Count("pk"), oldest=Min("occurred_at")
-    )
-    backlog.add_metric([], unpublished["n"])
-    oldest = unpublished["oldest"]
-    oldest_age.add_metric([], (timezone.now() - oldest).total_seconds() if oldest else 0.0)
+    unpublished = outbox_backlog()
+    backlog.add_metric([], unpublished.unpublished)
+    oldest_age.add_metric([], unpublished.oldest_age().total_seconds())
     open_letters = (
         DeadLetter.objects.filter(Q(resolved_at__isnull=True)).values_list("consumer").annotate(n=Count("pk"))
     )
