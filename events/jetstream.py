@@ -60,8 +60,9 @@ class JetStream:
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coroutine)
 
-    def connect(self) -> JetStream:
-        """Connect and create or update the stream; `NatsUnavailable` if the server is not there."""
+    def connect(self, *, ensure_stream: bool = True) -> JetStream:
+        """Connect and create or update the stream (unless only reading, as the metrics do);
+        `NatsUnavailable` if the server is not there."""
         try:
             # One attempt, no reconnecting of its own: the caller's loop decides when to try again.
             self.client = self.run(
@@ -75,7 +76,8 @@ class JetStream:
                 )
             )
             self.js = self.client.jetstream()
-            self.run(self._ensure_stream())
+            if ensure_stream:
+                self.run(self._ensure_stream())
         except (OSError, TimeoutError, nats.errors.Error) as exc:
             self.close()
             raise NatsUnavailable(str(exc) or exc.__class__.__name__) from exc
@@ -103,6 +105,18 @@ class JetStream:
             timeout=PUBLISH_TIMEOUT_SECONDS,
             headers={"Nats-Msg-Id": envelope["id"]},
         )
+
+    def consumer_pending(self, consumer: str) -> tuple[int, int]:
+        """(messages not yet delivered, delivered and not yet acknowledged) of a durable consumer; a
+        consumer not created yet has the whole stream ahead of it, a stream not created yet nothing."""
+        try:
+            info = self.run(self.js.consumer_info(settings.NATS_STREAM, consumer))
+        except nats.js.errors.NotFoundError:
+            try:
+                return self.run(self.js.stream_info(settings.NATS_STREAM)).state.messages, 0
+            except nats.js.errors.NotFoundError:
+                return 0, 0
+        return info.num_pending, info.num_ack_pending
 
     @property
     def connected(self) -> bool:

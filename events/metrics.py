@@ -1,13 +1,15 @@
 """The outbox and consumer metrics of events.md, on /metrics (`clicknback.metrics` collects them).
 
 Counters are written by the relay and consumer processes (multiprocess mode adds them up); the
-backlog and the dead letters are read from the database at scrape time, whichever process changed them.
+backlog and the dead letters are read from the database at scrape time, whichever process changed them,
+and each consumer's pending messages from JetStream.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db.models import Count, Q
 from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily
@@ -53,3 +55,38 @@ def outbox_state() -> list[GaugeMetricFamily]:
     for consumer, count in open_letters.order_by():
         dead.add_metric([consumer], count)
     return [backlog, oldest_age, dead]
+
+
+def consumer_pending_state() -> list[GaugeMetricFamily]:
+    """Each durable consumer's lag, asked of JetStream at scrape time (so it grows while the consumer
+    is down). No samples while NATS is unreachable; an embedded server is never started for this."""
+    from nats.errors import Error as NatsError
+
+    from clicknback.embedded_nats import running_nats_url
+    from events.jetstream import JetStream, NatsUnavailable
+
+    pending = GaugeMetricFamily(
+        "clicknback_consumer_pending", "Messages not yet delivered to each consumer.", labels=["consumer"]
+    )
+    unacked = GaugeMetricFamily(
+        "clicknback_consumer_ack_pending",
+        "Messages delivered to each consumer, not yet acknowledged.",
+        labels=["consumer"],
+    )
+    url = running_nats_url()
+    if url is None:
+        return [pending, unacked]
+    try:
+        link = JetStream(url).connect(ensure_stream=False)
+    except NatsUnavailable:
+        return [pending, unacked]
+    try:
+        for consumer in settings.EVENT_CONSUMERS:
+            waiting, delivered = link.consumer_pending(consumer)
+            pending.add_metric([consumer], waiting)
+            unacked.add_metric([consumer], delivered)
+    except (OSError, TimeoutError, NatsError):
+        pass  # the samples so far are true; the scrape goes on
+    finally:
+        link.close()
+    return [pending, unacked]
