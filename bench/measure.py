@@ -1,7 +1,8 @@
 """The measurements, in the order of one run (Django is set up by `bench.run` first).
 
 small set: generate, verify, reads.  big set: generate, verify, queries per request, reads,
-ingestion under load, the pgbench ceiling, the confirmation job, verify again.
+ingestion under load, the pgbench ceiling (with and without the outbox row), the confirmation job,
+the relay draining a backlog, verify again.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ class Bench:
     names: dict[str, str]
     log: Callable[[str], None]
     reuse_data: bool = False
-    sections: set[str] = field(default_factory=lambda: {"queries", "reads", "ingestion", "ceiling", "confirmation"})
+    sections: set[str] = field(
+        default_factory=lambda: {"queries", "reads", "ingestion", "ceiling", "confirmation", "relay"}
+    )
     _template_ready: bool = False
 
     def url(self, part: str) -> str:
@@ -89,6 +92,8 @@ class Bench:
             report["ceiling"] = self.ceiling(scale.big, rate)
         if "confirmation" in self.sections:
             report["confirmation"] = self.confirmation()
+        if "relay" in self.sections:
+            report["relay"] = self.relay(report.get("ingestion", {}).get("throughput_per_s", 0.0))
         report["ledger_after"] = {"discrepancies": self.ledger_discrepancies()}
         return report
 
@@ -226,20 +231,31 @@ class Bench:
 
         captured = ceiling.capture_ingestion(user_index=1, merchant_index=1)
         script = ceiling.pgbench_script(captured, users=size.users, merchants=size.merchants)
+        # The reference of the same run: the same SQL without the outbox row (issue 16's >= 90 %).
+        reference = ceiling.pgbench_script(ceiling.without_outbox(captured), users=size.users, merchants=size.merchants)
         connection.close()
-        self.log(f"ceiling: pgbench {self.scale.pgbench_clients} clients for {self.scale.pgbench_seconds}s")
-        with tempfile.TemporaryDirectory(prefix="clicknback-bench-") as folder:
-            result = ceiling.run_pgbench(
-                script,
-                dsn_parts=_dsn_parts(self.url("big")),
-                clients=self.scale.pgbench_clients,
-                seconds=self.scale.pgbench_seconds,
-                folder=Path(folder),
-            )
+        self.log(f"ceiling: pgbench {self.scale.pgbench_clients} clients for {self.scale.pgbench_seconds}s, twice")
+
+        def replay(sql: str) -> dict[str, Any]:
+            with tempfile.TemporaryDirectory(prefix="clicknback-bench-") as folder:
+                return ceiling.run_pgbench(
+                    sql,
+                    dsn_parts=_dsn_parts(self.url("big")),
+                    clients=self.scale.pgbench_clients,
+                    seconds=self.scale.pgbench_seconds,
+                    folder=Path(folder),
+                )
+
+        without = replay(reference)
+        result = replay(script)
         result["script"] = script
+        result["without_outbox"] = {**without, "script": reference}
         if result.get("tps"):
             result["fraction"] = round(ingestion_rate / result["tps"], 3)
-        self.log(f"ceiling: { {k: v for k, v in result.items() if k != 'script'} }")
+            if without.get("tps"):
+                result["outbox_ratio"] = round(result["tps"] / without["tps"], 3)
+        self.log(f"ceiling: { {k: v for k, v in result.items() if k not in ('script', 'without_outbox')} }")
+        self.log(f"ceiling without the outbox row: { {k: v for k, v in without.items() if k != 'script'} }")
         return result
 
     # --- the confirmation job ----------------------------------------------------------------
@@ -272,6 +288,24 @@ class Bench:
             "per_second": round(confirmed / seconds, 1),
         }
         self.log(f"confirmation job: {result}")
+        return result
+
+    # --- the relay ----------------------------------------------------------------------------
+
+    def relay(self, ingestion_rate: float) -> dict[str, Any]:
+        """A backlog of `relay_events` drained by `relay_outbox` in its own process, against the
+        ingestion rate of the same run (target: at least 10 times faster)."""
+        from bench import relay
+        from clicknback.embedded_nats import nats_url
+
+        backlog = relay.fill_outbox(self.scale.relay_events)
+        self.log(f"relay: {backlog:,} unpublished events; running relay_outbox")
+        result = relay.run_relay(server_env(self.scale, self.url("big")), nats_url())
+        result["backlog"] = backlog
+        if ingestion_rate:
+            result["ingestion_per_second"] = ingestion_rate
+            result["times_ingestion"] = round(result["per_second"] / ingestion_rate, 1)
+        self.log(f"relay: {result}")
         return result
 
     def drop_databases(self) -> None:
