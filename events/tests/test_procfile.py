@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,6 @@ import urllib.request
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
 import psutil
 import pytest
@@ -24,6 +22,7 @@ from django.db import connection
 
 from clicknback.actors import Actor
 from clicknback.embedded_nats import running_nats_url
+from clicknback.testing_server import database_url, free_port
 from notifications.models import Notification
 from payouts.services import payout_complete
 from wallets.tests.helpers import fund_wallet
@@ -41,18 +40,6 @@ def procfile_lines(port: int) -> list[str]:
     lines = [line for line in (ROOT / "Procfile").read_text().splitlines() if line.split(":", 1)[0] in PROCESSES]
     assert [line.split(":", 1)[0] for line in lines] == list(PROCESSES)
     return [line.replace("127.0.0.1:8000", f"127.0.0.1:{port}") for line in lines]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def children_database_url() -> str:
-    """The test database as a URL the children parse (a Unix socket directory percent-encoded)."""
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{quote(db['HOST'] or '127.0.0.1', safe='')}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def wait_for(check: Callable[[], bool], what: str, log: Path) -> None:
@@ -81,7 +68,7 @@ def test_honcho_starts_every_process_and_ctrl_c_stops_them_all(jetstream, tmp_pa
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "PYTHONUNBUFFERED": "1",
         "DJANGO_SETTINGS_MODULE": "clicknback.settings",  # as `make run` (pytest's are the test settings)
-        "DATABASE_URL": children_database_url(),
+        "DATABASE_URL": database_url(connection.settings_dict),  # the test database
         "NATS_URL": running_nats_url(),
         "NATS_STREAM": settings.NATS_STREAM,
         "NATS_SUBJECT_PREFIX": settings.NATS_SUBJECT_PREFIX,
