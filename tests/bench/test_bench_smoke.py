@@ -51,7 +51,7 @@ def test_the_smoke_run_reports_every_section_without_errors(tmp_path: Path) -> N
     assert report["ledger_after"]["discrepancies"] == 0  # the pgbench replay keeps the ledger consistent too
     assert report["confirmation"]["confirmed"] > 0
     assert report["ceiling"].get("failed", 0) == 0 and "error" not in report["ceiling"]
-    assert report["ceiling"]["without_outbox"]["failed"] == 0 and report["ceiling"]["outbox_ratio"] > 0
+    assert report["ceiling"]["outbox"]["failed"] == 0 and report["ceiling"]["outbox"]["ratio"] > 0
     relay = report["relay"]  # the whole backlog published once, to the run's own stream
     assert relay["published"] == relay["backlog"] == relay["in_stream"] == 2_000
     assert "| ingestion" in done.stdout  # the table
