@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from nats.errors import TimeoutError as FetchTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from events.jetstream import JetStream
@@ -30,6 +29,9 @@ from events.models import DeadLetter, HandledEvent
 logger = logging.getLogger("clicknback.consumers")
 
 Handler = Callable[[dict[str, Any]], None]
+# An empty fetch ends in nats' TimeoutError, or (when its deadline runs out between its two pull
+# requests, as on a loaded machine) in asyncio's, which is the builtin TimeoutError both derive from.
+FetchTimeout = TimeoutError
 FETCH_BATCH = 50
 FETCH_SECONDS = 1.0
 ACK_WAIT_SECONDS = 60.0

@@ -136,6 +136,9 @@ class JetStream:
         return bool(self.client and self.client.is_connected)
 
     def close(self) -> None:
+        """Close the connection and the event loop (its selector and sockets: a scrape of /metrics
+        makes a JetStream each time); the object is done with."""
         if self.client is not None and not self.client.is_closed:
             self.run(self.client.close())
         self.client = self.js = None
+        self.loop.close()

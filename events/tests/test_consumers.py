@@ -142,3 +142,21 @@ def test_a_notification_and_an_email_for_each_kind_through_jetstream_and_replay_
     call_command("replay_events", "--consumer", "notifications", "--since", "1", stdout=out)
     assert out.getvalue().startswith("Replayed 6 events to notifications: 0 newly handled")
     assert Notification.objects.count() == 3 and len(mail.outbox) == 3
+
+
+def test_a_fetch_ending_in_asyncios_timeout_is_an_empty_fetch_and_the_consumer_goes_on():
+    fetches: list[int] = []
+
+    class Subscription:
+        async def fetch(self, batch, timeout):
+            fetches.append(batch)
+            raise TimeoutError  # what nats-py raises when its deadline runs out between its two pulls
+
+    class Js:
+        async def pull_subscribe(self, *args, **kwargs):
+            return Subscription()
+
+    pulls = iter(range(3))
+    link = SimpleNamespace(js=Js(), run=Link().run)
+    consumers.run_consumer("notifications", link=link, should_stop=lambda: next(pulls, None) is None)
+    assert len(fetches) == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from io import StringIO
 
 import pytest
@@ -49,3 +50,11 @@ def test_with_nats_unreachable_the_scrape_answers_without_consumer_samples(api_c
     body = response.content.decode()
     assert "# TYPE clicknback_consumer_pending gauge" in body and "clicknback_consumer_pending{" not in body
     assert "clicknback_outbox_backlog 0.0" in body  # the rest of the scrape is there
+
+
+def test_scrapes_leave_no_open_files_behind(jetstream, api_client):
+    api_client.get("/metrics")
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(5):
+        assert api_client.get("/metrics").status_code == 200
+    assert len(os.listdir("/proc/self/fd")) <= before
