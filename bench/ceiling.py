@@ -17,7 +17,7 @@ import re
 import shutil
 import subprocess
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,26 @@ def capture_ingestion(*, user_index: int, merchant_index: int, amount: str = "12
         type="purchase.created", subject=captured.purchase["id"]
     )
     return captured
+
+
+def without_outbox(captured: CapturedIngestion) -> CapturedIngestion:
+    """The same ingestion with the `purchase.created` outbox row left out of the purchase's INSERT
+    (`purchases.services._insert_with_audit`): the reference the outbox's cost is measured against."""
+    cte = f', "new_outbox" AS ({rawsql.insert_sql(OutboxEvent)})'
+    outbox_params = f"{OutboxEvent._meta.model_name}__"
+    statements = [
+        Statement(
+            s.sql.replace(cte, "").replace(', "new_outbox"', ""),
+            {k: v for k, v in s.params.items() if not k.startswith(outbox_params)},
+            s.in_transaction,
+        )
+        if cte in s.sql and isinstance(s.params, dict)
+        else s
+        for s in captured.statements
+    ]
+    if statements == captured.statements:
+        raise RuntimeError("no outbox INSERT found in the captured ingestion (purchases.services changed?)")
+    return replace(captured, statements=statements)
 
 
 def pgbench_script(captured: CapturedIngestion, *, users: int, merchants: int) -> str:

@@ -56,6 +56,7 @@ class Scale:
     workers: int  # gunicorn workers
     conn_max_age: int  # seconds a worker keeps its database connection
     warmup_seconds: float  # load before each measurement that is not counted
+    relay_events: int = 100_000  # the outbox backlog relay_outbox drains
     worker_class: str = "sync"  # gunicorn worker class (sync or gthread)
     threads: int = 1  # threads per gthread worker
     extra: dict[str, Any] = field(default_factory=dict)
@@ -96,6 +97,7 @@ SMOKE = Scale(
     workers=2,
     conn_max_age=600,
     warmup_seconds=0.2,
+    relay_events=2_000,
 )
 
 _INT_KNOBS = {
@@ -120,6 +122,7 @@ _RUN_KNOBS = {
     "BENCH_WORKERS": ("workers", int),
     "BENCH_CONN_MAX_AGE": ("conn_max_age", int),
     "BENCH_WARMUP_SECONDS": ("warmup_seconds", float),
+    "BENCH_RELAY_EVENTS": ("relay_events", int),
     "BENCH_WORKER_CLASS": ("worker_class", str),
     "BENCH_THREADS": ("threads", int),
 }

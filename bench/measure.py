@@ -1,7 +1,8 @@
 """The measurements, in the order of one run (Django is set up by `bench.run` first).
 
 small set: generate, verify, reads.  big set: generate, verify, queries per request, reads,
-ingestion under load, the pgbench ceiling, the confirmation job, verify again.
+ingestion under load, the pgbench ceiling (with and without the outbox row), the confirmation job,
+the relay draining a backlog, verify again.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bench.server import bench_server, server_env
 from bench.webhooks import READ_PATHS, ingestion_requests, read_requests
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+OUTBOX_ROUNDS = 4
 
 
 @dataclass
@@ -41,7 +43,9 @@ class Bench:
     names: dict[str, str]
     log: Callable[[str], None]
     reuse_data: bool = False
-    sections: set[str] = field(default_factory=lambda: {"queries", "reads", "ingestion", "ceiling", "confirmation"})
+    sections: set[str] = field(
+        default_factory=lambda: {"queries", "reads", "ingestion", "ceiling", "confirmation", "relay"}
+    )
     _template_ready: bool = False
 
     def url(self, part: str) -> str:
@@ -89,6 +93,8 @@ class Bench:
             report["ceiling"] = self.ceiling(scale.big, rate)
         if "confirmation" in self.sections:
             report["confirmation"] = self.confirmation()
+        if "relay" in self.sections:
+            report["relay"] = self.relay(report.get("ingestion", {}).get("throughput_per_s", 0.0))
         report["ledger_after"] = {"discrepancies": self.ledger_discrepancies()}
         return report
 
@@ -226,21 +232,48 @@ class Bench:
 
         captured = ceiling.capture_ingestion(user_index=1, merchant_index=1)
         script = ceiling.pgbench_script(captured, users=size.users, merchants=size.merchants)
+        # The reference of the same run: the same SQL without the outbox row (issue 16's >= 90 %).
+        reference = ceiling.pgbench_script(ceiling.without_outbox(captured), users=size.users, merchants=size.merchants)
         connection.close()
         self.log(f"ceiling: pgbench {self.scale.pgbench_clients} clients for {self.scale.pgbench_seconds}s")
-        with tempfile.TemporaryDirectory(prefix="clicknback-bench-") as folder:
-            result = ceiling.run_pgbench(
-                script,
-                dsn_parts=_dsn_parts(self.url("big")),
-                clients=self.scale.pgbench_clients,
-                seconds=self.scale.pgbench_seconds,
-                folder=Path(folder),
-            )
+
+        def replay(sql: str, seconds: float) -> dict[str, Any]:
+            with tempfile.TemporaryDirectory(prefix="clicknback-bench-") as folder:
+                return ceiling.run_pgbench(
+                    sql,
+                    dsn_parts=_dsn_parts(self.url("big")),
+                    clients=self.scale.pgbench_clients,
+                    seconds=seconds,
+                    folder=Path(folder),
+                )
+
+        result = replay(script, self.scale.pgbench_seconds)
         result["script"] = script
         if result.get("tps"):
             result["fraction"] = round(ingestion_rate / result["tps"], 3)
+        result["outbox"] = self.outbox_cost(replay, script, reference)
         self.log(f"ceiling: { {k: v for k, v in result.items() if k != 'script'} }")
         return result
+
+    def outbox_cost(self, replay: Callable[[str, float], dict[str, Any]], script: str, reference: str) -> dict:
+        """The ingestion SQL with the outbox row against the same without it, in alternating short
+        rounds so that a machine whose load drifts weighs on both alike; tx/s over all rounds."""
+        share = max(1.0, self.scale.pgbench_seconds / OUTBOX_ROUNDS)
+        self.log(f"ceiling: with and without the outbox row, {OUTBOX_ROUNDS} alternating rounds of {share:.0f}s")
+        rounds = [(replay(reference, share), replay(script, share)) for _ in range(OUTBOX_ROUNDS)]
+        if any("tps" not in run for pair in rounds for run in pair):
+            return {"error": [run for pair in rounds for run in pair if "tps" not in run][:1]}
+        seconds = sum(without["seconds"] for without, _ in rounds)
+        without_tx = sum(without["transactions"] for without, _ in rounds)
+        with_tx = sum(with_["transactions"] for _, with_ in rounds)
+        return {
+            "without_tps": round(without_tx / seconds, 1),
+            "with_tps": round(with_tx / seconds, 1),
+            "ratio": round(with_tx / without_tx, 3),
+            "failed": sum(run["failed"] for pair in rounds for run in pair),
+            "rounds": [{"without_tps": without["tps"], "with_tps": with_["tps"]} for without, with_ in rounds],
+            "reference_script": reference,
+        }
 
     # --- the confirmation job ----------------------------------------------------------------
 
@@ -272,6 +305,24 @@ class Bench:
             "per_second": round(confirmed / seconds, 1),
         }
         self.log(f"confirmation job: {result}")
+        return result
+
+    # --- the relay ----------------------------------------------------------------------------
+
+    def relay(self, ingestion_rate: float) -> dict[str, Any]:
+        """A backlog of `relay_events` drained by `relay_outbox` in its own process, against the
+        ingestion rate of the same run (target: at least 10 times faster)."""
+        from bench import relay
+        from clicknback.embedded_nats import nats_url
+
+        backlog = relay.fill_outbox(self.scale.relay_events)
+        self.log(f"relay: {backlog:,} unpublished events; running relay_outbox")
+        result = relay.run_relay(server_env(self.scale, self.url("big")), nats_url())
+        result["backlog"] = backlog
+        if ingestion_rate:
+            result["ingestion_per_second"] = ingestion_rate
+            result["times_ingestion"] = round(result["per_second"] / ingestion_rate, 1)
+        self.log(f"relay: {result}")
         return result
 
     def drop_databases(self) -> None:

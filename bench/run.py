@@ -32,7 +32,9 @@ INGEST_TARGET_RATE = 400.0
 INGEST_TARGET_P99_MS = 100.0
 INGEST_TARGET_QUERIES = 8
 CONFIRM_TARGET_RATE = 2_000.0
-SECTIONS = ("queries", "reads", "ingestion", "ceiling", "confirmation")
+OUTBOX_TARGET_RATIO = 0.9  # ingestion's SQL with the outbox row / without it
+RELAY_TARGET_TIMES = 10.0  # the relay draining a backlog / single ingestion, same run
+SECTIONS = ("queries", "reads", "ingestion", "ceiling", "confirmation", "relay")
 
 
 def _log(message: str) -> None:
@@ -229,6 +231,17 @@ def render_table(report: dict[str, Any]) -> str:
                 ("ceiling", "pgbench ingestion SQL tx/s", f"{ceiling['tps']:.0f} ({ceiling['failed']} failed)", "", "")
             )
             rows.append(("ceiling", "ingestion / ceiling", f"{ceiling['fraction']:.0%}", "", ""))
+            outbox = ceiling.get("outbox", {})
+            if "ratio" in outbox:
+                rows.append(
+                    (
+                        "ceiling",
+                        "tx/s with / without the outbox row",
+                        f"{outbox['with_tps']:.0f} / {outbox['without_tps']:.0f} = {outbox['ratio']:.0%}",
+                        f">= {OUTBOX_TARGET_RATIO:.0%}",
+                        _ok(outbox["ratio"] >= OUTBOX_TARGET_RATIO),
+                    )
+                )
         else:
             rows.append(("ceiling", "pgbench", str(ceiling.get("skipped") or "error"), "", "no"))
     for endpoint, result in report.get("reads", {}).items():
@@ -280,6 +293,27 @@ def render_table(report: dict[str, Any]) -> str:
                 _ok(confirm["per_second"] >= CONFIRM_TARGET_RATE),
             )
         )
+    if "relay" in report:
+        relay = report["relay"]
+        rows.append(
+            (
+                "relay",
+                "events/s draining the backlog",
+                f"{relay['per_second']:,.0f} ({relay['published']:,} in {relay['seconds']:.1f}s)",
+                "",
+                _ok(relay["published"] == relay["backlog"] == relay["in_stream"]),
+            )
+        )
+        if "times_ingestion" in relay:
+            rows.append(
+                (
+                    "relay",
+                    "relay / ingestion rate",
+                    f"{relay['times_ingestion']:.1f}x",
+                    f">= {RELAY_TARGET_TIMES:.0f}x",
+                    _ok(relay["times_ingestion"] >= RELAY_TARGET_TIMES),
+                )
+            )
     for endpoint, counts in report.get("queries", {}).items():
         if endpoint == "ingestion":
             rows.append(

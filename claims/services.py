@@ -21,6 +21,8 @@ from clicknback.actors import Actor
 from clicknback.errors import ClaimDuplicate, ClaimOutOfWindow, DuplicatePurchase, InvalidStateTransition, NotFound
 from clicknback.events import record_event
 from clicknback.integrity import violated_constraint
+from clicknback.money import format_money
+from events import outbox
 from merchants.models import Merchant
 from purchases.models import Purchase
 from purchases.services import purchase_ingest
@@ -114,7 +116,7 @@ def claim_approve(*, claim_id: uuid.UUID, actor: Actor) -> tuple[Claim, bool]:
             raise _ClaimDecided
         locked.status, locked.purchase, locked.decided_at = ClaimStatus.APPROVED, purchase, timezone.now()
         locked.save(update_fields=["status", "purchase", "decided_at"])
-        record_event("claim.approved", claim_id=claim.id, user_id=claim.user_id, purchase_id=purchase.id, actor=actor)
+        outbox.record("claim.approved", claim.id, {**_decision_data(claim, actor), "purchase_id": purchase.id})
 
     try:
         purchase_ingest(
@@ -148,8 +150,21 @@ def claim_reject(*, claim_id: uuid.UUID, reason: str, actor: Actor) -> tuple[Cla
             return claim, _decided_already(claim, wanted=ClaimStatus.REJECTED)
         claim.status, claim.decision_reason, claim.decided_at = ClaimStatus.REJECTED, reason, timezone.now()
         claim.save(update_fields=["status", "decision_reason", "decided_at"])
-        record_event("claim.rejected", claim_id=claim.id, user_id=claim.user_id, reason=reason, actor=actor)
+        outbox.record("claim.rejected", claim.id, {**_decision_data(claim, actor), "reason": reason})
     return claim, True
+
+
+def _decision_data(claim: Claim, actor: Actor) -> dict[str, object]:
+    """What claim.approved and claim.rejected carry besides the purchase or the reason (events.md)."""
+    return {
+        "claim_id": claim.id,
+        "user_id": claim.user_id,
+        "merchant_id": claim.merchant_id,
+        "merchant_name": claim.merchant.name,
+        "order_reference": claim.order_reference,
+        "amount": format_money(claim.amount),
+        "actor": actor,
+    }
 
 
 def _claim(claim_id: uuid.UUID) -> Claim:

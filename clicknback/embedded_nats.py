@@ -35,6 +35,17 @@ def nats_url() -> str:
     return settings.NATS_URL or start_embedded_server()
 
 
+def running_nats_url(data_dir: Path = EMBEDDED_DATA_DIR) -> str | None:
+    """`NATS_URL`, or the embedded server's if one is running; never starts one (for readers such
+    as the metrics, which must not start a server on a scrape)."""
+    if settings.NATS_URL:
+        return settings.NATS_URL
+    state = _read(data_dir / "server.json")
+    if isinstance(state, dict) and _alive(state["pid"]) and _listening(state["port"]):
+        return f"nats://127.0.0.1:{state['port']}"
+    return None
+
+
 def server_binary() -> str:
     beside_python = Path(sysconfig.get_path("scripts")) / "nats-server"
     found = str(beside_python) if beside_python.exists() else shutil.which("nats-server")

@@ -7,6 +7,7 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from clicknback.metrics import database_gauges_register
-        from events.metrics import outbox_state
+        from events.metrics import consumer_pending_state, outbox_state
 
         database_gauges_register(outbox_state)
+        database_gauges_register(consumer_pending_state)

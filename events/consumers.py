@@ -157,7 +157,8 @@ def run_consumer(consumer: str, *, link: JetStream, should_stop: Callable[[], bo
     while not should_stop():
         try:
             messages = link.run(subscription.fetch(FETCH_BATCH, timeout=FETCH_SECONDS))
-        except TimeoutError:  # nothing to fetch: nats' own TimeoutError, or asyncio's from a batch fetch
+        except TimeoutError:  # nothing to fetch: nats' own TimeoutError, or (its deadline run out between
+            # its two pull requests, on a loaded machine) asyncio's: both are the builtin TimeoutError
             continue
         for message in messages:
             deliver(link, consumer, message)

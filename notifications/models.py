@@ -16,6 +16,10 @@ class NotificationKind(models.TextChoices):
     PAYOUT_FAILED = "payout.failed", "Payout failed"
     TOKEN_MINTED = "token.minted", "Tokens minted"
     TOKEN_MINT_FAILED = "token.mint.failed", "Token mint failed"
+    TIER_CHANGED = "tier.changed", "Tier changed"
+    POINTS_EXPIRING = "points.expiring", "Points expiring"
+    CLAIM_APPROVED = "claim.approved", "Claim approved"
+    CLAIM_REJECTED = "claim.rejected", "Claim rejected"
 
 
 class Notification(models.Model):
@@ -41,3 +45,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}"
+
+
+class ExpiryReminder(models.Model):
+    """A lot of points whose `points.expiring` event was written (`remind_expiring_points`): the
+    unique lot makes the reminder once per lot, however often and however many copies of the job run."""
+
+    id = models.BigAutoField(primary_key=True)
+    lot = models.ForeignKey("loyalty.PointsLot", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lot"], name="expiry_reminder_once_per_lot")]
+
+    def __str__(self) -> str:
+        return f"reminder for lot {self.lot_id}"

@@ -15,7 +15,7 @@ from django.test import override_settings
 
 from clicknback.testing import run_at_once
 from events import outbox, relay
-from events.jetstream import DUPLICATE_WINDOW_SECONDS, JetStream
+from events.jetstream import DUPLICATE_WINDOW_SECONDS, JetStream, NatsUnavailable
 from events.models import OutboxEvent
 
 
@@ -121,3 +121,13 @@ def test_metrics_show_the_outbox_backlog_and_its_oldest_age(api_client):
     body = api_client.get("/metrics").content.decode()
     assert "clicknback_outbox_backlog 2.0" in body
     assert "clicknback_outbox_oldest_unpublished_seconds" in body
+
+
+@pytest.mark.django_db
+def test_a_connection_lost_before_the_batch_is_sent_leaves_it_unpublished_and_the_relay_backs_off(jetstream):
+    record(3)
+    link = JetStream().connect()
+    link.run(link.client.close())
+    with pytest.raises(NatsUnavailable, match="3 of 3 events were not acknowledged"):
+        relay.relay_batch(link)
+    assert list(OutboxEvent.objects.values_list("published_at", "attempts")) == [(None, 1)] * 3

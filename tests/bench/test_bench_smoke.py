@@ -13,7 +13,7 @@ from django.db import connection
 
 from clicknback.testing_server import database_url
 
-SECTIONS = {"meta", "data", "queries", "reads", "ingestion", "ceiling", "confirmation", "ledger_after"}
+SECTIONS = {"meta", "data", "queries", "reads", "ingestion", "ceiling", "confirmation", "relay", "ledger_after"}
 
 
 def test_the_smoke_run_reports_every_section_without_errors(tmp_path: Path) -> None:
@@ -51,4 +51,7 @@ def test_the_smoke_run_reports_every_section_without_errors(tmp_path: Path) -> N
     assert report["ledger_after"]["discrepancies"] == 0  # the pgbench replay keeps the ledger consistent too
     assert report["confirmation"]["confirmed"] > 0
     assert report["ceiling"].get("failed", 0) == 0 and "error" not in report["ceiling"]
+    assert report["ceiling"]["outbox"]["failed"] == 0 and report["ceiling"]["outbox"]["ratio"] > 0
+    relay = report["relay"]  # the whole backlog published once, to the run's own stream
+    assert relay["published"] == relay["backlog"] == relay["in_stream"] == 2_000
     assert "| ingestion" in done.stdout  # the table

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from events.jetstream import JetStream, NatsUnavailable
@@ -16,6 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["loop"]:
+            self.stdout.write(f"Relaying the outbox to JetStream stream {settings.NATS_STREAM}, until stopped.")
+            self.stdout.flush()
             relay_forever()
             return
         try:

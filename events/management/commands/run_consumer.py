@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from events.consumers import UnknownConsumer, run_consumer
@@ -17,6 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             link = JetStream().connect()
+            self.stdout.write(f"Consumer {options['name']} pulling from stream {settings.NATS_STREAM}, until stopped.")
+            self.stdout.flush()
             run_consumer(options["name"], link=link)
         except (UnknownConsumer, NatsUnavailable) as exc:
             raise CommandError(str(exc)) from exc
