@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "offers",
     "wallets",
     "loyalty",
+    "campaigns",
     "purchases",
     "payouts",
     "events",

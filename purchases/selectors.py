@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -15,12 +15,16 @@ from django.db.models import QuerySet, Sum
 
 from accounts.models import User
 from accounts.permissions import staff_may
+from campaigns.rules import CampaignTerms
+from campaigns.selectors import campaign_candidates
 from clicknback import rawsql
 from clicknback.errors import NotFound
 from clicknback.filtering import filter_queryset
 from clicknback.money import ZERO
+from loyalty.selectors import tier_at_ingestion
 from merchants.models import Merchant, MerchantStatus
 from offers.models import Offer, OfferStatus
+from purchases.cashback import Breakdown, CashbackTerms, TierTerms, cashback_breakdown
 from purchases.filters import PurchaseFilter
 from purchases.models import Purchase, PurchaseStatus
 from purchases.permissions import VIEW_PURCHASE
@@ -102,7 +106,7 @@ def _user_purchase_stats_sql() -> str:
     in_month = f"{p('purchased_at')} >= %(month_start)s AND {p('purchased_at')} < %(month_end)s"
     in_window = f"{p('purchased_at')} > %(window_start)s AND {p('purchased_at')} <= %(window_end)s"
     return (
-        f"SELECT COALESCE(SUM({p('cashback_amount')}) FILTER ("  # noqa: S608
+        f"SELECT COALESCE(SUM({p('cashback_base')}) FILTER ("  # noqa: S608
         f"WHERE {in_month} AND {p('offer')} = %(offer_id)s AND {p('status')} <> %(reversed)s), {ZERO}), "
         f"COUNT(*) FILTER (WHERE {in_window}) "
         f"FROM {rawsql.table(Purchase)} WHERE {p('user')} = %(user_id)s AND (({in_month}) OR ({in_window}))"
@@ -111,7 +115,7 @@ def _user_purchase_stats_sql() -> str:
 
 @dataclass(frozen=True)
 class UserPurchaseStats:
-    earned_from_offer: Decimal  # cashback on non-reversed purchases of the offer in the month
+    earned_from_offer: Decimal  # base cashback (no bonuses) on non-reversed purchases of the offer in the month
     recent_purchases: int  # purchases in the velocity window
 
 
@@ -143,6 +147,37 @@ def user_purchase_stats(
         )
         earned, recent = cursor.fetchone()
     return UserPurchaseStats(earned_from_offer=earned, recent_purchases=recent)
+
+
+def purchase_breakdown(
+    *,
+    user_id: uuid.UUID,
+    offer: Offer,
+    amount: Decimal,
+    purchased_at: datetime,
+    earned_this_month: Decimal,
+) -> tuple[Breakdown, list[CampaignTerms]]:
+    """The breakdown a purchase gets now, and the campaigns it was chosen from: the user's tier
+    (one query) and the candidate campaigns (one query) through the one engine. Ingestion calls it
+    under the user's wallet lock, the quote without: both book and answer the same."""
+    tier = TierTerms.from_tier(tier_at_ingestion(user_id=user_id))
+    candidates = campaign_candidates(user_id=user_id, merchant_id=offer.merchant_id, at=purchased_at)
+    breakdown = cashback_breakdown(
+        offer=CashbackTerms.from_offer(offer),
+        tier=tier,
+        campaigns=candidates,
+        amount=amount,
+        earned_this_month=earned_this_month,
+    )
+    return breakdown, candidates
+
+
+def utc_month(moment: datetime) -> tuple[datetime, datetime]:
+    """[first instant of `moment`'s UTC month, first instant of the next)."""
+    moment = moment.astimezone(UTC)
+    start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    return start, end
 
 
 def qualifying_spend_by_user(*, user_ids: list[uuid.UUID], since: datetime) -> dict[uuid.UUID, Decimal]:
