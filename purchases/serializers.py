@@ -170,3 +170,44 @@ class WebhookInputSerializer(serializers.Serializer):
 
 class ReverseInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class QuoteInputSerializer(serializers.Serializer):
+    """A user asks for itself; a partner names the user (`user_id`) or the click (`click_id`)."""
+
+    merchant_id = serializers.UUIDField()
+    amount = MoneyField()
+    purchased_at = SupportedDateTimeField(required=False, help_text="Default now; not in the future.")
+    user_id = serializers.UUIDField(required=False, help_text="Partners: the buyer, or `click_id`.")
+    click_id = serializers.CharField(required=False, max_length=CLICK_ID_MAX_LENGTH, help_text="Partners.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.context.get("partner") and ("user_id" in attrs) == ("click_id" in attrs):
+            raise serializers.ValidationError({"user_id": ["Give user_id or click_id (one of them)."]})
+        return attrs
+
+
+class QuoteOutputSerializer(serializers.Serializer):
+    offer_id = serializers.UUIDField()
+    currency = serializers.CharField()
+    base = MoneyField(allow_zero=True)
+    tier_bonus = MoneyField(allow_zero=True)
+    campaign_bonus = MoneyField(allow_zero=True)
+    campaign_id = serializers.UUIDField(allow_null=True)
+    cashback_amount = MoneyField(allow_zero=True)
+    points = serializers.IntegerField()
+
+
+def quote_data(quote: Any) -> dict[str, Any]:
+    """The answer of `POST /cashback/calculate`."""
+    breakdown = quote.breakdown
+    return {
+        "offer_id": str(quote.offer_id),
+        "currency": quote.currency,
+        "base": money_text(breakdown.base),
+        "tier_bonus": money_text(breakdown.tier_bonus),
+        "campaign_bonus": money_text(breakdown.campaign_bonus),
+        "campaign_id": optional(uuid_text, breakdown.campaign_id),
+        "cashback_amount": money_text(breakdown.cashback_amount),
+        "points": quote.points,
+    }

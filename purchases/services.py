@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -41,6 +42,7 @@ from clicks.models import Click
 from clicks.selectors import click_find
 from events import outbox
 from events.models import OutboxEvent
+from loyalty.services import points_for
 from merchants.models import Merchant, MerchantStatus
 from purchases.cashback import Breakdown, breakdown_with_campaigns
 from purchases.fraud import fraud_flags, parse_rate
@@ -304,6 +306,45 @@ def _book_campaign_bonus(
         candidates = [c for c in candidates if c.id != chosen.id]
         breakdown, wait = breakdown_with_campaigns(breakdown, candidates), False
     return breakdown
+
+
+@dataclass(frozen=True)
+class CashbackQuote:
+    offer_id: uuid.UUID
+    currency: str
+    breakdown: Breakdown
+    points: int
+
+
+def cashback_quote(
+    *,
+    merchant_id: uuid.UUID,
+    amount: Decimal,
+    user_id: uuid.UUID | None = None,
+    click_id: str | None = None,
+    purchased_at: datetime | None = None,
+) -> CashbackQuote:
+    """What ingestion would book for this purchase now (`POST /cashback/calculate`); writes
+    nothing. The same checks in the same order, the same 422s, and the same engine
+    (`purchase_breakdown`) over the same reads, only without the wallet lock."""
+    now = timezone.now()
+    purchased_at = purchased_at or now
+    if purchased_at > now:
+        raise ValidationError({"purchased_at": ["Must not be in the future."]})
+    _check_amount(amount)
+    if click_id is not None:
+        user_id = _attributed_click(click_id, merchant_id=merchant_id, purchased_at=purchased_at).user_id
+    offer = offer_for_purchase(user_id=user_id, merchant_id=merchant_id, on_date=purchased_at.astimezone(UTC).date())
+    if offer is None:
+        _raise_not_eligible(user_id=user_id, merchant_id=merchant_id)
+    earned = user_purchase_stats(
+        user_id=user_id, offer_id=offer.id, month=utc_month(purchased_at), window=(purchased_at, purchased_at)
+    ).earned_from_offer
+    breakdown, _ = purchase_breakdown(
+        user_id=user_id, offer=offer, amount=amount, purchased_at=purchased_at, earned_this_month=earned
+    )
+    points = points_for(amount=amount, points_multiplier=breakdown.tier.points_multiplier)
+    return CashbackQuote(offer.id, settings.PLATFORM_CURRENCY, breakdown, points)
 
 
 def purchase_confirm(
