@@ -14,6 +14,7 @@ from campaigns.selectors import campaigns_with_spent
 from campaigns.services import campaign_update
 from campaigns.tests.factories import make_campaign
 from clicknback.actors import Actor
+from events.models import OutboxEvent
 from loyalty.tests.conftest import set_tier
 from merchants.tests.factories import MerchantFactory
 from offers.services import offer_update
@@ -165,3 +166,35 @@ def test_ingestion_with_one_running_campaign_costs_two_more_statements(signed_po
     statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) == 11, "\n".join(statements)
     assert sum("SAVEPOINT" in q["sql"] for q in queries) == 3  # the test's own pair, and the take's
+
+
+def test_purchase_created_event_carries_the_breakdown(ingest, user):
+    set_tier(user, "Silver")
+    campaign = make_campaign(kind="bonus_fixed", value="2.00")
+    purchase = ingest("100.00")
+    event = OutboxEvent.objects.get(type="purchase.created", subject=str(purchase.id))
+    assert event.data["cashback"] == {
+        "base": "10.00",
+        "tier_bonus": "0.50",
+        "campaign_bonus": "2.00",
+        "campaign_id": str(campaign.id),
+        "tier": "Silver",
+    }
+    assert event.data["cashback_amount"] == "12.50"
+
+
+def test_the_purchase_api_shows_the_breakdown_and_points(user_client, ingest, user):
+    set_tier(user, "Gold")  # +10 %, points x1.50
+    campaign = make_campaign(kind="bonus_fixed", value="1.00")
+    purchase = ingest("99.99")
+    shown = user_client.get(f"/api/v1/purchases/{purchase.id}").json()
+    assert shown["cashback_breakdown"] == {
+        "base": "10.00",
+        "tier_bonus": "1.00",
+        "campaign_bonus": "1.00",
+        "campaign_id": str(campaign.id),
+        "tier": "Gold",
+    }
+    assert (shown["cashback_amount"], shown["points"]) == ("12.00", 149)
+    purchase_reverse(purchase_id=purchase.id, actor=ADMIN)
+    assert user_client.get(f"/api/v1/purchases/{purchase.id}").json()["points"] == 0
