@@ -58,7 +58,9 @@ def campaign_create(*, data: dict[str, Any], actor: Actor) -> Campaign:
             CampaignBudgetStripe(campaign=campaign, slot=slot, limit=limit)
             for slot, limit in enumerate(_split(campaign.budget, [ZERO] * BUDGET_STRIPES))
         )
-        audit_record(actor=actor, action=AuditAction.CAMPAIGN_CREATED, obj=campaign, changes=initial_values(campaign, data))
+        audit_record(
+            actor=actor, action=AuditAction.CAMPAIGN_CREATED, obj=campaign, changes=initial_values(campaign, data)
+        )
     return campaign
 
 

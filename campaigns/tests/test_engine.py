@@ -21,7 +21,9 @@ def campaign(kind: str, value: str, *, age: int = 0, **limits: str | None) -> Ca
 
 
 def breakdown(amount: str, *campaigns: CampaignTerms, tier: TierTerms = BRONZE, offer=TEN_PERCENT, earned="0.00"):
-    return cashback_breakdown(offer=offer, tier=tier, campaigns=campaigns, amount=D(amount), earned_this_month=D(earned))
+    return cashback_breakdown(
+        offer=offer, tier=tier, campaigns=campaigns, amount=D(amount), earned_this_month=D(earned)
+    )
 
 
 @pytest.mark.parametrize(
@@ -106,5 +108,10 @@ def test_terms_record_explains_the_breakdown():
     chosen = campaign("multiplier", "3.00", max_bonus_per_purchase="50.00")
     record = breakdown("150.00", chosen, tier=GOLD).terms_record()
     assert record["offer"]["cashback_value"] == "10.00"
-    assert record["tier"] == {"id": None, "name": "Gold", "cashback_boost_percent": "10.00", "points_multiplier": "1.50"}
+    assert record["tier"] == {
+        "id": None,
+        "name": "Gold",
+        "cashback_boost_percent": "10.00",
+        "points_multiplier": "1.50",
+    }
     assert record["campaign"]["id"] == str(chosen.id) and record["campaign"]["value"] == "3.00"

@@ -20,7 +20,7 @@ from merchants.tests.factories import MerchantFactory
 from offers.services import offer_update
 from purchases.models import Purchase
 from purchases.services import purchase_confirm, purchase_reverse
-from purchases.tests.conftest import WEBHOOK, created_payload  # noqa: F401 - a fixture
+from purchases.tests.conftest import WEBHOOK
 from wallets.models import Wallet
 
 pytestmark = pytest.mark.django_db
