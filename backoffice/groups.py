@@ -38,6 +38,7 @@ VIEWABLE_APPS = (
     "claims",
     "backoffice",
     "loyalty",
+    "campaigns",
 )
 
 GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaigns.models import CampaignBonus, CampaignEnrollment
-from campaigns.selectors import campaigns_with_spent
+from campaigns.selectors import campaign_spend_per_day, campaigns_with_spent, running_campaigns_budget_left
 from campaigns.services import campaign_update
 from campaigns.tests.factories import make_campaign
 from clicknback.actors import Actor
@@ -198,3 +198,17 @@ def test_the_purchase_api_shows_the_breakdown_and_points(user_client, ingest, us
     assert (shown["cashback_amount"], shown["points"]) == ("12.00", 149)
     purchase_reverse(purchase_id=purchase.id, actor=ADMIN)
     assert user_client.get(f"/api/v1/purchases/{purchase.id}").json()["points"] == 0
+
+
+def test_dashboard_selectors_spend_per_day_and_budget_left(ingest):
+    campaign = make_campaign(kind="bonus_fixed", value="2.00", budget="9.00")
+    unlimited = make_campaign(kind="bonus_fixed", value="1.00")
+    first, _ = ingest("100.00"), ingest("100.00")
+    purchase_reverse(purchase_id=first.id, actor=ADMIN)
+    today = timezone.now().date()
+    assert campaign_spend_per_day(today - timedelta(days=1), today) == {
+        today - timedelta(days=1): D("0.00"),
+        today: D("2.00"),
+    }
+    left = {c.id: budget_left for c, budget_left in running_campaigns_budget_left()}
+    assert left == {campaign.id: D("7.00"), unlimited.id: None}
