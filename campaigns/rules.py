@@ -4,7 +4,7 @@ engine (`purchases.cashback.cashback_breakdown`) chooses among the candidates wi
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -42,15 +42,7 @@ class CampaignTerms:
         )
 
     def with_budget_left(self, budget_left: Decimal) -> CampaignTerms:
-        return CampaignTerms(
-            self.id,
-            self.created_at,
-            self.kind,
-            self.value,
-            self.min_purchase_amount,
-            self.max_bonus_per_purchase,
-            budget_left,
-        )
+        return replace(self, budget_left=budget_left)
 
     def as_record(self) -> dict[str, str | None]:
         """The terms as stored with a purchase (JSON)."""

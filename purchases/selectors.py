@@ -11,10 +11,11 @@ from functools import cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 
 from accounts.models import User
 from accounts.permissions import staff_may
+from campaigns.models import CampaignBonus
 from campaigns.rules import CampaignTerms
 from campaigns.selectors import campaign_candidates
 from clicknback import rawsql
@@ -178,6 +179,30 @@ def utc_month(moment: datetime) -> tuple[datetime, datetime]:
     start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
     return start, end
+
+
+def campaign_bonus_mismatch_lines() -> list[str]:
+    """Purchases whose campaign bonus is not the one their campaign recorded (missing, another
+    amount, or reversed on one side only), for `verify_ledger`; one query."""
+    bonus = CampaignBonus.objects.filter(purchase_id=OuterRef("pk"))
+    rows = (
+        Purchase.objects.filter(campaign__isnull=False)
+        .annotate(
+            recorded=Subquery(bonus.values("amount")[:1]),
+            recorded_reversed=Exists(bonus.filter(reversed_at__isnull=False)),
+        )
+        .filter(
+            Q(recorded__isnull=True)
+            | ~Q(recorded=F("campaign_bonus"))
+            | ~Q(recorded_reversed=Q(status=PurchaseStatus.REVERSED))
+        )
+        .order_by("created_at")
+        .values_list("id", "campaign_bonus", "recorded", "status")
+    )
+    return [
+        f"purchase {purchase_id} ({status}): campaign bonus {bonus_amount}, its campaign recorded {recorded}"
+        for purchase_id, bonus_amount, recorded, status in rows
+    ]
 
 
 def qualifying_spend_by_user(*, user_ids: list[uuid.UUID], since: datetime) -> dict[uuid.UUID, Decimal]:

@@ -212,3 +212,14 @@ def test_dashboard_selectors_spend_per_day_and_budget_left(ingest):
     }
     left = {c.id: budget_left for c, budget_left in running_campaigns_budget_left()}
     assert left == {campaign.id: D("7.00"), unlimited.id: None}
+
+
+def test_verify_ledger_finds_a_purchase_bonus_its_campaign_did_not_record(ingest, capsys):
+    make_campaign(kind="bonus_fixed", value="2.00")
+    purchase = ingest("100.00")
+    purchase_reverse(purchase_id=purchase.id, actor=ADMIN)
+    call_command("verify_ledger")
+    CampaignBonus.objects.filter(purchase_id=purchase.id).update(reversed_at=None)
+    with pytest.raises(CommandError):
+        call_command("verify_ledger")
+    assert f"purchase {purchase.id} (reversed): campaign bonus 2.00" in capsys.readouterr().out
