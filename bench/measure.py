@@ -65,7 +65,8 @@ class Bench:
             _use_database(self.names[part])
             if part == "big" and "queries" in self.sections:
                 report["queries"] = self.queries_per_request(size)
-            if not self.sections & {"reads", "ingestion"} or (part == "small" and "reads" not in self.sections):
+            serves = self.sections & {"reads", "ingestion", "campaigns"}
+            if not serves or (part == "small" and "reads" not in self.sections):
                 continue
             tokens = self.tokens(size)
             with bench_server(scale, self.url(part)) as server:
