@@ -34,6 +34,8 @@ from clicknback.errors import BudgetBelowSpent, CampaignNotAvailable, InvalidSta
 from clicknback.models import AuditAction
 from clicknback.money import CENT, ZERO, format_money
 
+# The least a stripe is given of a budget: a small budget sits in fewer stripes, whole bonuses each.
+STRIPE_MIN_SHARE = Decimal("100.00")
 UPDATABLE_FIELDS = frozenset(
     {"name", "description", "status", "ends_at", "budget", "max_bonus_per_purchase", "max_uses_per_user"}
 )
@@ -88,12 +90,15 @@ def campaign_update(*, campaign_id: uuid.UUID, actor: Actor, **changes: Any) -> 
 
 
 def _split(budget: Decimal | None, spent: list[Decimal]) -> list[Decimal | None]:
-    """Each stripe's limit: what it spent plus an even share (in cents) of what is left of `budget`."""
+    """Each stripe's limit: what it spent plus a share (in cents) of what is left of `budget`,
+    spread over as many stripes as hold at least STRIPE_MIN_SHARE each (one at the least), so a
+    stripe holds whole bonuses and the fast path finds room in one."""
     if budget is None:
         return [None] * len(spent)
     free_cents = int((budget - sum(spent, ZERO)) / CENT)
-    share, extra = divmod(free_cents, len(spent))
-    return [s + (share + (1 if i < extra else 0)) * CENT for i, s in enumerate(spent)]
+    active = max(1, min(len(spent), free_cents // int(STRIPE_MIN_SHARE / CENT)))
+    share, extra = divmod(free_cents, active)
+    return [s + ((share + (1 if i < extra else 0)) * CENT if i < active else ZERO) for i, s in enumerate(spent)]
 
 
 def _budget_set(campaign: Campaign) -> None:

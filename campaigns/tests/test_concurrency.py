@@ -37,16 +37,19 @@ def ingestion(partner, user, merchant, amount: str = "100.00"):
 
 def test_fifty_concurrent_purchases_spend_a_budget_covering_twenty_exactly():
     partner, merchant = PartnerFactory(), OfferFactory().merchant
-    campaign = make_campaign(kind="bonus_fixed", value="2.50", budget="50.00")  # 20 bonuses
+    # 20 bonuses, in 6 stripes of 100.00: three whole bonuses each, and 10.00 left in each that
+    # only a purchase paid from several stripes can use (two of them).
+    campaign = make_campaign(kind="bonus_fixed", value="30.00", budget="600.00")
     results = run_at_once([ingestion(partner, UserFactory(), merchant) for _ in range(50)])
     assert all(isinstance(r, Purchase) for r in results), [r for r in results if not isinstance(r, Purchase)]
     bonuses = [r.campaign_bonus for r in results]
-    assert sum(bonuses) == D("50.00")
-    assert sorted(bonuses, reverse=True)[:20] == [D("2.50")] * 20  # nobody got a fraction: each take was whole
-    assert campaigns_with_spent().get(pk=campaign.pk).budget_spent == D("50.00")
+    assert sum(bonuses) == D("600.00")
+    assert sorted(bonuses, reverse=True)[:21] == [D("30.00")] * 20 + [D("0.00")]  # each take whole, then none
+    assert campaigns_with_spent().get(pk=campaign.pk).budget_spent == D("600.00")
     stored = Purchase.objects.filter(campaign=campaign).aggregate(total=Sum("campaign_bonus"))["total"]
-    assert stored == D("50.00")
-    assert CampaignBonus.objects.filter(campaign=campaign).aggregate(total=Sum("amount"))["total"] == D("50.00")
+    assert stored == D("600.00")
+    assert CampaignBonus.objects.filter(campaign=campaign).aggregate(total=Sum("amount"))["total"] == D("600.00")
+    assert CampaignBonus.objects.filter(campaign=campaign, slots__len__gt=1).count() >= 2  # the 10.00 left in each
     assert all(s.spent <= s.limit for s in CampaignBudgetStripe.objects.filter(campaign=campaign))
     assert budget_discrepancies() == []
 
