@@ -248,7 +248,8 @@ class Bench:
         ample = campaign("bench: ample budget", "100000000.00", "1.00")
         result["with_campaign"] = self.ingestion(server_url, size)
         campaign_update(campaign_id=ample.id, actor=actor, status="ended")
-        short = campaign("bench: budget runs out", "1000.00", "1.00")  # ~1,000 bonuses: gone within seconds
+        # Half the bonuses the run with a campaign paid: this budget runs out midway through the next run.
+        short = campaign("bench: budget runs out", f"{max(result['with_campaign']['requests'] // 2, 10)}.00", "1.00")
         result["budget_runs_out"] = self.ingestion(server_url, size)
         campaign_update(campaign_id=short.id, actor=actor, status="ended")
         spent = {c.name: (c.budget_spent, c.budget) for c in campaigns_with_spent().filter(pk__in=[ample.id, short.id])}
