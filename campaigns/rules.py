@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from clicknback.money import ZERO, to_cents
+from clicknback.representation import optional
 
 BONUS_PERCENT = "bonus_percent"
 BONUS_FIXED = "bonus_fixed"
@@ -50,13 +51,9 @@ class CampaignTerms:
             "id": str(self.id),
             "kind": self.kind,
             "value": str(self.value),
-            "max_bonus_per_purchase": _text(self.max_bonus_per_purchase),
-            "min_purchase_amount": _text(self.min_purchase_amount),
+            "max_bonus_per_purchase": optional(str, self.max_bonus_per_purchase),
+            "min_purchase_amount": optional(str, self.min_purchase_amount),
         }
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def campaign_bonus(terms: CampaignTerms, *, amount: Decimal, base: Decimal) -> Decimal:

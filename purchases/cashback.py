@@ -22,6 +22,7 @@ from typing import Any
 
 from campaigns.rules import CampaignTerms, best_campaign
 from clicknback.money import ZERO, to_cents
+from clicknback.representation import optional
 
 PERCENT = "percent"
 FIXED = "fixed"
@@ -51,9 +52,9 @@ class CashbackTerms:
         return {
             "cashback_type": self.cashback_type,
             "cashback_value": str(self.cashback_value),
-            "min_purchase_amount": _text(self.min_purchase_amount),
-            "max_cashback_per_purchase": _text(self.max_cashback_per_purchase),
-            "monthly_cap_per_user": _text(self.monthly_cap_per_user),
+            "min_purchase_amount": optional(str, self.min_purchase_amount),
+            "max_cashback_per_purchase": optional(str, self.max_cashback_per_purchase),
+            "monthly_cap_per_user": optional(str, self.monthly_cap_per_user),
         }
 
 
@@ -77,10 +78,6 @@ class TierTerms:
             "cashback_boost_percent": str(self.cashback_boost_percent),
             "points_multiplier": str(self.points_multiplier),
         }
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 @dataclass(frozen=True)
