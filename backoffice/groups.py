@@ -39,6 +39,7 @@ VIEWABLE_APPS = (
     "backoffice",
     "loyalty",
     "chain",
+    "campaigns",
 )
 
 GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {

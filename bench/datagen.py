@@ -53,7 +53,8 @@ COLUMNS = {
         "id", "external_id", "partner_id", "user_id", "merchant_id", "offer_id", "amount", "currency", "status",
         "cashback_amount", "cashback_status", "flagged", "flag_reasons", "settlement_requested", "purchased_at",
         "created_at", "confirmed_at", "reversed_at", "reversal_reason", "tier_at_ingestion_id", "points_multiplier",
-        "click_id", "order_reference",
+        "click_id", "order_reference", "cashback_base", "tier_bonus", "campaign_bonus", "campaign_id",
+        "cashback_terms",
     ],
     "purchases_purchaseevent": [
         "purchase_id", "action", "from_status", "to_status", "actor_kind", "actor_id", "actor_label", "reason",
@@ -292,6 +293,7 @@ def _user_history(
                 purchase_id, f"bench-{purchase_id.hex}", PARTNER_ID, user_id, merchant_uuid(merchant),
                 offer_uuid(merchant), _money(amount), "EUR", status, _money(cashback), cashback_status, "f", "{}",
                 "f", _ts(purchased), _ts(created), confirmed, reversed_, reason, r"\N", "1.00", r"\N", r"\N",
+                _money(cashback), "0.00", "0.00", r"\N", "{}",
             )
         )  # fmt: skip
     _ledger(tables, wallet_id, user_id, moves, opened=now_epoch - HISTORY_DAYS * DAY)

@@ -29,7 +29,7 @@ from bench import ceiling, datagen
 from bench.config import DataSize, Scale
 from bench.load import run_load
 from bench.server import bench_server, server_env
-from bench.webhooks import READ_PATHS, ingestion_requests, read_requests
+from bench.webhooks import READ_PATHS, ingestion_requests, quote_requests, read_requests
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 OUTBOX_ROUNDS = 4
@@ -44,7 +44,7 @@ class Bench:
     log: Callable[[str], None]
     reuse_data: bool = False
     sections: set[str] = field(
-        default_factory=lambda: {"queries", "reads", "ingestion", "ceiling", "confirmation", "relay"}
+        default_factory=lambda: {"queries", "reads", "ingestion", "campaigns", "ceiling", "confirmation", "relay"}
     )
     _template_ready: bool = False
 
@@ -67,7 +67,8 @@ class Bench:
             _use_database(self.names[part])
             if part == "big" and "queries" in self.sections:
                 report["queries"] = self.queries_per_request(size)
-            if not self.sections & {"reads", "ingestion"} or (part == "small" and "reads" not in self.sections):
+            serves = self.sections & {"reads", "ingestion", "campaigns"}
+            if not serves or (part == "small" and "reads" not in self.sections):
                 continue
             tokens = self.tokens(size)
             with bench_server(scale, self.url(part)) as server:
@@ -83,6 +84,8 @@ class Bench:
                     reads.setdefault(endpoint, {})[part] = result.summary()
                 if part == "big" and "ingestion" in self.sections:
                     report["ingestion"] = self.ingestion(server.url, size)
+                if part == "big" and "campaigns" in self.sections:
+                    report["campaigns"] = self.campaigns(server.url, size, tokens)
         for result in reads.values():
             small, big = result["small"], result["big"]
             result["ratio_p50"] = round(big["p50_ms"] / small["p50_ms"], 2) if small["p50_ms"] else 0.0
@@ -224,6 +227,57 @@ class Bench:
         summary = result.summary()
         self.log(f"ingestion: {summary}")
         return summary
+
+    # --- campaigns ---------------------------------------------------------------------------
+
+    def campaigns(self, server_url: str, size: DataSize, tokens: list[str]) -> dict[str, Any]:
+        """Ingestion without campaigns, then with one running campaign over every merchant whose
+        budget never runs out, then with one whose budget runs out during the run (no error, no
+        overspend), all on the same server; then `POST /cashback/calculate` against `GET /wallet`."""
+        from datetime import timedelta
+        from decimal import Decimal
+
+        from campaigns.selectors import budget_discrepancies, campaigns_with_spent
+        from campaigns.services import campaign_create, campaign_update
+        from clicknback.actors import Actor
+
+        actor, now = Actor.job("bench"), timezone.now()
+        window = {"starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=1)}
+
+        def campaign(name: str, budget: str, value: str) -> Any:
+            data = {"name": name, "kind": "bonus_fixed", "value": Decimal(value), "budget": Decimal(budget), **window}
+            return campaign_create(data=data, actor=actor)
+
+        result: dict[str, Any] = {"without": self.ingestion(server_url, size)}
+        ample = campaign("bench: ample budget", "100000000.00", "1.00")
+        result["with_campaign"] = self.ingestion(server_url, size)
+        campaign_update(campaign_id=ample.id, actor=actor, status="ended")
+        # Half the bonuses the run with a campaign paid: this budget runs out midway through the next run.
+        short = campaign("bench: budget runs out", f"{max(result['with_campaign']['requests'] // 2, 10)}.00", "1.00")
+        result["budget_runs_out"] = self.ingestion(server_url, size)
+        campaign_update(campaign_id=short.id, actor=actor, status="ended")
+        spent = {c.name: (c.budget_spent, c.budget) for c in campaigns_with_spent().filter(pk__in=[ample.id, short.id])}
+        result["budget_runs_out"]["spent"] = str(spent["bench: budget runs out"][0])
+        result["overspent"] = any(s > b for s, b in spent.values())
+        result["budget_discrepancies"] = len(budget_discrepancies())
+        result["ratio"] = round(
+            result["with_campaign"]["throughput_per_s"] / max(result["without"]["throughput_per_s"], 1e-9), 2
+        )
+        reads = {}
+        for name, requests in (
+            ("wallet", read_requests(READ_PATHS["wallet"], tokens)),
+            ("calculate", quote_requests(tokens, merchants=size.merchants)),
+        ):
+            self.log(f"campaigns: {name} x{self.scale.read_concurrency} for {self.scale.read_seconds}s")
+            reads[name] = run_load(
+                server_url,
+                requests,
+                concurrency=self.scale.read_concurrency,
+                seconds=self.scale.read_seconds,
+                warmup=self.scale.warmup_seconds,
+            ).summary()
+        result["wallet"], result["calculate"] = reads["wallet"], reads["calculate"]
+        return result
 
     # --- the ceiling -------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ INGEST_TARGET_QUERIES = 8
 CONFIRM_TARGET_RATE = 2_000.0
 OUTBOX_TARGET_RATIO = 0.9  # ingestion's SQL with the outbox row / without it
 RELAY_TARGET_TIMES = 10.0  # the relay draining a backlog / single ingestion, same run
-SECTIONS = ("queries", "reads", "ingestion", "ceiling", "confirmation", "relay")
+SECTIONS = ("queries", "reads", "ingestion", "campaigns", "ceiling", "confirmation", "relay")
 
 
 def _log(message: str) -> None:
@@ -224,6 +224,8 @@ def render_table(report: dict[str, Any]) -> str:
                 _ok(ingest["errors"] == 0),
             )
         )
+    if "campaigns" in report:
+        rows.extend(_campaign_rows(report["campaigns"]))
     if "ceiling" in report:
         ceiling = report["ceiling"]
         if "tps" in ceiling:
@@ -350,6 +352,24 @@ def render_table(report: dict[str, Any]) -> str:
         f"cpus={meta.get('cpus')} PostgreSQL {meta.get('postgresql')} at {meta.get('date')}"
     )
     return "\n".join(out)
+
+
+def _campaign_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Ingestion with one running campaign against without (same run), the budget running out,
+    and the quote's p99 against the wallet's."""
+    without, with_campaign, runs_out = result["without"], result["with_campaign"], result["budget_runs_out"]
+    quote_p99, wallet_p99 = result["calculate"]["p99_ms"], result["wallet"]["p99_ms"]
+    errors = sum(r["errors"] for r in (without, with_campaign, runs_out, result["calculate"], result["wallet"]))
+    return [
+        ("campaigns", "ingestion/s without / with one", f"{without['throughput_per_s']:.0f} / "
+         f"{with_campaign['throughput_per_s']:.0f} ({result['ratio']:.0%})", ">= 80%", _ok(result["ratio"] >= 0.8)),
+        ("campaigns", "with one: p50 / p95 / p99 ms", _ms(with_campaign), "", ""),
+        ("campaigns", "budget runs out: purchases/s, spent", f"{runs_out['throughput_per_s']:.0f}, {runs_out['spent']}",
+         "no overspend", _ok(not result["overspent"] and result["budget_discrepancies"] == 0)),
+        ("campaigns", "calculate / wallet p99 ms", f"{quote_p99:.1f} / {wallet_p99:.1f}", "<= 2x",
+         _ok(quote_p99 <= 2 * wallet_p99)),
+        ("campaigns", "errors", str(errors), "0 errors", _ok(errors == 0)),
+    ]  # fmt: skip
 
 
 def _ok(condition: bool) -> str:

@@ -54,3 +54,23 @@ def read_requests(path: str, tokens: Sequence[str]) -> RequestFactory:
         return "GET", path, None, {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+QUOTE_PATH = "/api/v1/cashback/calculate"
+
+
+def quote_requests(tokens: Sequence[str], *, merchants: int, seed: int = 11) -> RequestFactory:
+    """`POST /cashback/calculate` as the signed-in users in turn, at a random merchant."""
+
+    def make(thread: int, number: int) -> tuple[str, str, bytes, dict[str, str]]:
+        rng = random.Random(hash((seed, thread, number)))
+        token = tokens[(thread * 7 + number) % len(tokens)]
+        body = json.dumps(
+            {
+                "merchant_id": str(datagen.merchant_uuid(rng.randrange(merchants))),
+                "amount": f"{rng.randint(500, 50_000) / 100:.2f}",
+            }
+        ).encode()
+        return "POST", QUOTE_PATH, body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    return make

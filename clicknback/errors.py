@@ -74,6 +74,9 @@ ClaimDuplicate = _error(
 IdempotencyKeyReused = _error(
     "IdempotencyKeyReused", 409, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with another request."
 )
+BudgetBelowSpent = _error(
+    "BudgetBelowSpent", 409, "BUDGET_BELOW_SPENT", "The budget cannot be lower than what the campaign has spent."
+)
 AddressInUse = _error("AddressInUse", 409, "ADDRESS_IN_USE", "This address is linked to another account.")
 SelfApproval = _error(
     "SelfApproval", 409, "SELF_APPROVAL", "An adjustment needs a second person: its proposer cannot approve it."
@@ -101,6 +104,7 @@ ClickMerchantMismatch = _error(
 ClaimOutOfWindow = _error(
     "ClaimOutOfWindow", 422, "CLAIM_OUT_OF_WINDOW", "A claim is for a purchase made within the claim window."
 )
+CampaignNotAvailable = _error("CampaignNotAvailable", 422, "CAMPAIGN_NOT_AVAILABLE", "This campaign is not running.")
 # A purchase above MAX_PURCHASE_AMOUNT, or any movement that would take a wallet out of its range.
 AmountTooLarge = _error("AmountTooLarge", 422, "AMOUNT_TOO_LARGE", "The amount is too large.")
 BelowMinimumRedemption = _error(

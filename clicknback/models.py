@@ -34,6 +34,11 @@ class AuditAction(models.TextChoices):
     ADJUSTMENT_PROPOSED = "adjustment.proposed", "Adjustment proposed"
     ADJUSTMENT_APPROVED = "adjustment.approved", "Adjustment approved and posted"
     ADJUSTMENT_REJECTED = "adjustment.rejected", "Adjustment rejected"
+    CAMPAIGN_CREATED = "campaign.created", "Campaign created"
+    CAMPAIGN_UPDATED = "campaign.updated", "Campaign updated"
+    CAMPAIGN_PAUSED = "campaign.paused", "Campaign paused"
+    CAMPAIGN_RESUMED = "campaign.resumed", "Campaign resumed"
+    CAMPAIGN_ENDED = "campaign.ended", "Campaign ended"
 
 
 class AuditLogEntry(AppendOnlyModel):

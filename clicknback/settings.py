@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "offers",
     "wallets",
     "loyalty",
+    "campaigns",
     "purchases",
     "payouts",
     "events",
@@ -205,6 +206,7 @@ POINTS_TTL_DAYS = int(os.environ.get("POINTS_TTL_DAYS", "365"))
 POINTS_PER_CURRENCY_UNIT = int(os.environ.get("POINTS_PER_CURRENCY_UNIT", "100"))
 MIN_REDEMPTION_POINTS = int(os.environ.get("MIN_REDEMPTION_POINTS", "500"))
 REDEEM_RATE_LIMIT = os.environ.get("REDEEM_RATE_LIMIT", "10/m")
+QUOTE_RATE_LIMIT = os.environ.get("QUOTE_RATE_LIMIT", "1000/m")
 
 # --- tokens on a blockchain (docs: events.md, "Tokens") -------------------------------------
 CHAIN_ID = int(os.environ.get("CHAIN_ID", "31337"))

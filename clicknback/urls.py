@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("wallets.urls")),
     path("", include("payouts.urls")),
     path("", include("loyalty.urls")),
+    path("", include("campaigns.urls")),
     path("", include("notifications.urls")),
     path("", include("chain.urls")),
 ]

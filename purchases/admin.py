@@ -26,6 +26,7 @@ from clicknback.admin_tools import (
 )
 from purchases.models import Purchase, PurchaseEvent, PurchaseStatus
 from purchases.permissions import REVIEW_PURCHASE
+from purchases.serializers import purchase_points
 from purchases.services import purchase_clear_flag, purchase_confirm, purchase_reverse
 from wallets.models import WalletEntry
 
@@ -190,6 +191,8 @@ class PurchaseAdmin(ReadOnlyAdminMixin, PurchaseCells, PurchaseReviewActions):
         "amount_shown",
         "status",
         "cashback_shown",
+        "cashback_breakdown",
+        "points",
         "cashback_status",
         "flagged",
         "flag_reasons",
@@ -221,6 +224,27 @@ class PurchaseAdmin(ReadOnlyAdminMixin, PurchaseCells, PurchaseReviewActions):
             Q(external_id__startswith=term) | Q(user__email__contains=term.lower()) | Q(merchant__name__icontains=term)
         )
         return queryset.filter(matches), False
+
+    @admin.display(description="Cashback breakdown")
+    def cashback_breakdown(self, purchase: Purchase) -> str:
+        """Base, tier bonus, campaign bonus, and the terms they were computed with at ingestion."""
+        terms = purchase.cashback_terms or {}
+        offer, tier, campaign = terms.get("offer") or {}, terms.get("tier") or {}, terms.get("campaign") or {}
+        return format_html(
+            '<table id="cashback-breakdown"><tr><th>Base</th><td>{}</td><td>{}</td></tr>'
+            "<tr><th>Tier bonus</th><td>{}</td><td>{}</td></tr>"
+            "<tr><th>Campaign bonus</th><td>{}</td><td>{}</td></tr></table>",
+            money(purchase.cashback_base),
+            f"offer {offer.get('cashback_type', '?')} {offer.get('cashback_value', '?')}" if offer else "",
+            money(purchase.tier_bonus),
+            f"{tier.get('name', '-')} +{tier.get('cashback_boost_percent', '0.00')} %" if tier else "",
+            money(purchase.campaign_bonus),
+            f"{campaign.get('kind')} {campaign.get('value')} ({campaign.get('id')})" if campaign else "none",
+        )
+
+    @admin.display(description="Points (earned at confirmation)")
+    def points(self, purchase: Purchase) -> int:
+        return purchase_points(purchase)
 
     @admin.display(description="Ledger entries it caused")
     def ledger_entries(self, purchase: Purchase) -> str:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from clicknback.append_only import AppendOnlyModel
@@ -71,6 +71,16 @@ class Purchase(models.Model):
         "loyalty.Tier", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     points_multiplier = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1.00"))
+    # The breakdown (api-v1-rewards.md): cashback_amount = cashback_base + tier_bonus + campaign_bonus,
+    # and the terms that made it (offer values, tier boost, campaign kind and value), so a past
+    # purchase's cashback is explained whatever was edited since (purchases.cashback.Breakdown).
+    cashback_base = MoneyModelField(default=ZERO)
+    tier_bonus = MoneyModelField(default=ZERO)
+    campaign_bonus = MoneyModelField(default=ZERO)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    cashback_terms = models.JSONField(default=dict, blank=True)
     # Held for staff review: the confirmation job skips it and partners cannot confirm it.
     flagged = models.BooleanField(default=False)
     # Why it was flagged; kept after staff clear the flag, as the record of the review.
@@ -106,6 +116,15 @@ class Purchase(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(flagged=False) | Q(flag_reasons__len__gt=0), name="purchase_flag_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(cashback_base__gte=0, tier_bonus__gte=0, campaign_bonus__gte=0)
+                & Q(cashback_amount=F("cashback_base") + F("tier_bonus") + F("campaign_bonus")),
+                name="purchase_breakdown_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(campaign__isnull=True, campaign_bonus=0) | Q(campaign__isnull=False, campaign_bonus__gt=0),
+                name="purchase_campaign_bonus_has_campaign",
             ),
             models.CheckConstraint(condition=~Q(external_id=""), name="purchase_external_id_not_empty"),
             # One order, one reward: a reversed purchase frees its order for a new report or a claim.

@@ -11,17 +11,22 @@ from functools import cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import DateField, QuerySet, Sum
+from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncMonth
 
 from accounts.models import User
 from accounts.permissions import staff_may
+from campaigns.models import CampaignBonus
+from campaigns.rules import CampaignTerms
+from campaigns.selectors import campaign_candidates
 from clicknback import rawsql
 from clicknback.errors import NotFound
 from clicknback.filtering import filter_queryset
 from clicknback.money import ZERO
+from loyalty.selectors import tier_at_ingestion
 from merchants.models import Merchant, MerchantStatus
 from offers.models import Offer, OfferStatus
+from purchases.cashback import Breakdown, CashbackTerms, TierTerms, cashback_breakdown
 from purchases.filters import PurchaseFilter
 from purchases.models import Purchase, PurchaseStatus
 from purchases.permissions import VIEW_PURCHASE
@@ -117,7 +122,7 @@ def _user_purchase_stats_sql() -> str:
     in_month = f"{p('purchased_at')} >= %(month_start)s AND {p('purchased_at')} < %(month_end)s"
     in_window = f"{p('purchased_at')} > %(window_start)s AND {p('purchased_at')} <= %(window_end)s"
     return (
-        f"SELECT COALESCE(SUM({p('cashback_amount')}) FILTER ("  # noqa: S608
+        f"SELECT COALESCE(SUM({p('cashback_base')}) FILTER ("  # noqa: S608
         f"WHERE {in_month} AND {p('offer')} = %(offer_id)s AND {p('status')} <> %(reversed)s), {ZERO}), "
         f"COUNT(*) FILTER (WHERE {in_window}) "
         f"FROM {rawsql.table(Purchase)} WHERE {p('user')} = %(user_id)s AND (({in_month}) OR ({in_window}))"
@@ -126,7 +131,7 @@ def _user_purchase_stats_sql() -> str:
 
 @dataclass(frozen=True)
 class UserPurchaseStats:
-    earned_from_offer: Decimal  # cashback on non-reversed purchases of the offer in the month
+    earned_from_offer: Decimal  # base cashback (no bonuses) on non-reversed purchases of the offer in the month
     recent_purchases: int  # purchases in the velocity window
 
 
@@ -158,6 +163,61 @@ def user_purchase_stats(
         )
         earned, recent = cursor.fetchone()
     return UserPurchaseStats(earned_from_offer=earned, recent_purchases=recent)
+
+
+def purchase_breakdown(
+    *,
+    user_id: uuid.UUID,
+    offer: Offer,
+    amount: Decimal,
+    purchased_at: datetime,
+    earned_this_month: Decimal,
+) -> tuple[Breakdown, list[CampaignTerms]]:
+    """The breakdown a purchase gets now, and the campaigns it was chosen from: the user's tier
+    (one query) and the candidate campaigns (one query) through the one engine. Ingestion calls it
+    under the user's wallet lock, the quote without: both book and answer the same."""
+    tier = TierTerms.from_tier(tier_at_ingestion(user_id=user_id))
+    candidates = campaign_candidates(user_id=user_id, merchant_id=offer.merchant_id, at=purchased_at)
+    breakdown = cashback_breakdown(
+        offer=CashbackTerms.from_offer(offer),
+        tier=tier,
+        campaigns=candidates,
+        amount=amount,
+        earned_this_month=earned_this_month,
+    )
+    return breakdown, candidates
+
+
+def utc_month(moment: datetime) -> tuple[datetime, datetime]:
+    """[first instant of `moment`'s UTC month, first instant of the next)."""
+    moment = moment.astimezone(UTC)
+    start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    return start, end
+
+
+def campaign_bonus_mismatch_lines() -> list[str]:
+    """Purchases whose campaign bonus is not the one their campaign recorded (missing, another
+    amount, or reversed on one side only), for `verify_ledger`; one query."""
+    bonus = CampaignBonus.objects.filter(purchase_id=OuterRef("pk"))
+    rows = (
+        Purchase.objects.filter(campaign__isnull=False)
+        .annotate(
+            recorded=Subquery(bonus.values("amount")[:1]),
+            recorded_reversed=Exists(bonus.filter(reversed_at__isnull=False)),
+        )
+        .filter(
+            Q(recorded__isnull=True)
+            | ~Q(recorded=F("campaign_bonus"))
+            | ~Q(recorded_reversed=Q(status=PurchaseStatus.REVERSED))
+        )
+        .order_by("created_at")
+        .values_list("id", "campaign_bonus", "recorded", "status")
+    )
+    return [
+        f"purchase {purchase_id} ({status}): campaign bonus {bonus_amount}, its campaign recorded {recorded}"
+        for purchase_id, bonus_amount, recorded, status in rows
+    ]
 
 
 def qualifying_spend_by_user(*, user_ids: list[uuid.UUID], since: datetime) -> dict[uuid.UUID, Decimal]:

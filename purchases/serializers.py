@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clicknback.dates import SupportedDateTimeField
 from clicknback.money import MoneyField
 from clicknback.representation import datetime_text, money_text, optional, uuid_text
 from clicks.models import CLICK_ID_MAX_LENGTH
-from purchases.models import Purchase
+from loyalty.services import points_for
+from purchases.models import Purchase, PurchaseStatus
 
 ORDER_REFERENCE_MAX = Purchase._meta.get_field("order_reference").max_length
 
@@ -18,6 +20,33 @@ EVENT_CREATED = "purchase.created"
 EVENT_CONFIRMED = "purchase.confirmed"
 EVENT_REVERSED = "purchase.reversed"
 CREATED_FIELDS = ("merchant_id", "amount", "currency")
+
+
+class CashbackBreakdownSerializer(serializers.Serializer):
+    base = MoneyField(read_only=True)
+    tier_bonus = MoneyField(read_only=True)
+    campaign_bonus = MoneyField(read_only=True)
+    campaign_id = serializers.UUIDField(read_only=True, allow_null=True)
+    tier = serializers.CharField(read_only=True, allow_null=True, help_text="The tier's name at ingestion.")
+
+
+def breakdown_data(purchase: Purchase) -> dict[str, Any]:
+    """`cashback_breakdown` of the contract: how the purchase's cashback is made up."""
+    tier = (purchase.cashback_terms or {}).get("tier") or {}
+    return {
+        "base": money_text(purchase.cashback_base),
+        "tier_bonus": money_text(purchase.tier_bonus),
+        "campaign_bonus": money_text(purchase.campaign_bonus),
+        "campaign_id": optional(uuid_text, purchase.campaign_id),
+        "tier": tier.get("name"),
+    }
+
+
+def purchase_points(purchase: Purchase) -> int:
+    """The points the purchase earns at confirmation (or earned); none once reversed."""
+    if purchase.status == PurchaseStatus.REVERSED:
+        return 0
+    return points_for(amount=purchase.amount, points_multiplier=purchase.points_multiplier)
 
 
 class PurchaseOutputSerializer(serializers.ModelSerializer):
@@ -29,6 +58,8 @@ class PurchaseOutputSerializer(serializers.ModelSerializer):
     cashback_amount = MoneyField(read_only=True)
     flag_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
     click_id = serializers.CharField(read_only=True, allow_null=True)
+    cashback_breakdown = serializers.SerializerMethodField()
+    points = serializers.SerializerMethodField()
 
     class Meta:
         model = Purchase
@@ -52,8 +83,17 @@ class PurchaseOutputSerializer(serializers.ModelSerializer):
             "reversed_at",
             "click_id",
             "order_reference",
+            "cashback_breakdown",
+            "points",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(CashbackBreakdownSerializer)
+    def get_cashback_breakdown(self, purchase: Purchase) -> dict[str, Any]:
+        return breakdown_data(purchase)
+
+    def get_points(self, purchase: Purchase) -> int:
+        return purchase_points(purchase)
 
 
 def purchase_data(purchase: Purchase) -> dict[str, Any]:
@@ -83,6 +123,8 @@ def purchase_data(purchase: Purchase) -> dict[str, Any]:
         "reversed_at": optional(datetime_text, purchase.reversed_at),
         "click_id": optional(str, purchase.click_id),
         "order_reference": optional(str, purchase.order_reference),
+        "cashback_breakdown": breakdown_data(purchase),
+        "points": purchase_points(purchase),
     }
 
 
@@ -128,3 +170,44 @@ class WebhookInputSerializer(serializers.Serializer):
 
 class ReverseInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class QuoteInputSerializer(serializers.Serializer):
+    """A user asks for itself; a partner names the user (`user_id`) or the click (`click_id`)."""
+
+    merchant_id = serializers.UUIDField()
+    amount = MoneyField()
+    purchased_at = SupportedDateTimeField(required=False, help_text="Default now; not in the future.")
+    user_id = serializers.UUIDField(required=False, help_text="Partners: the buyer, or `click_id`.")
+    click_id = serializers.CharField(required=False, max_length=CLICK_ID_MAX_LENGTH, help_text="Partners.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.context.get("partner") and ("user_id" in attrs) == ("click_id" in attrs):
+            raise serializers.ValidationError({"user_id": ["Give user_id or click_id (one of them)."]})
+        return attrs
+
+
+class QuoteOutputSerializer(serializers.Serializer):
+    offer_id = serializers.UUIDField()
+    currency = serializers.CharField()
+    base = MoneyField(allow_zero=True)
+    tier_bonus = MoneyField(allow_zero=True)
+    campaign_bonus = MoneyField(allow_zero=True)
+    campaign_id = serializers.UUIDField(allow_null=True)
+    cashback_amount = MoneyField(allow_zero=True)
+    points = serializers.IntegerField()
+
+
+def quote_data(quote: Any) -> dict[str, Any]:
+    """The answer of `POST /cashback/calculate`."""
+    breakdown = quote.breakdown
+    return {
+        "offer_id": str(quote.offer_id),
+        "currency": quote.currency,
+        "base": money_text(breakdown.base),
+        "tier_bonus": money_text(breakdown.tier_bonus),
+        "campaign_bonus": money_text(breakdown.campaign_bonus),
+        "campaign_id": optional(uuid_text, breakdown.campaign_id),
+        "cashback_amount": money_text(breakdown.cashback_amount),
+        "points": quote.points,
+    }

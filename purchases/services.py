@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -19,6 +20,8 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import Partner, User
+from campaigns.rules import CampaignTerms
+from campaigns.services import campaign_budget_give_back, campaign_budget_take
 from chain.tokens import token_payouts_on_confirmation
 from clicknback import rawsql
 from clicknback.actors import Actor, ActorKind
@@ -40,12 +43,13 @@ from clicks.models import Click
 from clicks.selectors import click_find
 from events import outbox
 from events.models import OutboxEvent
-from loyalty.selectors import tier_at_ingestion
+from loyalty.services import points_for
 from merchants.models import Merchant, MerchantStatus
-from purchases.cashback import CashbackTerms, cashback_for
+from purchases.cashback import Breakdown, breakdown_with_campaigns
 from purchases.fraud import fraud_flags, parse_rate
 from purchases.models import Purchase, PurchaseAction, PurchaseEvent, PurchaseStatus
-from purchases.selectors import offer_for_purchase, user_purchase_stats
+from purchases.selectors import offer_for_purchase, purchase_breakdown, user_purchase_stats, utc_month
+from purchases.serializers import breakdown_data
 from purchases.state_machine import (
     apply_plan_fields,
     audit_event,
@@ -176,13 +180,19 @@ def _ingest(
     stats = user_purchase_stats(
         user_id=user_id,
         offer_id=offer.id,
-        month=_utc_month(utc_time),
+        month=utc_month(utc_time),
         window=(purchased_at - velocity_window, purchased_at),
     )
-    cashback = cashback_for(
-        terms=CashbackTerms.from_offer(offer), amount=amount, earned_this_month=stats.earned_from_offer
+    breakdown, candidates = purchase_breakdown(
+        user_id=user_id,
+        offer=offer,
+        amount=amount,
+        purchased_at=purchased_at,
+        earned_this_month=stats.earned_from_offer,
     )
-    tier = tier_at_ingestion(user_id=user_id)  # loyalty: one query, stored on the purchase
+    purchase_id = uuid.uuid4()
+    breakdown = _book_campaign_bonus(breakdown, candidates, user_id=user_id, purchase_id=purchase_id)
+    cashback = breakdown.cashback_amount
     reasons = fraud_flags(
         amount=amount,
         recent_purchases=stats.recent_purchases,
@@ -190,6 +200,7 @@ def _ingest(
         review_amount=decimal_setting("FRAUD_REVIEW_AMOUNT"),
     )
     purchase = Purchase(
+        id=purchase_id,
         external_id=external_id,
         partner=partner,
         user_id=user_id,
@@ -198,11 +209,16 @@ def _ingest(
         amount=amount,
         currency=settings.PLATFORM_CURRENCY,
         cashback_amount=cashback,
+        cashback_base=breakdown.base,
+        tier_bonus=breakdown.tier_bonus,
+        campaign_bonus=breakdown.campaign_bonus,
+        campaign_id=breakdown.campaign_id,
+        cashback_terms=breakdown.terms_record(),
         flagged=bool(reasons),
         flag_reasons=reasons,
         purchased_at=purchased_at,
-        tier_at_ingestion=tier,
-        points_multiplier=tier.points_multiplier,
+        tier_at_ingestion_id=breakdown.tier.id,
+        points_multiplier=breakdown.tier.points_multiplier,
         click=click,
         order_reference=order_reference,
     )
@@ -217,7 +233,7 @@ def _ingest(
             "offer_id": offer.id,
             "amount": amount,
             "cashback_amount": cashback,
-            "cashback": {"base": cashback},
+            "cashback": breakdown_data(purchase),
             "flagged": purchase.flagged,
             "actor": actor,
         },
@@ -258,10 +274,78 @@ def _raise_not_eligible(*, user_id: uuid.UUID, merchant_id: uuid.UUID) -> None:
     raise OfferNotAvailable(merchant_id=str(merchant_id))
 
 
-def _utc_month(moment: datetime) -> tuple[datetime, datetime]:
-    start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
-    return start, end
+def _book_campaign_bonus(
+    breakdown: Breakdown,
+    candidates: list[CampaignTerms],
+    *,
+    user_id: uuid.UUID,
+    purchase_id: uuid.UUID,
+) -> Breakdown:
+    """Take the chosen campaign's bonus from its budget. When a concurrent purchase left the
+    budget with less than was read, the engine decides again with what the budget did pay: the same
+    campaign with that (a partly exhausted budget pays what is left), or another one (what was
+    taken goes back, and the other is tried without waiting on its locked stripes)."""
+    wait = True
+    while breakdown.campaign is not None:
+        chosen = breakdown.campaign
+        taken = campaign_budget_take(
+            campaign_id=chosen.id,
+            user_id=user_id,
+            purchase_id=purchase_id,
+            amount=breakdown.campaign_bonus,
+            limited=chosen.budget_left is not None,
+            wait=wait,
+        )
+        if taken == breakdown.campaign_bonus:
+            return breakdown
+        candidates = [c.with_budget_left(taken) if c.id == chosen.id else c for c in candidates]
+        again = breakdown_with_campaigns(breakdown, candidates)
+        if taken and again.campaign_id == chosen.id:
+            return again
+        if taken:
+            campaign_budget_give_back(purchase_id=purchase_id, forget=True)
+        candidates = [c for c in candidates if c.id != chosen.id]
+        breakdown, wait = breakdown_with_campaigns(breakdown, candidates), False
+    return breakdown
+
+
+@dataclass(frozen=True)
+class CashbackQuote:
+    offer_id: uuid.UUID
+    currency: str
+    breakdown: Breakdown
+    points: int
+
+
+def cashback_quote(
+    *,
+    merchant_id: uuid.UUID,
+    amount: Decimal,
+    user_id: uuid.UUID | None = None,
+    click_id: str | None = None,
+    purchased_at: datetime | None = None,
+) -> CashbackQuote:
+    """What ingestion would book for this purchase now (`POST /cashback/calculate`); writes
+    nothing. The same checks in the same order, the same 422s, and the same engine
+    (`purchase_breakdown`) over the same reads, only without the wallet lock."""
+    now = timezone.now()
+    purchased_at = purchased_at or now
+    if purchased_at > now:
+        raise ValidationError({"purchased_at": ["Must not be in the future."]})
+    _check_amount(amount)
+    if click_id is not None:
+        user_id = _attributed_click(click_id, merchant_id=merchant_id, purchased_at=purchased_at).user_id
+    offer = offer_for_purchase(user_id=user_id, merchant_id=merchant_id, on_date=purchased_at.astimezone(UTC).date())
+    if offer is None:
+        _raise_not_eligible(user_id=user_id, merchant_id=merchant_id)
+    earned = user_purchase_stats(
+        user_id=user_id, offer_id=offer.id, month=utc_month(purchased_at), window=(purchased_at, purchased_at)
+    ).earned_from_offer
+    breakdown, _ = purchase_breakdown(
+        user_id=user_id, offer=offer, amount=amount, purchased_at=purchased_at, earned_this_month=earned
+    )
+    points = points_for(amount=amount, points_multiplier=breakdown.tier.points_multiplier)
+    return CashbackQuote(offer.id, settings.PLATFORM_CURRENCY, breakdown, points)
 
 
 def purchase_confirm(

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.services import campaign_budget_give_back
 from chain.tokens import token_payouts_on_confirmation
 from clicknback.actors import Actor
 from clicknback.errors import InvalidStateTransition
@@ -182,6 +183,8 @@ def purchase_transition(*, purchase: Purchase, to_status: str, actor: Actor, rea
             available=plan.available_delta,
             purchase_id=purchase.id,
         )
+    if plan.to_status == R and purchase.campaign_bonus:  # the bonus and the use go back (stripes after the wallet)
+        campaign_budget_give_back(purchase_id=purchase.id)
     purchase.save(update_fields=apply_plan_fields(purchase, plan, now=now, reason=reason))
     audit_event(purchase, action=ACTION_FOR[to_status], from_status=plan.from_status, actor=actor, reason=reason).save()
     outbox.record(*transition_event(purchase, plan, actor=actor))

@@ -1,5 +1,6 @@
 from clicknback.routing import route
 from purchases.views import (
+    CashbackQuoteView,
     PurchaseConfirmView,
     PurchaseDetailView,
     PurchaseListView,
@@ -9,6 +10,7 @@ from purchases.views import (
 
 urlpatterns = [
     *route("webhooks/purchases", PurchaseWebhookView.as_view(), "webhook-purchases"),
+    *route("cashback/calculate", CashbackQuoteView.as_view(), "cashback-calculate"),
     *route("purchases", PurchaseListView.as_view(), "purchase-list"),
     *route("purchases/<uuid:purchase_id>", PurchaseDetailView.as_view(), "purchase-detail"),
     *route("purchases/<uuid:purchase_id>/confirm", PurchaseConfirmView.as_view(), "purchase-confirm"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -11,9 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import PartnerSignatureAuthentication
-from accounts.models import WebhookOutcome
-from accounts.permissions import IsPartner
+from accounts.authentication import PARTNER_KEY_HEADER, PartnerSignatureAuthentication
+from accounts.models import Partner, WebhookOutcome
+from accounts.permissions import IsPartner, IsRegularUser
 from accounts.services import webhook_count
 from clicknback.actors import Actor
 from clicknback.errors import DuplicatePurchase
@@ -28,11 +29,14 @@ from purchases.serializers import (
     EVENT_CONFIRMED,
     EVENT_CREATED,
     PurchaseOutputSerializer,
+    QuoteInputSerializer,
+    QuoteOutputSerializer,
     ReverseInputSerializer,
     WebhookInputSerializer,
     purchase_data,
+    quote_data,
 )
-from purchases.services import purchase_confirm, purchase_ingest, purchase_reverse
+from purchases.services import cashback_quote, purchase_confirm, purchase_ingest, purchase_reverse
 
 _WEBHOOK_DESCRIPTION = """Partners report purchases here, signed (`X-Partner-Key`, `X-Signature`), not with a JWT.
 
@@ -52,6 +56,8 @@ With `click_id` (instead of `user_id`), the user who made the click earns: an un
 order). An `order_reference` the merchant already has a non-reversed purchase for (a partner's, or
 an approved claim's) is `409 DUPLICATE_PURCHASE` with `details.purchase_id`."""
 
+
+IsRegularUserOrPartner = IsRegularUser | IsPartner
 
 # Answers to an authenticated partner that refuse its event (401 and 429 are not about the event).
 REJECTION_STATUSES = frozenset({400, 404, 409, 422})
@@ -145,6 +151,52 @@ class PurchaseWebhookView(APIView):
             outcome = WebhookOutcome.DUPLICATE if duplicate else WebhookOutcome.REJECTED
             webhook_count(partner_id=self.request.auth.id, outcome=outcome, code="" if duplicate else code)
         return response
+
+
+class CashbackQuoteView(APIView):
+    """Users with their token, partners with the webhook's signature (`X-Partner-Key` present)."""
+
+    permission_classes = [IsRegularUserOrPartner]
+
+    def get_authenticators(self) -> list[Any]:
+        if self.request is not None and PARTNER_KEY_HEADER in self.request.headers:
+            return [PartnerSignatureAuthentication()]
+        return super().get_authenticators()
+
+    @extend_schema(
+        operation_id="cashback_calculate",
+        tags=["purchases"],
+        summary="Quote a purchase's cashback: exactly what ingestion would book now; nothing is booked",
+        request=QuoteInputSerializer,
+        responses={
+            200: QuoteOutputSerializer,
+            **errors(
+                400,
+                403,
+                429,
+                e401="NOT_AUTHENTICATED, TOKEN_INVALID, INVALID_SIGNATURE",
+                e422=(
+                    "USER_NOT_ELIGIBLE, MERCHANT_NOT_ELIGIBLE, OFFER_NOT_AVAILABLE, AMOUNT_TOO_LARGE, "
+                    "CLICK_NOT_FOUND, CLICK_EXPIRED, CLICK_MERCHANT_MISMATCH"
+                ),
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        partner = request.auth if isinstance(request.auth, Partner) else None
+        caller = f"partner:{partner.key}" if partner else f"user:{request.user.pk}"
+        enforce_rate_limit(request, group="cashback-quote", key=caller, rate=settings.QUOTE_RATE_LIMIT)
+        serializer = QuoteInputSerializer(data=request.data, context={"partner": partner})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        quote = cashback_quote(
+            merchant_id=data["merchant_id"],
+            amount=data["amount"],
+            purchased_at=data.get("purchased_at"),
+            user_id=data.get("user_id") if partner else request.user.pk,
+            click_id=data.get("click_id") if partner else None,
+        )
+        return Response(quote_data(quote))
 
 
 class PurchaseListView(generics.ListAPIView):

@@ -38,6 +38,8 @@ PURCHASE_FIELDS = {
     "reversed_at",
     "click_id",
     "order_reference",
+    "cashback_breakdown",
+    "points",
 }
 
 WALLET_ENTRY_FIELDS = {

@@ -35,7 +35,13 @@ def test_a_purchase_writes_purchase_created_with_its_cashback_breakdown(ingest, 
     assert event.data["purchase_id"] == str(purchase.id)
     assert event.data["user_id"] == str(user.id) and event.data["merchant_id"] == str(merchant.id)
     assert event.data["amount"] == "100.00"
-    assert event.data["cashback"] == {"base": str(purchase.cashback_amount)}
+    assert event.data["cashback"] == {
+        "base": str(purchase.cashback_amount),
+        "tier_bonus": "0.00",
+        "campaign_bonus": "0.00",
+        "campaign_id": None,
+        "tier": "Bronze",
+    }
 
 
 def test_confirming_approves_the_cashback_and_reversing_writes_purchase_reversed(ingest):

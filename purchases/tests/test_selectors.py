@@ -73,6 +73,7 @@ def test_user_purchase_stats_are_the_orm_aggregates():
             amount=Decimal("10.00"),
             currency="EUR",
             cashback_amount=Decimal(index) / 4,
+            cashback_base=Decimal(index) / 4,
             status=status,
             cashback_status=cashback_status,
             confirmed_at=confirmed_at,
@@ -88,7 +89,7 @@ def test_user_purchase_stats_are_the_orm_aggregates():
         earned = (
             mine.filter(offer=offers[0], purchased_at__gte=month[0], purchased_at__lt=month[1])
             .exclude(status=PurchaseStatus.REVERSED)
-            .aggregate(total=Coalesce(Sum("cashback_amount"), ZERO))["total"]
+            .aggregate(total=Coalesce(Sum("cashback_base"), ZERO))["total"]
         )
         recent = mine.filter(purchased_at__gt=window[0], purchased_at__lte=window[1]).count()
         assert (stats.earned_from_offer, stats.recent_purchases) == (earned, recent), window_end

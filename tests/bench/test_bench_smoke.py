@@ -13,7 +13,18 @@ from django.db import connection
 
 from clicknback.testing_server import database_url
 
-SECTIONS = {"meta", "data", "queries", "reads", "ingestion", "ceiling", "confirmation", "relay", "ledger_after"}
+SECTIONS = {
+    "meta",
+    "data",
+    "queries",
+    "reads",
+    "ingestion",
+    "campaigns",
+    "ceiling",
+    "confirmation",
+    "relay",
+    "ledger_after",
+}
 
 
 def test_the_smoke_run_reports_every_section_without_errors(tmp_path: Path) -> None:
@@ -46,7 +57,10 @@ def test_the_smoke_run_reports_every_section_without_errors(tmp_path: Path) -> N
         counts = report["queries"][endpoint]
         assert counts["short_history"] == counts["long_history"], endpoint
     # 9 with the rate-limit counter in PostgreSQL (no REDIS_URL) and the user's loyalty tier
-    assert report["queries"]["ingestion"]["queries"] <= 9
+    assert report["queries"]["ingestion"]["queries"] <= 10  # 9 before campaigns, whose candidates are one query
+    campaigns = report["campaigns"]
+    assert not campaigns["overspent"] and campaigns["budget_discrepancies"] == 0
+    assert all(campaigns[run]["errors"] == 0 for run in ("without", "with_campaign", "budget_runs_out", "calculate"))
     assert report["data"]["big"]["ledger_discrepancies"] == 0
     assert report["ledger_after"]["discrepancies"] == 0  # the pgbench replay keeps the ledger consistent too
     assert report["confirmation"]["confirmed"] > 0

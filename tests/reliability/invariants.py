@@ -55,7 +55,7 @@ def assert_no_monthly_cap_exceeded() -> None:
         .filter(offer__monthly_cap_per_user__isnull=False)
         .annotate(month=TruncMonth("purchased_at", tzinfo=UTC))
         .values("user_id", "offer_id", "offer__monthly_cap_per_user", "month")
-        .annotate(total=Coalesce(Sum("cashback_amount"), ZERO))
+        .annotate(total=Coalesce(Sum("cashback_base"), ZERO))  # the cap limits the base only (tier bonus apart)
     )
     for row in totals:
         assert row["total"] <= row["offer__monthly_cap_per_user"], row

@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from accounts.authentication import signature_header
 from accounts.tests.factories import AdminFactory, PartnerFactory, UserFactory
 from accounts.tokens import ClickNBackRefreshToken
+from campaigns.tests.factories import make_campaign
 from claims.tests.factories import ClaimFactory
 from clicknback.actors import Actor
 from clicknback.wsgi import application
@@ -156,6 +157,7 @@ def world(in_process_requests: None) -> dict[str, Any]:
             "tier_id": str(Tier.objects.order_by("min_spend").values_list("id", flat=True).last()),
             "notification_id": str(notification.id),
             "claim_id": str(ClaimFactory(user=user, merchant=offer.merchant).id),
+            "campaign_id": str(make_campaign(kind="bonus_fixed", value=Decimal("1.00")).id),
         },
     }
 

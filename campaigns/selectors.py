@@ -1,0 +1,198 @@
+"""Reads over campaigns: the candidates of a purchase, what users and staff see, the budget check."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.permissions import staff_may
+from campaigns.models import Campaign, CampaignBonus, CampaignBudgetStripe, CampaignEnrollment, CampaignStatus
+from campaigns.permissions import VIEW_CAMPAIGN
+from campaigns.rules import CampaignTerms
+from clicknback.errors import NotFound
+from clicknback.money import ZERO
+
+
+def _spent() -> Subquery:
+    stripes = (
+        CampaignBudgetStripe.objects.filter(campaign=OuterRef("pk"))
+        .order_by()
+        .values("campaign")
+        .annotate(total=Sum("spent"))
+        .values("total")
+    )
+    return Coalesce(Subquery(stripes), Value(ZERO))
+
+
+def _running(queryset: QuerySet[Campaign], at: datetime) -> QuerySet[Campaign]:
+    return queryset.filter(status=CampaignStatus.ACTIVE, starts_at__lte=at, ends_at__gt=at)
+
+
+def campaigns_with_spent() -> QuerySet[Campaign]:
+    """Campaigns with `budget_spent` (the sum of their stripes)."""
+    return Campaign.objects.annotate(budget_spent=_spent())
+
+
+def campaign_candidates(*, user_id: uuid.UUID, merchant_id: uuid.UUID, at: datetime) -> list[CampaignTerms]:
+    """The campaigns that may apply to the user's purchase at `merchant_id` made at `at`: running
+    then, covering the merchant, the user enrolled by then where required, and under
+    `max_uses_per_user` (non-reversed bonuses); each with what is left of its budget. One query.
+
+    Ingestion reads it under the user's wallet lock, so one user's ingestions see each other's
+    uses: `max_uses_per_user` holds under concurrency."""
+    uses = (
+        CampaignBonus.objects.filter(campaign=OuterRef("pk"), user_id=user_id, reversed_at__isnull=True)
+        .order_by()
+        .values("campaign")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    enrolled = CampaignEnrollment.objects.filter(campaign=OuterRef("pk"), user_id=user_id, enrolled_at__lte=at)
+    rows = (
+        _running(Campaign.objects, at)
+        .filter(Q(merchant_ids=[]) | Q(merchant_ids__contains=[merchant_id]))
+        .filter(Q(requires_enrollment=False) | Exists(enrolled))
+        .alias(uses=Coalesce(Subquery(uses), Value(0)))
+        .filter(Q(max_uses_per_user__isnull=True) | Q(uses__lt=F("max_uses_per_user")))
+        .annotate(budget_spent=_spent())
+        .only("id", "created_at", "kind", "value", "min_purchase_amount", "max_bonus_per_purchase", "budget")
+        .order_by("created_at", "id")
+    )
+    return [
+        CampaignTerms.from_campaign(c, budget_left=None if c.budget is None else c.budget - c.budget_spent)
+        for c in rows
+    ]
+
+
+def campaigns_visible_to(*, user: User, now: datetime | None = None) -> QuerySet[Campaign]:
+    """Staff with the campaign screen's view permission: every campaign; anyone else: those
+    running now, with the caller's `enrolled`, `uses`, `total_earned`, `last_used`, `enrolled_at`."""
+    queryset = campaigns_with_spent().order_by("-created_at", "-id")
+    if not staff_may(user, VIEW_CAMPAIGN):
+        queryset = _running(queryset, now or timezone.now())
+    return with_usage_of(queryset, user_id=user.pk)
+
+
+def with_usage_of(queryset: QuerySet[Campaign], *, user_id: uuid.UUID) -> QuerySet[Campaign]:
+    """The user's usage of each campaign: non-reversed bonuses (pending included) and enrollment."""
+    bonuses = CampaignBonus.objects.filter(campaign=OuterRef("pk"), user_id=user_id, reversed_at__isnull=True)
+
+    def aggregate(expression):
+        return Subquery(bonuses.order_by().values("campaign").annotate(v=expression).values("v"))
+
+    enrollment = CampaignEnrollment.objects.filter(campaign=OuterRef("pk"), user_id=user_id)
+    return queryset.annotate(
+        uses=Coalesce(aggregate(Count("*")), Value(0)),
+        total_earned=Coalesce(aggregate(Sum("amount")), Value(ZERO)),
+        last_used=aggregate(Max("created_at")),
+        enrolled_at=Subquery(enrollment.values("enrolled_at")[:1]),
+    )
+
+
+def campaign_list(*, user: User, status: str | None = None) -> QuerySet[Campaign]:
+    campaigns = campaigns_visible_to(user=user)
+    if status and staff_may(user, VIEW_CAMPAIGN):
+        campaigns = campaigns.filter(status=status)
+    return campaigns
+
+
+def campaign_get(*, user: User, campaign_id: uuid.UUID) -> Campaign:
+    """The campaign, or NOT_FOUND (to users, also a campaign that is not running)."""
+    campaign = campaigns_visible_to(user=user).filter(pk=campaign_id).first()
+    if campaign is None:
+        raise NotFound("No such campaign.")
+    return campaign
+
+
+@dataclass(frozen=True)
+class CampaignUsage:
+    user_id: uuid.UUID
+    email: str
+    uses: int
+    total_earned: Decimal
+    last_used: datetime | None
+    enrolled_at: datetime | None
+
+
+def campaign_usage(*, campaign_id: uuid.UUID, limit: int = 100) -> list[CampaignUsage]:
+    """Per user of a campaign (for staff): uses, total earned, last use, enrollment; most uses first."""
+    bonuses = (
+        CampaignBonus.objects.filter(campaign_id=campaign_id, reversed_at__isnull=True)
+        .values("user_id", "user__email")
+        .annotate(uses=Count("*"), total=Sum("amount"), last=Max("created_at"))
+        .order_by("-uses", "user_id")[:limit]
+    )
+    enrolled = dict(CampaignEnrollment.objects.filter(campaign_id=campaign_id).values_list("user_id", "enrolled_at"))
+    found = [
+        CampaignUsage(
+            b["user_id"], b["user__email"], b["uses"], b["total"], b["last"], enrolled.pop(b["user_id"], None)
+        )
+        for b in bonuses
+    ]
+    emails = dict(User.objects.filter(pk__in=list(enrolled)).values_list("pk", "email"))
+    found += [CampaignUsage(uid, emails.get(uid, ""), 0, ZERO, None, at) for uid, at in enrolled.items()]
+    return found
+
+
+def budget_discrepancies() -> list[tuple[uuid.UUID, Decimal, Decimal]]:
+    """(campaign, Σ stripes spent, Σ non-reversed bonuses) wherever the two differ (one query)."""
+    bonuses = (
+        CampaignBonus.objects.filter(campaign=OuterRef("pk"), reversed_at__isnull=True)
+        .order_by()
+        .values("campaign")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    rows = (
+        campaigns_with_spent()
+        .annotate(bonus_total=Coalesce(Subquery(bonuses), Value(ZERO)))
+        .exclude(budget_spent=F("bonus_total"))
+        .order_by("created_at")
+        .values_list("id", "budget_spent", "bonus_total")
+    )
+    return list(rows)
+
+
+def budget_discrepancy_lines() -> list[str]:
+    """`budget_discrepancies()` as `verify_ledger` prints them."""
+    return [
+        f"campaign {campaign_id}: budget_spent is {spent}, its non-reversed bonuses add up to {bonuses}"
+        for campaign_id, spent, bonuses in budget_discrepancies()
+    ]
+
+
+def campaign_spend_per_day(first_day: date, last_day: date) -> dict[date, Decimal]:
+    """Bonuses paid per UTC day (non-reversed), every day of [first_day, last_day] present; one
+    GROUP BY (for the dashboard)."""
+    rows = (
+        CampaignBonus.objects.filter(
+            reversed_at__isnull=True,
+            created_at__gte=_midnight(first_day),
+            created_at__lt=_midnight(last_day + timedelta(days=1)),
+        )
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .order_by()
+        .values("day")
+        .annotate(total=Sum("amount"))
+        .values_list("day", "total")
+    )
+    spent = dict(rows)
+    days = (first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1))
+    return {day: spent.get(day, ZERO) for day in days}
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def running_campaigns_budget_left(*, now: datetime | None = None) -> list[tuple[Campaign, Decimal | None]]:
+    """Each running campaign with what is left of its budget (None: no budget), ending soonest first."""
+    campaigns = _running(campaigns_with_spent(), now or timezone.now()).order_by("ends_at", "id")
+    return [(c, None if c.budget is None else c.budget - c.budget_spent) for c in campaigns]
