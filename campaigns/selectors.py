@@ -196,3 +196,23 @@ def running_campaigns_budget_left(*, now: datetime | None = None) -> list[tuple[
     """Each running campaign with what is left of its budget (None: no budget), ending soonest first."""
     campaigns = _running(campaigns_with_spent(), now or timezone.now()).order_by("ends_at", "id")
     return [(c, None if c.budget is None else c.budget - c.budget_spent) for c in campaigns]
+
+
+def campaigns_running_at_merchants(
+    *, merchant_ids: list[uuid.UUID], now: datetime | None = None
+) -> dict[uuid.UUID, list[Campaign]]:
+    """For each of `merchant_ids`, the campaigns running now that cover it (one query; a campaign
+    without merchants covers them all), oldest first: what a shop page announces."""
+    running = list(_running(Campaign.objects, now or timezone.now()).order_by("created_at", "id"))
+    return {
+        merchant_id: [c for c in running if not c.merchant_ids or merchant_id in c.merchant_ids]
+        for merchant_id in merchant_ids
+    }
+
+
+def campaign_ids_enrolled(*, user_id: uuid.UUID, campaign_ids: list[uuid.UUID]) -> frozenset[uuid.UUID]:
+    return frozenset(
+        CampaignEnrollment.objects.filter(user_id=user_id, campaign_id__in=campaign_ids).values_list(
+            "campaign_id", flat=True
+        )
+    )

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.formats import date_format
 
+from campaigns.models import Campaign, CampaignKind
 from clicknback.money import ZERO, format_money
 from merchants.models import Merchant
 from offers.models import CashbackType, Offer
@@ -42,6 +43,18 @@ def offer_headline(offer: Offer) -> str:
     if offer.cashback_type == CashbackType.PERCENT:
         return f"{offer.cashback_value.normalize():f}% cashback"
     return f"{money(offer.cashback_value)} cashback"
+
+
+def campaign_headline(campaign: Campaign) -> str:
+    """What a running campaign adds, in a member's words."""
+    value = campaign.value.normalize()
+    if campaign.kind == CampaignKind.BONUS_PERCENT:
+        bonus = f"+{value:f}% extra cashback"
+    elif campaign.kind == CampaignKind.BONUS_FIXED:
+        bonus = f"+{money(campaign.value)} extra per purchase"
+    else:
+        bonus = f"{value:f} times the cashback"
+    return f"{bonus} until {day(campaign.ends_at.date())}"
 
 
 def offer_terms(offer: Offer, merchant: Merchant) -> list[str]:

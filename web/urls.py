@@ -18,6 +18,11 @@ urlpatterns = [
     path("reset-password", accounts.password_reset_confirm_view, name="password-reset-confirm"),
     path("shops/<uuid:merchant_id>/", shops.shop_detail, name="shop"),
     path("shops/<uuid:merchant_id>/activate/", shops.shop_activate, name="shop-activate"),
+    path(
+        "shops/<uuid:merchant_id>/campaigns/<uuid:campaign_id>/enroll/",
+        shops.shop_campaign_enroll,
+        name="shop-campaign-enroll",
+    ),
     path("cashback/", cashback.cashback, name="cashback"),
     path("withdraw/", withdraw.withdraw, name="withdraw"),
     path("rewards/", rewards.rewards, name="rewards"),

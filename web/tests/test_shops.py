@@ -3,10 +3,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from campaigns.models import CampaignEnrollment
+from campaigns.services import campaign_update
+from campaigns.tests.factories import make_campaign
+from clicknback.actors import Actor
 from clicks.models import Click
 from merchants.tests.factories import InactiveMerchantFactory, MerchantFactory
 from offers.models import CashbackType
@@ -36,8 +42,8 @@ def test_anyone_sees_active_shops_with_their_offer_today(site):
 def test_the_list_costs_the_same_for_many_shops(site, django_assert_num_queries):
     for n in range(5):
         OfferFactory(merchant=MerchantFactory(name=f"Shop {n}", category="Books"))
-    # session-less visitor: the page, its count, the offers, the categories
-    with django_assert_num_queries(4):
+    # session-less visitor: the page, its count, the offers, the running campaigns, the categories
+    with django_assert_num_queries(5):
         site.get("/")
 
 
@@ -119,3 +125,40 @@ def test_activate_needs_a_signed_in_member_a_post_and_the_csrf_token(site, membe
 def test_a_staff_account_cannot_activate(admin_user):
     merchant = OfferFactory(merchant=MerchantFactory(tracking_url=TRACKING)).merchant
     assert SiteClient(admin_user).post(f"/shops/{merchant.id}/activate/").status_code == 403
+
+
+def test_a_running_campaign_is_announced_on_the_shops_it_covers(site):
+    gadgets, books = MerchantFactory(name="Gadget Hub"), MerchantFactory(name="Book Nook")
+    make_campaign(name="Gadget weekend", kind="multiplier", value="2.00", merchant_ids=[gadgets.id])
+    make_campaign(name="Everything bonus", kind="bonus_fixed", value="1.50")
+    now = timezone.now()
+    make_campaign(name="Ended", starts_at=now - timedelta(days=9), ends_at=now - timedelta(days=2))
+    rows = {row["merchant"].name: [c["headline"] for c in row["campaigns"]] for row in site.get("/").context["rows"]}
+    assert len(rows["Gadget Hub"]) == 2 and rows["Gadget Hub"][0].startswith("2 times the cashback until")
+    assert len(rows["Book Nook"]) == 1 and rows["Book Nook"][0].startswith("+€1.50 extra per purchase until")
+    html = site.get(f"/shops/{books.id}/").content.decode()
+    assert "Everything bonus" in html and "Gadget weekend" not in html and "Ended" not in html
+
+
+def test_a_member_joins_a_campaign_that_asks_for_enrollment_from_the_shop_page(member, user):
+    merchant = MerchantFactory(name="Gadget Hub")
+    campaign = make_campaign(name="Members only", requires_enrollment=True)
+    page = f"/shops/{merchant.id}/"
+    assert "Join this campaign" in member.get(page).content.decode()
+    enroll = f"/shops/{merchant.id}/campaigns/{campaign.id}/enroll/"
+    assert member.post(enroll, {}, csrf=False).status_code == 403
+    response = member.post(enroll, {}, follow=True)
+    assert "You&#x27;re in" in response.content.decode()
+    member.post(enroll, {})  # again: still one enrollment
+    assert list(CampaignEnrollment.objects.filter(campaign=campaign).values_list("user_id", flat=True)) == [user.id]
+    html = member.get(page).content.decode()
+    assert "You have joined." in html and "Join this campaign" not in html
+
+
+def test_joining_an_ended_campaign_says_so_and_enrolls_nobody(member):
+    merchant = MerchantFactory()
+    campaign = make_campaign(requires_enrollment=True)
+    campaign_update(campaign_id=campaign.id, status="ended", actor=Actor.job("tests"))
+    response = member.post(f"/shops/{merchant.id}/campaigns/{campaign.id}/enroll/", {}, follow=True)
+    assert "not running any more" in response.content.decode()
+    assert not CampaignEnrollment.objects.exists()
