@@ -153,14 +153,24 @@ class OnceForm(ApiForm):
 
 
 class WithdrawForm(OnceForm):
-    """The API's payout request."""
+    """The API's payout request; tokens are offered once the member has linked a chain address."""
 
     serializer_class = PayoutRequestInputSerializer
-    error_fields = {"INSUFFICIENT_BALANCE": "amount", "BELOW_MINIMUM_PAYOUT": "amount"}
+    error_fields = {
+        "INSUFFICIENT_BALANCE": "amount",
+        "BELOW_MINIMUM_PAYOUT": "amount",
+        "CHAIN_ADDRESS_REQUIRED": "method",
+    }
 
     amount = field("Amount", "text", inputmode="decimal", autocomplete="off")
-    method = field("Send it by", choices=[("", "Choose…"), *PayoutMethod.choices])
-    destination = field("IBAN or PayPal email", autocomplete="off", aria_describedby="destination-help")
+    method = field("Send it by", choices=[])
+    # Required for a bank transfer or PayPal only (the serializer says so): tokens need none.
+    destination = field("IBAN or PayPal email", required=False, autocomplete="off", aria_describedby="destination-help")
+
+    def __init__(self, *args: Any, tokens: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        methods = [(value, label) for value, label in PayoutMethod.choices if tokens or value != PayoutMethod.TOKEN]
+        self.fields["method"].widget.choices = [("", "Choose…"), *methods]
 
 
 class RedeemForm(OnceForm):

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from chain.tests.helpers import link_address
+from events.models import OutboxEvent
 from payouts.models import Payout
 from wallets.models import Wallet
 from wallets.tests.helpers import fund_wallet
@@ -124,3 +126,34 @@ def test_two_submits_of_one_form_at_the_same_moment_pay_once(user):
     assert Payout.objects.count() == 1
     wallet = Wallet.objects.get(user=user)
     assert (wallet.available, wallet.paid) == (Decimal("35.00"), Decimal("25.00"))
+
+
+def methods_offered(response) -> list[str]:
+    return [value for value, _ in response.context["form"].fields["method"].widget.choices if value]
+
+
+def test_tokens_are_offered_once_an_address_is_linked_and_go_to_it(member, user):
+    assert methods_offered(member.get("/withdraw/")) == ["bank_transfer", "paypal"]
+    address = link_address(user)
+    page = member.get("/withdraw/")
+    assert methods_offered(page) == ["bank_transfer", "paypal", "token"]
+    assert address in page.content.decode()
+    fund_wallet(user, Decimal("40.00"))
+    member.post("/withdraw/", form(method="token", destination=""), follow=True)
+    payout = Payout.objects.get()
+    assert (payout.method, payout.amount, payout.status) == ("token", Decimal("25.00"), "requested")
+    assert OutboxEvent.objects.filter(type="token.mint.requested", subject=str(payout.id)).exists()
+
+
+def test_a_token_payout_without_an_address_is_refused_beside_the_method(member, user):
+    fund_wallet(user, Decimal("40.00"))
+    response = member.post("/withdraw/", form(method="token", destination=""))
+    assert response.status_code == 400
+    assert field_errors(response, "method") == ["Link a chain address before requesting tokens."]
+    assert not Payout.objects.exists()
+
+
+def test_a_bank_transfer_still_needs_its_destination(member, user):
+    fund_wallet(user, Decimal("40.00"))
+    response = member.post("/withdraw/", form(destination=""))
+    assert field_errors(response, "destination") == ["This field is required."]

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
+from chain.selectors import linked_address_of
 from clicknback.money import decimal_setting
 from payouts.selectors import payout_list
 from payouts.services import payout_create
@@ -26,7 +27,8 @@ PAYOUTS_PAGE = 20
 @member_required
 def withdraw(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = WithdrawForm(request.POST or None)
+    address = linked_address_of(user.pk)
+    form = WithdrawForm(request.POST or None, tokens=address is not None)
 
     def submit(data: dict[str, Any]) -> HttpResponse:
         def create() -> dict[str, str]:
@@ -42,6 +44,7 @@ def withdraw(request: HttpRequest) -> HttpResponse:
 
     context = {
         "wallet": wallet_for_user(user_id=user.pk),
+        "chain_address": address,
         "minimum": decimal_setting("MIN_PAYOUT_AMOUNT"),
         "payouts": Paginator(payout_list(user=user), PAYOUTS_PAGE).get_page(request.GET.get("page")),
     }
