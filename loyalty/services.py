@@ -284,7 +284,7 @@ def redemption_create(*, user: User, points: int) -> Redemption:
             "points": points,
             "amount": amount,
             "currency": redemption.currency,
-            "lots": [{"lot_id": a.lot.id, "points": a.points} for a in allocations],
+            "lots": {str(a.lot.id): a.points for a in allocations},  # lot id -> points taken
             "balance_after": account.balance,
         },
     )
