@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from clicknback.actors import Actor, ActorKind
 from clicknback.errors import BelowMinimumRedemption, InsufficientPoints
+from events.models import OutboxEvent
 from loyalty.models import PointsAccount, PointsEntry, PointsEntryType, PointsLot, TierChange, UserLoyalty
 from loyalty.selectors import points_discrepancies
 from loyalty.services import points_expire, points_redeem
@@ -229,6 +230,14 @@ def test_one_batch_pays_a_debt_with_each_users_purchases_in_their_order(user, in
     assert (account_of(user).balance, account_of(user).debt, account_of(user).lifetime_earned) == (50, 0, 600)
     assert (account_of(other).balance, entries[theirs.id].balance_after) == (40, 40)
     assert points_discrepancies() == []
+    approved = dict(OutboxEvent.objects.filter(type="cashback.approved").values_list("subject", "data"))
+    assert [approved[str(p.id)]["points_earned"] for p in [*mine, theirs]] == [100, 100, 100, 40]
+    earned = {e.data["purchase_id"]: e.data for e in OutboxEvent.objects.filter(type="points.earned")}
+    assert [(earned[str(p.id)]["debt_paid"], earned[str(p.id)]["balance_after"]) for p in mine] == [
+        (100, -150),
+        (100, -50),
+        (50, 50),
+    ]
 
 
 def test_verify_ledger_reports_a_planted_points_discrepancy(user, ingest):
