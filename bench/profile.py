@@ -1,6 +1,8 @@
 """CPU per request, in-process: the whole Django stack (middleware included) called as WSGI, no HTTP.
 
     .venv/bin/python -m bench.profile webhook -n 500                 # CPU ms per signed webhook
+    .venv/bin/python -m bench.profile confirm -n 500                 # per partner purchase.confirmed
+    .venv/bin/python -m bench.profile confirm_job -n 2000            # per purchase the confirmation job confirms
     .venv/bin/python -m bench.profile purchases -n 500 --pyinstrument  # and where it goes
 
 Runs against an existing bench database (`BENCH_PROFILE_DB`, default bench_big) with the server's
@@ -103,9 +105,39 @@ def _requests(kind: str, count: int):
         yield 200, _environ("GET", READ_PATHS[kind], b"", headers)
 
 
+def _confirmations(count: int, call) -> list:
+    """`count` new pending purchases made through the webhook (not timed), and the partner's
+    `purchase.confirmed` for each."""
+    from bench.webhooks import signed_headers
+
+    confirms = []
+    for expected, environ in _requests("webhook", count):
+        created = json.loads(environ["wsgi.input"].getvalue())
+        call(expected, environ)
+        body = json.dumps({"event": "purchase.confirmed", "external_id": created["external_id"]}).encode()
+        confirms.append((200, _environ("POST", "/api/v1/webhooks/purchases", body, signed_headers(body))))
+    return confirms
+
+
+def _confirm_job(count: int) -> int:
+    """The confirmation job's batches (500 each) over the data set's due purchases, up to `count`."""
+    from clicknback.actors import Actor
+    from purchases.services import purchases_confirm_due
+
+    done = 0
+    while done < count:
+        confirmed = purchases_confirm_due(actor=Actor.job("profile"), batch_size=min(500, count - done))
+        if not confirmed:
+            raise SystemExit(f"only {done} due purchases left in the data set (BENCH_DUE)")
+        done += confirmed
+    return done
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["webhook", "wallet", "wallet_transactions", "purchases"])
+    parser.add_argument(
+        "kind", choices=["webhook", "confirm", "confirm_job", "wallet", "wallet_transactions", "purchases"]
+    )
     parser.add_argument("-n", type=int, default=300)
     parser.add_argument("--database", default=os.environ.get("BENCH_PROFILE_DB", "bench_big"))
     parser.add_argument("--pyinstrument", action="store_true", help="print a pyinstrument profile (wall clock)")
@@ -122,9 +154,18 @@ def main(argv: list[str] | None = None) -> int:
         if not statuses[0].startswith(str(expected)):
             raise SystemExit(f"{statuses[0]}: {body[:300]!r}")
 
-    for expected, environ in _requests(args.kind, 30):  # warm-up: imports, first connection, caches
+    def prepared(count: int) -> list:
+        if args.kind == "confirm_job":
+            return []
+        if args.kind == "confirm":
+            return _confirmations(count, call)
+        return list(_requests(args.kind, count))
+
+    if args.kind == "confirm_job":
+        _confirm_job(30)  # warm-up: imports, first connection, caches
+    for expected, environ in prepared(30):
         call(expected, environ)
-    work = list(_requests(args.kind, args.n))
+    work = prepared(args.n)
     profiler = None
     if args.pyinstrument:
         from pyinstrument import Profiler
@@ -139,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     cpu, wall = time.process_time(), time.perf_counter()
     for expected, environ in work:
         call(expected, environ)
+    if args.kind == "confirm_job":
+        _confirm_job(args.n)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     if args.pyinstrument:
         profiler.stop()

@@ -10,22 +10,27 @@ Loyalty never imports purchases: the hooks receive what they need as arguments.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
+from functools import cache
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import User
+from clicknback import rawsql
 from clicknback.errors import BelowMinimumRedemption, InsufficientPoints, NotFound
-from clicknback.events import record_event
-from clicknback.money import CENT, format_money
+from clicknback.money import CENT, ZERO
+from events import outbox
+from events.models import ENVELOPE_VERSION, OutboxEvent
+from events.outbox import EventSpec
 from loyalty.models import (
     PointsAccount,
     PointsEntry,
@@ -70,30 +75,90 @@ def loyalty_on_confirmed(*, confirmations: Sequence[Confirmation], actor_label: 
     """Points and qualifying spend for purchases confirmed in the caller's transaction, with any
     upgrade it brings (and its bonuses). Called before the wallets are locked (the lock order).
 
-    A fixed number of queries whatever the number of confirmations (the confirmation job's batch).
+    One statement whatever the number of confirmations (`_earn`: the loyalty rows, the points
+    accounts, lots, entries and `points.earned` events). Only a confirmation that crosses a tier's
+    min_spend costs more (`_upgrade`: the tiers, the bonuses granted, the bonus lots and entries,
+    the tier rows, their history and events), and the race `_earn` describes one statement more.
     """
     _require_transaction()
     if not confirmations:
         return
     now = timezone.now()
+    ordered = sorted(confirmations, key=lambda c: c.user_id)  # stable: a user's purchases keep their order
+    events = {
+        c.purchase_id: outbox.pending(
+            "points.earned",
+            c.user_id,
+            _earned_data(c.user_id, points, PointsEntryType.EARNED, purchase_id=c.purchase_id),
+        )
+        for c in ordered
+        if (points := points_for(amount=c.amount, points_multiplier=c.points_multiplier)) > 0
+    }
+    loyalties, accounts, upgraded = _earn(ordered, events=events, now=now, count_spend=True)
+    missing = [c for c in ordered if c.user_id not in accounts]
+    if missing:
+        _, more, _ = _earn(missing, events=events, now=now, count_spend=False)
+        if len(more) != len({c.user_id for c in missing}):
+            raise IntegrityError("Points accounts locked by this transaction changed under it.")
+        accounts |= more
+    if upgraded:
+        _upgrade([loyalties[user_id] for user_id in upgraded], accounts=accounts, actor_label=actor_label, now=now)
+
+
+def _earn(
+    confirmations: Sequence[Confirmation], *, events: dict[uuid.UUID, OutboxEvent], now: datetime, count_spend: bool
+) -> tuple[dict[uuid.UUID, UserLoyalty], dict[uuid.UUID, PointsAccount], list[uuid.UUID]]:
+    """The earnings of `confirmations` (by user) in one statement (`_earn_sql`): returns the users'
+    loyalty rows and points accounts as they are now, and the users whose spend reached a higher tier.
+
+    An account this statement's snapshot did not see but that exists when it gets there (created
+    meanwhile by a transaction that committed) is left alone, as the debt it was read with would
+    be wrong; it is missing from the result and the caller runs its confirmations again, spend not
+    counted twice (`count_spend=False`), in a new statement that sees it.
+    """
+    since = now - YEAR
+    params = {
+        "user_ids": [c.user_id for c in confirmations],
+        "purchase_ids": [c.purchase_id for c in confirmations],
+        "points": [points_for(amount=c.amount, points_multiplier=c.points_multiplier) for c in confirmations],
+        "spend": [c.amount if count_spend and c.purchased_at >= since else ZERO for c in confirmations],
+        "event_ids": [getattr(events.get(c.purchase_id), "id", None) for c in confirmations],
+        "event_data": [_json(events[c.purchase_id].data) if c.purchase_id in events else None for c in confirmations],
+        "occurred_at": [getattr(events.get(c.purchase_id), "occurred_at", None) for c in confirmations],
+        "now": now,
+        "expires_on": now.date() + timedelta(days=settings.POINTS_TTL_DAYS),
+        "earned": PointsEntryType.EARNED.value,
+        "event_type": "points.earned",
+        "version": ENVELOPE_VERSION,
+    }
+    by_id = {str(event.id): event for event in events.values()}
+    loyalties, accounts, upgraded = {}, {}, []
+    with connection.cursor() as cursor:
+        cursor.execute(_earn_sql(), params)
+        rows = cursor.fetchall()
+    loyalty_width, account_width = rawsql.width(UserLoyalty), rawsql.width(PointsAccount)
+    for row in rows:
+        loyalty = rawsql.from_row(UserLoyalty, row)
+        loyalties[loyalty.user_id] = loyalty
+        if row[loyalty_width]:
+            upgraded.append(loyalty.user_id)
+        if row[loyalty_width + 1] is not None:
+            accounts[loyalty.user_id] = rawsql.from_row(PointsAccount, row, loyalty_width + 1)
+        for event_id, data in _loaded(row[loyalty_width + 1 + account_width]) or ():
+            by_id[event_id].data = data
+    return loyalties, accounts, upgraded
+
+
+def _upgrade(
+    rows: Sequence[UserLoyalty], *, accounts: dict[uuid.UUID, PointsAccount], actor_label: str, now: datetime
+) -> None:
+    """The rare part of a confirmation: spend reached a higher tier. The user moves to the highest
+    tier reached (one history row, one `tier.changed`) and gets the bonus of every tier passed that
+    was not granted in the last 365 days (`points.earned`). Rows and accounts are locked by `_earn`."""
     tiers = list(Tier.objects.order_by("min_spend"))
-    user_ids = [c.user_id for c in confirmations]
-    loyalties = _lock_rows(UserLoyalty, user_ids, lambda user_id: UserLoyalty(user_id=user_id, tier=tiers[0]))
-    accounts = _lock_rows(PointsAccount, user_ids, lambda user_id: PointsAccount(user_id=user_id))
-    ledger = _Ledger(now=now)
-    for confirmation in confirmations:
-        points = points_for(amount=confirmation.amount, points_multiplier=confirmation.points_multiplier)
-        if points > 0:
-            ledger.credit(
-                accounts[confirmation.user_id],
-                points=points,
-                entry_type=PointsEntryType.EARNED,
-                purchase_id=confirmation.purchase_id,
-            )
-        if confirmation.purchased_at >= now - YEAR:
-            loyalties[confirmation.user_id].qualifying_spend += confirmation.amount
-    upgrades = _upgrades(loyalties.values(), tiers=tiers)
+    upgrades = _upgrades(rows, tiers=tiers)
     granted = _bonuses_granted_since(now - YEAR, accounts=[accounts[row.user_id] for row, _ in upgrades])
+    ledger = _Ledger(now=now)
     changes = []
     for row, reached in upgrades:
         account = accounts[row.user_id]
@@ -103,13 +168,11 @@ def loyalty_on_confirmed(*, confirmations: Sequence[Confirmation], actor_label: 
                     account, points=tier.upgrade_bonus_points, entry_type=PointsEntryType.UPGRADE_BONUS, bonus_tier=tier
                 )
         changes.append(_move(row, to_tier=reached, reason=TierChangeReason.SPEND, actor_label=actor_label, now=now))
-    ledger.save(accounts=accounts.values())
-    for row in loyalties.values():
         row.updated_at = now
-    UserLoyalty.objects.bulk_update(list(loyalties.values()), _LOYALTY_FIELDS)
+    ledger.save()
+    UserLoyalty.objects.bulk_update([row for row, _ in upgrades], _LOYALTY_FIELDS)
     TierChange.objects.bulk_create(changes)
-    for change in changes:
-        _record_tier_change(change)
+    outbox.record_many([*ledger.events(), *_tier_events(changes, tiers)])
 
 
 def loyalty_on_reversed(*, user_id: uuid.UUID, purchase_id: uuid.UUID, amount: Decimal, purchased_at: datetime) -> None:
@@ -145,6 +208,19 @@ def loyalty_on_reversed(*, user_id: uuid.UUID, purchase_id: uuid.UUID, amount: D
         purchase_id=purchase_id,
         lot=lot,
         created_at=now,
+    )
+    outbox.record(
+        "points.clawed_back",
+        user_id,
+        {
+            "user_id": user_id,
+            "purchase_id": purchase_id,
+            "points": points,
+            "lot_id": lot.id if lot is not None else None,
+            "from_lot": taken,
+            "debt_added": points - taken,
+            "balance_after": account.balance,
+        },
     )
 
 
@@ -199,12 +275,18 @@ def redemption_create(*, user: User, points: int) -> Redemption:
         created_at=now,
     )
     wallet_post(wallet=wallet_lock(user_id=user.id), entry_type=EntryType.POINTS_REDEEMED, available=amount)
-    record_event(
+    outbox.record(
         "points.redeemed",
-        redemption_id=redemption.id,
-        user_id=user.id,
-        points=points,
-        amount=format_money(amount),
+        user.id,
+        {
+            "user_id": user.id,
+            "redemption_id": redemption.id,
+            "points": points,
+            "amount": amount,
+            "currency": redemption.currency,
+            "lots": {str(a.lot.id): a.points for a in allocations},  # lot id -> points taken
+            "balance_after": account.balance,
+        },
     )
     return redemption
 
@@ -247,6 +329,20 @@ def points_expire(*, batch_size: int = 500, today: date | None = None) -> int:
         PointsLot.objects.bulk_update(lots, ["points_left"])
         PointsEntry.objects.bulk_create(entries)
         PointsAccount.objects.bulk_update(list(accounts.values()), _ACCOUNT_FIGURES)
+        outbox.record_many(
+            (
+                "points.expired",
+                entry.account.user_id,
+                {
+                    "user_id": entry.account.user_id,
+                    "lot_id": entry.lot_id,
+                    "points": -entry.points_delta,
+                    "expires_on": entry.expires_on,
+                    "balance_after": entry.balance_after,
+                },
+            )
+            for entry in entries
+        )
     return len(lots)
 
 
@@ -281,8 +377,7 @@ def tiers_recompute(
                 )
         UserLoyalty.objects.bulk_update(batch, _LOYALTY_FIELDS)
         TierChange.objects.bulk_create(changes)
-    for change in changes:
-        _record_tier_change(change)
+        outbox.record_many(_tier_events(changes, tiers))
     return len(changes), batch[-1].user_id
 
 
@@ -319,6 +414,98 @@ def tier_min_spend_check(min_spend: Decimal | None, *, tier: Tier | None) -> Non
         raise ValidationError({"min_spend": ["Another tier has this min_spend."]})
 
 
+@cache
+def _earn_sql() -> str:
+    """The earnings of a batch as one statement, its order being the lock order: every loyalty row
+    first (an upsert, in user order), then the points accounts (`old`: locked and read only once the
+    loyalty CTE has run, through its count; `account`: an upsert), then the lots, entries and
+    outbox rows. A user's purchases pay the account's debt first, in the given order; what is left
+    of each becomes its lot. The account's upsert changes only a row whose debt is the one `old`
+    read (0 for a row `old` did not see): see `_earn`."""
+    L, A, LOT, E, T, EV = UserLoyalty, PointsAccount, PointsLot, PointsEntry, Tier, OutboxEvent
+    t, c = rawsql.table, rawsql.col
+    loyalty_t, account_t = t(L), t(A)
+    return f"""
+WITH "input" AS (
+    SELECT * FROM unnest(
+        %(user_ids)s::uuid[], %(purchase_ids)s::uuid[], %(points)s::bigint[], %(spend)s::numeric[],
+        %(event_ids)s::uuid[], %(event_data)s::jsonb[], %(occurred_at)s::timestamptz[]
+    ) WITH ORDINALITY AS "i"("user_id", "purchase_id", "points", "spend", "event_id", "event_data", "occurred_at", "n")
+), "per_user" AS (
+    SELECT "user_id", SUM("points")::bigint AS "points", SUM("spend") AS "spend" FROM "input" GROUP BY "user_id"
+), "loyalty" AS (
+    INSERT INTO {loyalty_t} ({c(L, "user")}, {c(L, "tier")}, {c(L, "qualifying_spend")}, {c(L, "tier_since")},
+        {c(L, "updated_at")})
+    SELECT "user_id", (SELECT {c(T, "id")} FROM {t(T)} WHERE {c(T, "min_spend")} = 0), "spend", %(now)s, %(now)s
+    FROM "per_user" ORDER BY "user_id"
+    ON CONFLICT ({c(L, "user")}) DO UPDATE SET
+        {c(L, "qualifying_spend")} = {loyalty_t}.{c(L, "qualifying_spend")} + EXCLUDED.{c(L, "qualifying_spend")},
+        {c(L, "updated_at")} = EXCLUDED.{c(L, "updated_at")}
+    RETURNING {rawsql.columns(L)}
+), "old" AS (
+    SELECT {c(A, "user")} AS "user_id", {c(A, "debt")} AS "debt" FROM {account_t}
+    WHERE {c(A, "user")} IN (SELECT "user_id" FROM "per_user") AND (SELECT COUNT(*) FROM "loyalty") > 0
+    ORDER BY {c(A, "user")} FOR UPDATE
+), "account" AS (
+    INSERT INTO {account_t} ({c(A, "user")}, {c(A, "balance")}, {c(A, "debt")}, {c(A, "lifetime_earned")},
+        {c(A, "lifetime_redeemed")}, {c(A, "lifetime_expired")}, {c(A, "updated_at")})
+    SELECT p."user_id", p."points", COALESCE(o."debt", 0), p."points", 0, 0, %(now)s
+    FROM "per_user" AS p LEFT JOIN "old" AS o ON o."user_id" = p."user_id" ORDER BY p."user_id"
+    ON CONFLICT ({c(A, "user")}) DO UPDATE SET
+        {c(A, "balance")} = {account_t}.{c(A, "balance")} + EXCLUDED.{c(A, "balance")},
+        {c(A, "debt")} = GREATEST({account_t}.{c(A, "debt")} - EXCLUDED.{c(A, "balance")}, 0),
+        {c(A, "lifetime_earned")} = {account_t}.{c(A, "lifetime_earned")} + EXCLUDED.{c(A, "lifetime_earned")},
+        {c(A, "updated_at")} = EXCLUDED.{c(A, "updated_at")}
+    WHERE {account_t}.{c(A, "debt")} = EXCLUDED.{c(A, "debt")}
+    RETURNING {rawsql.columns(A)}
+), "calc" AS (
+    SELECT i.*, a.{c(A, "id")} AS "account_id",
+        LEAST(GREATEST(COALESCE(o."debt", 0) - (SUM(i."points") OVER "w" - i."points"), 0), i."points") AS "paid",
+        a.{c(A, "balance")} - p."points" + SUM(i."points") OVER "w" AS "balance_after"
+    FROM "input" AS i
+    JOIN "account" AS a ON a.{c(A, "user")} = i."user_id"
+    JOIN "per_user" AS p ON p."user_id" = i."user_id"
+    LEFT JOIN "old" AS o ON o."user_id" = i."user_id"
+    WHERE i."points" > 0
+    WINDOW "w" AS (PARTITION BY i."user_id" ORDER BY i."n")
+), "lot" AS (
+    INSERT INTO {t(LOT)} ({c(LOT, "account")}, {c(LOT, "points")}, {c(LOT, "points_left")}, {c(LOT, "expires_on")},
+        {c(LOT, "purchase_id")}, {c(LOT, "created_at")})
+    SELECT "account_id", "points" - "paid", "points" - "paid", %(expires_on)s, "purchase_id", %(now)s
+    FROM "calc" WHERE "points" > "paid"
+    RETURNING {c(LOT, "id")} AS "id", {c(LOT, "purchase_id")} AS "purchase_id"
+), "entry" AS (
+    INSERT INTO {t(E)} ({c(E, "account")}, {c(E, "type")}, {c(E, "points_delta")}, {c(E, "balance_after")},
+        {c(E, "purchase_id")}, {c(E, "lot")}, {c(E, "expires_on")}, {c(E, "created_at")})
+    SELECT k."account_id", %(earned)s, k."points", k."balance_after", k."purchase_id", l."id",
+        CASE WHEN l."id" IS NULL THEN NULL ELSE %(expires_on)s::date END, %(now)s
+    FROM "calc" AS k LEFT JOIN "lot" AS l ON l."purchase_id" = k."purchase_id"
+    RETURNING {c(E, "id")}
+), "event" AS (
+    INSERT INTO {t(EV)} ({c(EV, "id")}, {c(EV, "type")}, {c(EV, "version")}, {c(EV, "occurred_at")}, {c(EV, "subject")},
+        {c(EV, "data")}, {c(EV, "attempts")})
+    SELECT k."event_id", %(event_type)s, %(version)s, k."occurred_at", k."user_id"::text,
+        k."event_data" || jsonb_build_object(
+            'lot_id', l."id", 'lot_points', k."points" - k."paid", 'debt_paid', k."paid",
+            'balance_after', k."balance_after",
+            'expires_on', CASE WHEN l."id" IS NULL THEN NULL ELSE %(expires_on)s::date END
+        ),
+        0
+    FROM "calc" AS k LEFT JOIN "lot" AS l ON l."purchase_id" = k."purchase_id"
+    RETURNING {c(EV, "id")} AS "id", {c(EV, "subject")} AS "subject", {c(EV, "data")} AS "data"
+), "events" AS (
+    SELECT "subject", jsonb_agg(jsonb_build_array("id", "data")) AS "list" FROM "event" GROUP BY "subject"
+)
+SELECT {rawsql.columns(L, "loyalty")},
+    (SELECT MAX({c(T, "min_spend")}) FROM {t(T)} WHERE {c(T, "min_spend")} <= "loyalty".{c(L, "qualifying_spend")})
+        > (SELECT {c(T, "min_spend")} FROM {t(T)} WHERE {c(T, "id")} = "loyalty".{c(L, "tier")}),
+    {rawsql.columns(A, "account")}, "events"."list"
+FROM "loyalty"
+LEFT JOIN "account" ON "account".{c(A, "user")} = "loyalty".{c(L, "user")}
+LEFT JOIN "events" ON "events"."subject" = "loyalty".{c(L, "user")}::text
+"""  # noqa: S608 - identifiers from rawsql, values as parameters
+
+
 class _Ledger:
     """Points credits collected in memory, then written in three queries (lots, entries, accounts)."""
 
@@ -327,6 +514,7 @@ class _Ledger:
         self.expires_on = now.date() + timedelta(days=settings.POINTS_TTL_DAYS)
         self.lots: list[PointsLot] = []
         self.entries: list[PointsEntry] = []
+        self.accounts: dict[int, PointsAccount] = {}
 
     def credit(self, account: PointsAccount, *, points: int, entry_type: str, **document: Any) -> None:
         """Earned points pay the account's debt first; what is left becomes a lot."""
@@ -335,6 +523,7 @@ class _Ledger:
         account.balance += points
         account.lifetime_earned += points
         account.updated_at = self.now
+        self.accounts[account.id] = account
         lot = None
         if points > paid_debt:
             lot = PointsLot(
@@ -359,11 +548,27 @@ class _Ledger:
             )
         )
 
-    def save(self, *, accounts: Iterable[PointsAccount]) -> None:
+    def save(self) -> None:
         PointsLot.objects.bulk_create(self.lots)
         PointsEntry.objects.bulk_create(self.entries)
-        touched = [account for account in accounts if account.updated_at == self.now]
-        PointsAccount.objects.bulk_update(touched, _ACCOUNT_FIGURES)
+        PointsAccount.objects.bulk_update(list(self.accounts.values()), _ACCOUNT_FIGURES)
+
+    def events(self) -> list[EventSpec]:
+        """`points.earned` of each saved credit, the same data as `_earn_sql` writes."""
+        specs = []
+        for entry in self.entries:
+            lot_points = entry.lot.points if entry.lot else 0
+            data = _earned_data(
+                entry.account.user_id,
+                entry.points_delta,
+                entry.type,
+                purchase_id=entry.purchase_id,
+                bonus_tier_id=entry.bonus_tier_id,
+            )
+            paid = entry.points_delta - lot_points
+            lot_data = (entry.lot_id, lot_points, paid, entry.balance_after, entry.expires_on)
+            specs.append(("points.earned", entry.account.user_id, data | dict(zip(_LOT_DATA, lot_data, strict=True))))
+        return specs
 
 
 def _lock_rows(
@@ -431,14 +636,54 @@ def _move(row: UserLoyalty, *, to_tier: Tier, reason: str, actor_label: str, now
     return change
 
 
-def _record_tier_change(change: TierChange) -> None:
-    record_event(
-        "tier.changed",
-        user_id=change.user_id,
-        from_tier_id=change.from_tier_id,
-        to_tier_id=change.to_tier_id,
-        reason=change.reason,
-    )
+def _tier_events(changes: Sequence[TierChange], tiers: Sequence[Tier]) -> list[EventSpec]:
+    names = {tier.id: tier.name for tier in tiers}
+    return [
+        (
+            "tier.changed",
+            change.user_id,
+            {
+                "user_id": change.user_id,
+                "from": names[change.from_tier_id],
+                "to": names[change.to_tier_id],
+                "from_tier_id": change.from_tier_id,
+                "to_tier_id": change.to_tier_id,
+                "reason": change.reason,
+            },
+        )
+        for change in changes
+    ]
+
+
+def _earned_data(
+    user_id: uuid.UUID,
+    points: int,
+    entry_type: str,
+    *,
+    purchase_id: uuid.UUID | None = None,
+    bonus_tier_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """`points.earned` as known before the entry is written; the lot's part (`_LOT_DATA`) follows."""
+    return {
+        "user_id": user_id,
+        "points": points,
+        "entry_type": entry_type,
+        "purchase_id": purchase_id,
+        "bonus_tier_id": bonus_tier_id,
+    }
+
+
+# What `points.earned` adds once the entry is written (by `_earn_sql` in SQL, by `_Ledger.events`).
+_LOT_DATA = ("lot_id", "lot_points", "debt_paid", "balance_after", "expires_on")
+
+
+def _json(data: dict[str, Any]) -> str:
+    return json.dumps(data)
+
+
+def _loaded(value: Any) -> Any:
+    """A jsonb value as read through Django's connection (text) or as psycopg decodes it."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _require_transaction() -> None:

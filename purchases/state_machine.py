@@ -24,7 +24,7 @@ from clicknback.actors import Actor
 from clicknback.errors import InvalidStateTransition
 from events import outbox
 from events.outbox import EventSpec
-from loyalty.services import Confirmation, loyalty_on_confirmed, loyalty_on_reversed
+from loyalty.services import Confirmation, loyalty_on_confirmed, loyalty_on_reversed, points_for
 from purchases.models import CashbackStatus, Purchase, PurchaseAction, PurchaseEvent, PurchaseStatus
 from wallets.models import EntryType, Wallet
 from wallets.services import Posting, wallet_lock, wallet_post
@@ -122,20 +122,20 @@ EVENT_FOR = {C: "cashback.approved", R: "purchase.reversed"}
 
 
 def transition_event(purchase: Purchase, plan: TransitionPlan, *, actor: Actor) -> EventSpec:
-    """The domain event of a transition (`events.outbox`): confirming approves the cashback."""
-    return (
-        EVENT_FOR[plan.to_status],
-        purchase.id,
-        {
-            "purchase_id": purchase.id,
-            "external_id": purchase.external_id,
-            "user_id": purchase.user_id,
-            "amount": purchase.amount,
-            "cashback_amount": purchase.cashback_amount,
-            "from_status": plan.from_status,
-            "actor": actor,
-        },
-    )
+    """The domain event of a transition (`events.outbox`): confirming approves the cashback and
+    earns the purchase's points (`points_earned`, as `loyalty.services.loyalty_on_confirmed` books them)."""
+    data = {
+        "purchase_id": purchase.id,
+        "external_id": purchase.external_id,
+        "user_id": purchase.user_id,
+        "amount": purchase.amount,
+        "cashback_amount": purchase.cashback_amount,
+        "from_status": plan.from_status,
+        "actor": actor,
+    }
+    if plan.to_status == C:
+        data["points_earned"] = points_for(amount=purchase.amount, points_multiplier=purchase.points_multiplier)
+    return EVENT_FOR[plan.to_status], purchase.id, data
 
 
 def loyalty_follow_confirmations(purchases: list[Purchase], *, actor: Actor) -> None:

@@ -52,7 +52,10 @@ def test_confirming_approves_the_cashback_and_reversing_writes_purchase_reversed
     approved = OutboxEvent.objects.get(type="cashback.approved")
     assert approved.subject == str(first.id) and approved.data["cashback_amount"] == str(first.cashback_amount)
     assert OutboxEvent.objects.get(type="purchase.reversed").subject == str(second.id)
-    assert sorted(types()) == sorted(["purchase.created"] * 2 + ["cashback.approved", "purchase.reversed"])
+    assert approved.data["points_earned"] == 100  # loyalty's points.earned beside it (loyalty/tests/test_events.py)
+    assert sorted(types()) == sorted(
+        ["purchase.created"] * 2 + ["cashback.approved", "points.earned", "purchase.reversed"]
+    )
 
 
 def test_the_confirmation_job_writes_one_event_per_purchase(ingest, merchant, settings):

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from accounts.tests.factories import AdminFactory
 from clicknback.testing import bearer_client, error_code
-from loyalty.models import PointsEntry
+from loyalty.models import PointsEntry, TierChange
 from loyalty.services import points_redeem
-from loyalty.tests.conftest import grant_lot, set_tier
+from loyalty.tests.conftest import grant_lot, set_tier, tier
 from tests.contract import POINTS_ENTRY_FIELDS, REWARDS_FIELDS, TIER_FIELDS
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +55,11 @@ def test_rewards_and_history_have_fixed_query_counts(user, user_client, django_a
     today = timezone.now().date()
     for day in range(lots):
         grant_lot(user, 100, today + timedelta(days=day % 40))
+    bronze, silver = tier("Bronze"), tier("Silver")
+    TierChange.objects.bulk_create(  # a tier history as long as the points history
+        TierChange(user=user, from_tier=a, to_tier=b, reason="recalculation")
+        for a, b in [(bronze, silver), (silver, bronze)] * lots
+    )
     with django_assert_num_queries(3):  # auth, account, expiring lots
         rewards = user_client.get(f"{API}/rewards")
     assert set(rewards.json()) == REWARDS_FIELDS
@@ -67,6 +72,7 @@ def test_rewards_and_history_have_fixed_query_counts(user, user_client, django_a
     with django_assert_num_queries(4):  # auth, the loyalty row, the tiers, the last changes
         status = user_client.get(f"{API}/loyalty/status")
     assert status.json()["tier"]["name"] == "Bronze"
+    assert len(status.json()["history"]) == min(2 * lots, 20)
     assert status.json()["next_tier"] == {"name": "Silver", "min_spend": "500.00", "spend_needed": "500.00"}
 
 

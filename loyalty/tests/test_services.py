@@ -13,13 +13,15 @@ from django.db.models import F
 from django.test import override_settings
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from clicknback.actors import Actor, ActorKind
 from clicknback.errors import BelowMinimumRedemption, InsufficientPoints
+from events.models import OutboxEvent
 from loyalty.models import PointsAccount, PointsEntry, PointsEntryType, PointsLot, TierChange, UserLoyalty
 from loyalty.selectors import points_discrepancies
 from loyalty.services import points_expire, points_redeem
 from loyalty.tests.conftest import grant_lot, set_tier, tier
-from purchases.services import purchase_confirm, purchase_reverse
+from purchases.services import purchase_confirm, purchase_reverse, purchases_confirm_due
 from wallets.models import EntryType, WalletEntry
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +66,19 @@ def test_no_points_before_confirmation_and_none_for_a_pending_reversal(user, ing
     assert not UserLoyalty.objects.exists()
 
 
+def test_loyalty_costs_a_confirmation_one_statement_and_an_upgrade_eight_more(user, ingest, django_assert_num_queries):
+    """Without loyalty, a staff confirmation is 9 statements: the savepoint pair, lock purchase,
+    lock wallet, wallet update, entry, purchase update, audit, outbox event. Loyalty adds its one
+    statement, even on the user's first earning; crossing a tier adds the tiers, the bonuses
+    granted, bonus lots, entries and accounts, the tier row, its history and the events."""
+    small, large = ingest("100.00"), ingest("2500.00")
+    with django_assert_num_queries(9 + 1):
+        confirm(small)
+    with django_assert_num_queries(9 + 1 + 8):
+        confirm(large)
+    assert UserLoyalty.objects.get(user=user).tier == tier("Gold")
+
+
 def test_upgrade_in_the_confirming_transaction_with_every_passed_bonus_once(user, ingest):
     confirm(ingest("2500.00"))  # Bronze -> Gold at once: Silver's and Gold's bonuses, one history record
     row = UserLoyalty.objects.get(user=user)
@@ -104,20 +119,21 @@ def test_redemption_takes_the_soonest_expiring_lots_first_oldest_on_ties(user):
     later = grant_lot(user, 300, today + timedelta(days=20))
     soon_old = grant_lot(user, 400, today + timedelta(days=10))
     soon_new = grant_lot(user, 500, today + timedelta(days=10))
-    redemption = points_redeem(user=user, points=800)
-    assert (redemption.points, redemption.amount, redemption.currency) == (800, Decimal("8.00"), "EUR")
+    redemption = points_redeem(user=user, points=1000)  # across all three lots
+    assert (redemption.points, redemption.amount, redemption.currency) == (1000, Decimal("10.00"), "EUR")
     assert list(redemption.allocations.order_by("id").values_list("lot_id", "points")) == [
         (soon_old.id, 400),
-        (soon_new.id, 400),
+        (soon_new.id, 500),
+        (later.id, 100),
     ]
     left = dict(PointsLot.objects.values_list("id", "points_left"))
-    assert left == {later.id: 300, soon_old.id: 0, soon_new.id: 100}
+    assert left == {later.id: 200, soon_old.id: 0, soon_new.id: 0}
     account = account_of(user)
-    assert (account.balance, account.lifetime_redeemed) == (400, 800)
+    assert (account.balance, account.lifetime_redeemed) == (200, 1000)
     entry = PointsEntry.objects.get(account=account, type=PointsEntryType.REDEEMED)
-    assert (entry.points_delta, entry.balance_after, entry.redemption_id) == (-800, 400, redemption.id)
+    assert (entry.points_delta, entry.balance_after, entry.redemption_id) == (-1000, 200, redemption.id)
     wallet_entry = WalletEntry.objects.get(wallet__user=user)
-    assert (wallet_entry.type, wallet_entry.available_delta) == (EntryType.POINTS_REDEEMED, Decimal("8.00"))
+    assert (wallet_entry.type, wallet_entry.available_delta) == (EntryType.POINTS_REDEEMED, Decimal("10.00"))
     assert points_discrepancies() == []
 
 
@@ -186,6 +202,42 @@ def test_claw_back_shortfall_is_a_debt_that_the_next_earnings_pay_first(user, in
     assert points_discrepancies() == []
     with pytest.raises(InsufficientPoints):
         points_redeem(user=user, points=181)
+
+
+@override_settings(MIN_REDEMPTION_POINTS=100, MIN_PENDING_HOURS=0)
+def test_one_batch_pays_a_debt_with_each_users_purchases_in_their_order(user, ingest, merchant):
+    """The confirmation job's one statement: a user's purchases of the batch pay the debt first, in
+    purchase order, each entry with its own balance; another user's earning beside it is untouched."""
+    merchant.confirmation_days = 0
+    merchant.save()
+    first = ingest("300.00")
+    confirm(first)
+    points_redeem(user=user, points=250)
+    reverse(first)  # 50 left in its lot: a debt of 250
+    assert (account_of(user).balance, account_of(user).debt) == (-250, 250)
+    now = timezone.now()
+    mine = [ingest("100.00", purchased_at=now - timedelta(hours=hours)) for hours in (3, 2, 1)]
+    other = UserFactory()
+    theirs = ingest("40.00", user_id=other.id, purchased_at=now - timedelta(hours=2))
+    assert purchases_confirm_due(actor=Actor.job("test")) == 4
+    entries = {e.purchase_id: e for e in PointsEntry.objects.filter(type=PointsEntryType.EARNED)}
+    assert [(entries[p.id].balance_after, entries[p.id].lot_id is None) for p in mine] == [
+        (-150, True),
+        (-50, True),
+        (50, False),
+    ]
+    assert PointsLot.objects.get(purchase_id=mine[2].id).points == 50
+    assert (account_of(user).balance, account_of(user).debt, account_of(user).lifetime_earned) == (50, 0, 600)
+    assert (account_of(other).balance, entries[theirs.id].balance_after) == (40, 40)
+    assert points_discrepancies() == []
+    approved = dict(OutboxEvent.objects.filter(type="cashback.approved").values_list("subject", "data"))
+    assert [approved[str(p.id)]["points_earned"] for p in [*mine, theirs]] == [100, 100, 100, 40]
+    earned = {e.data["purchase_id"]: e.data for e in OutboxEvent.objects.filter(type="points.earned")}
+    assert [(earned[str(p.id)]["debt_paid"], earned[str(p.id)]["balance_after"]) for p in mine] == [
+        (100, -150),
+        (100, -50),
+        (50, 50),
+    ]
 
 
 def test_verify_ledger_reports_a_planted_points_discrepancy(user, ingest):

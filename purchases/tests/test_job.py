@@ -85,10 +85,10 @@ def test_batch_query_count_is_fixed(ingest, merchant, count):
         assert purchases_confirm_due(actor=Actor.job("test"), batch_size=100) == count
     statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
     # lock purchases, lock wallets, update purchases, audit rows, wallet balances, ledger entries,
-    # the batch's cashback.approved events; loyalty: the tiers, loyalty rows and points accounts
-    # (lock, insert the missing, lock those), lots, points entries, accounts, loyalty rows; chain:
-    # who of them takes cashback as tokens
-    assert len(statements) == 7 + 11 + 1, "\n".join(statements)
+    # the batch's cashback.approved events; loyalty: one statement for the batch (loyalty rows,
+    # points accounts, lots, points entries, points.earned events); chain: who of them takes
+    # cashback as tokens
+    assert len(statements) == 7 + 1 + 1, "\n".join(statements)
 
 
 def test_a_backdated_report_waits_min_pending_hours_after_it_was_reported(ingest, merchant):
