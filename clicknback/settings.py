@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "chain",
     "clicks",
     "claims",
+    "analytics",
     "backoffice",
 ]
 

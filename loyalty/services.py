@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
 from typing import Any, TypeVar
 
@@ -26,6 +26,7 @@ from accounts.models import User
 from clicknback.errors import BelowMinimumRedemption, InsufficientPoints, NotFound
 from clicknback.events import record_event
 from clicknback.money import CENT, format_money
+from clicknback.rollups import rollup_add, rollups_flush
 from loyalty.models import (
     PointsAccount,
     PointsEntry,
@@ -137,14 +138,16 @@ def loyalty_on_reversed(*, user_id: uuid.UUID, purchase_id: uuid.UUID, amount: D
     account.debt += points - taken
     account.updated_at = now
     account.save(update_fields=_ACCOUNT_FIGURES)
-    PointsEntry.objects.create(
-        account=account,
-        type=PointsEntryType.CLAWED_BACK,
-        points_delta=-points,
-        balance_after=account.balance,
-        purchase_id=purchase_id,
-        lot=lot,
-        created_at=now,
+    rollup_points(
+        PointsEntry.objects.create(
+            account=account,
+            type=PointsEntryType.CLAWED_BACK,
+            points_delta=-points,
+            balance_after=account.balance,
+            purchase_id=purchase_id,
+            lot=lot,
+            created_at=now,
+        )
     )
 
 
@@ -190,13 +193,15 @@ def redemption_create(*, user: User, points: int) -> Redemption:
     account.lifetime_redeemed += points
     account.updated_at = now
     account.save(update_fields=_ACCOUNT_FIGURES)
-    PointsEntry.objects.create(
-        account=account,
-        type=PointsEntryType.REDEEMED,
-        points_delta=-points,
-        balance_after=account.balance,
-        redemption=redemption,
-        created_at=now,
+    rollup_points(
+        PointsEntry.objects.create(
+            account=account,
+            type=PointsEntryType.REDEEMED,
+            points_delta=-points,
+            balance_after=account.balance,
+            redemption=redemption,
+            created_at=now,
+        )
     )
     wallet_post(wallet=wallet_lock(user_id=user.id), entry_type=EntryType.POINTS_REDEEMED, available=amount)
     record_event(
@@ -206,6 +211,7 @@ def redemption_create(*, user: User, points: int) -> Redemption:
         points=points,
         amount=format_money(amount),
     )
+    rollups_flush()  # last: the day rows are held only until the commit
     return redemption
 
 
@@ -247,6 +253,9 @@ def points_expire(*, batch_size: int = 500, today: date | None = None) -> int:
         PointsLot.objects.bulk_update(lots, ["points_left"])
         PointsEntry.objects.bulk_create(entries)
         PointsAccount.objects.bulk_update(list(accounts.values()), _ACCOUNT_FIGURES)
+        for entry in entries:
+            rollup_points(entry)
+        rollups_flush()  # last: the day rows are held only until the commit
     return len(lots)
 
 
@@ -362,6 +371,8 @@ class _Ledger:
     def save(self, *, accounts: Iterable[PointsAccount]) -> None:
         PointsLot.objects.bulk_create(self.lots)
         PointsEntry.objects.bulk_create(self.entries)
+        for entry in self.entries:
+            rollup_points(entry)
         touched = [account for account in accounts if account.updated_at == self.now]
         PointsAccount.objects.bulk_update(touched, _ACCOUNT_FIGURES)
 
@@ -438,6 +449,24 @@ def _record_tier_change(change: TierChange) -> None:
         from_tier_id=change.from_tier_id,
         to_tier_id=change.to_tier_id,
         reason=change.reason,
+    )
+
+
+ROLLUP_FIGURE_FOR = {
+    PointsEntryType.EARNED: "points_earned",
+    PointsEntryType.UPGRADE_BONUS: "points_bonus",
+    PointsEntryType.REDEEMED: "points_redeemed",
+    PointsEntryType.EXPIRED: "points_expired",
+    PointsEntryType.CLAWED_BACK: "points_clawed_back",
+}
+
+
+def rollup_points(entry: PointsEntry) -> None:
+    """The day's points figures (each type as a positive number), written by the caller's flush."""
+    rollup_add(
+        day=entry.created_at.astimezone(UTC).date(),
+        user_id=entry.account.user_id,
+        **{ROLLUP_FIGURE_FOR[entry.type]: abs(entry.points_delta)},
     )
 
 

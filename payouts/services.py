@@ -17,9 +17,10 @@ from accounts.models import User
 from clicknback.actors import Actor
 from clicknback.errors import BelowMinimumPayout, InsufficientBalance, NotFound
 from clicknback.money import decimal_setting, format_money
+from clicknback.rollups import rollups_flush
 from events import outbox
 from payouts.models import Payout, PayoutStatus
-from payouts.state_machine import audit_event, payout_transition
+from payouts.state_machine import audit_event, payout_transition, rollup_payout
 from wallets.models import EntryType
 from wallets.services import wallet_lock, wallet_post
 
@@ -79,6 +80,8 @@ def payout_create(*, user: User, amount: Decimal, method: str, destination: str)
             "actor": Actor.for_user(user),
         },
     )
+    rollup_payout(payout, status=PayoutStatus.REQUESTED, when=payout.created_at)
+    rollups_flush()  # last: the day rows are held only until the commit
     return payout
 
 

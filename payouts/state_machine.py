@@ -10,7 +10,7 @@ move to a locked payout, with its ledger entry and its audit row, in the caller'
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.utils import timezone
 from clicknback.actors import Actor, ActorKind
 from clicknback.errors import InvalidStateTransition
 from clicknback.money import format_money
+from clicknback.rollups import rollup_add, rollups_flush
 from events import outbox
 from payouts.models import Payout, PayoutEvent, PayoutStatus
 from wallets.models import EntryType
@@ -102,4 +103,15 @@ def payout_transition(*, payout: Payout, to_status: str, actor: Actor, reason: s
             "actor": actor,
         },
     )
+    rollup_payout(payout, status=to_status, when=payout.processed_at)
+    rollups_flush()  # last: the day rows are held only until the commit
     return True
+
+
+def rollup_payout(payout: Payout, *, status: str, when: datetime) -> None:
+    """The day's payout figures: a count and an amount per status, on the day of the move."""
+    rollup_add(
+        day=when.astimezone(UTC).date(),
+        user_id=payout.user_id,
+        **{f"payouts_{status}": 1, f"payouts_{status}_amount": payout.amount},
+    )

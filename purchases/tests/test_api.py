@@ -105,8 +105,9 @@ def test_admin_confirm_and_reverse(admin_client, ingest, django_assert_num_queri
     # auth, lock purchase, lock wallet, wallet update, entry, purchase update, audit, outbox event,
     # and the savepoint pair the test's transaction turns BEGIN/COMMIT into; loyalty: the tiers, the
     # user's loyalty row and points account (lock, and on first use insert and lock again: 3 each),
-    # the lot, the entry, the account and the loyalty row (loyalty/tests count them on their own)
-    with django_assert_num_queries(21):
+    # the lot, the entry, the account and the loyalty row (loyalty/tests count them on their own);
+    # last, the analytics day figures (cashback confirmed, points earned: one statement)
+    with django_assert_num_queries(22):
         response = admin_client.post(f"{URL}/{purchase.id}/confirm")
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["cashback_status"]) == ("confirmed", "available")

@@ -32,9 +32,10 @@ def test_created_answers_201_with_the_purchase(signed_post, created_payload, use
 
 
 def test_ingestion_query_count(signed_post, created_payload, user):
-    """9 statements: partner, the partner's rate-limit hit (PostgreSQL without REDIS_URL),
+    """10 statements: partner, the partner's rate-limit hit (PostgreSQL without REDIS_URL),
     eligibility (user+merchant+offer in one), wallet lock, cap+velocity sum, the user's loyalty tier,
-    purchase insert with its audit row (one statement), wallet update, ledger entry. (Plus
+    purchase insert with its audit row (one statement), wallet update, ledger entry, and last the
+    analytics day figures (day, merchant day, active user: one statement). (Plus
     BEGIN/COMMIT, which the test's own transaction turns into a SAVEPOINT pair; those are not
     counted.)"""
     signed_post(WEBHOOK, created_payload())  # the wallet exists from now on, as for any returning user
@@ -42,7 +43,7 @@ def test_ingestion_query_count(signed_post, created_payload, user):
         response = signed_post(WEBHOOK, created_payload())
     assert response.status_code == 201
     statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 9, "\n".join(statements)
+    assert len(statements) == 10, "\n".join(statements)
 
 
 def test_duplicate_external_id_is_409_with_the_existing_id(signed_post, created_payload, user):
