@@ -38,6 +38,7 @@ VIEWABLE_APPS = (
     "claims",
     "backoffice",
     "loyalty",
+    "analytics",
 )
 
 GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {

@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("loyalty.urls")),
     path("", include("notifications.urls")),
     path("", include("chain.urls")),
+    path("", include("analytics.urls")),
 ]
 
 urlpatterns = [
