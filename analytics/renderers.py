@@ -34,7 +34,7 @@ class CSVRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
-        items = data["results"] if "results" in data else [data]
+        items = data.get("results", [data])
         rows = [flat(item) for item in items]
         header = list(rows[0]) if rows else list(getattr(renderer_context.get("view"), "csv_header", []))
         return csv_text(rows, header).encode(self.charset)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -57,16 +58,12 @@ def activity(ingest, merchant, admin_user) -> Callable[..., dict[str, Any]]:
                 if confirmed and rng.random() < 0.4:
                     purchase_reverse(purchase_id=rng.choice(confirmed).id, actor=admin, reason="returned")
                 for user in users:
-                    try:
+                    with contextlib.suppress(DomainError):  # not enough available yet
                         payout_request(
                             user=user, amount=Decimal("10.00"), method=PayoutMethod.BANK_TRANSFER, destination=IBAN
                         )
-                    except DomainError:
-                        pass  # not enough available
-                    try:
+                    with contextlib.suppress(DomainError):
                         points_redeem(user=user, points=500)
-                    except DomainError:
-                        pass
                 for payout in Payout.objects.filter(status=PayoutStatus.REQUESTED).order_by("created_at"):
                     choice = rng.random()
                     if choice < 0.4:

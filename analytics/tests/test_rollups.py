@@ -144,10 +144,12 @@ def test_figures_of_a_rolled_back_savepoint_are_not_written(user):
 
 
 def test_a_forgotten_flush_is_logged_at_commit(user, django_capture_on_commit_callbacks, caplog):
-    with caplog.at_level(logging.ERROR, logger="clicknback.rollups"):
-        with django_capture_on_commit_callbacks(execute=True):
-            with transaction.atomic():
-                rollup_add(day=date(2026, 1, 3), user_id=user.id, purchases=1)
+    with (
+        caplog.at_level(logging.ERROR, logger="clicknback.rollups"),
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        rollup_add(day=date(2026, 1, 3), user_id=user.id, purchases=1)
     assert "without rollups_flush" in caplog.text
     assert not DailyFigures.objects.filter(day=date(2026, 1, 3)).exists()
 
