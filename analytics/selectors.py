@@ -104,14 +104,19 @@ class MerchantFigures:
     cashback: Decimal
 
 
-def merchant_figures(*, first: date, last: date, limit: int) -> list[MerchantFigures]:
-    """Merchants by amount booked in [first, last], descending (two queries)."""
+def merchant_figures(*, first: date, last: date, limit: int, by: str = "amount") -> list[MerchantFigures]:
+    """Merchants by amount booked in [first, last] (or by cashback), descending (two queries).
+    `cashback` is the cashback booked less the cashback reversed in the range."""
     rows = list(
         MerchantDailyFigures.objects.filter(day__gte=first, day__lte=last)
         .values("merchant_id")
-        .annotate(purchases=Sum("purchases"), amount=Sum("amount"), cashback=Sum("cashback_booked"))
+        .annotate(
+            purchases=Sum("purchases"),
+            amount=Sum("amount"),
+            cashback=Sum("cashback_booked") - Sum("cashback_reversed"),
+        )
         .filter(purchases__gt=0)
-        .order_by("-amount", "merchant_id")[:limit]
+        .order_by(f"-{by}", "merchant_id")[:limit]
     )
     names = dict(Merchant.objects.filter(pk__in=[r["merchant_id"] for r in rows]).values_list("id", "name"))
     return [

@@ -111,7 +111,7 @@ class MerchantFiguresSerializer(serializers.Serializer):
     merchant_name = serializers.CharField()
     purchases = serializers.IntegerField()
     amount = MoneyField()
-    cashback = MoneyField(help_text="Cashback booked on the merchant's purchases of the range.")
+    cashback = MoneyField(help_text="Cashback booked at the merchant in the range, less the cashback reversed in it.")
 
 
 class TierUsersSerializer(serializers.Serializer):

@@ -77,9 +77,7 @@ def test_csv_and_json_agree(admin_client, activity, path):
 
 def test_an_empty_csv_list_still_has_its_header(admin_client):
     response = admin_client.get(f"{URL}/merchants", {"format": "csv"})
-    assert response.content.decode().splitlines() == [
-        "merchant_id,merchant_name,purchases,amount,cashback"
-    ]
+    assert response.content.decode().splitlines() == ["merchant_id,merchant_name,purchases,amount,cashback"]
 
 
 def test_summary_figures(admin_client, activity):
