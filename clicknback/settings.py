@@ -196,6 +196,9 @@ POINTS_TTL_DAYS = int(os.environ.get("POINTS_TTL_DAYS", "365"))
 POINTS_PER_CURRENCY_UNIT = int(os.environ.get("POINTS_PER_CURRENCY_UNIT", "100"))
 MIN_REDEMPTION_POINTS = int(os.environ.get("MIN_REDEMPTION_POINTS", "500"))
 REDEEM_RATE_LIMIT = os.environ.get("REDEEM_RATE_LIMIT", "10/m")
+# Every signed-in user's API requests, reads and writes counted apart (staff exempt); "" turns one off.
+USER_READ_RATE_LIMIT = os.environ.get("USER_READ_RATE_LIMIT", "100/m")
+USER_WRITE_RATE_LIMIT = os.environ.get("USER_WRITE_RATE_LIMIT", "30/m")
 
 # --- tokens on a blockchain (docs: events.md, "Tokens") -------------------------------------
 CHAIN_ID = int(os.environ.get("CHAIN_ID", "31337"))
@@ -221,6 +224,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["clicknback.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["clicknback.ratelimit.UserApiRateLimit"],
     "DEFAULT_PAGINATION_CLASS": "clicknback.pagination.LimitOffsetPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -12,3 +12,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_H
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 # The API speaks JSON only: DRF's test clients send JSON unless a test asks for another format.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}  # noqa: F405
+# The per-user API limits are off in tests (a counted hit is one more statement on every user
+# request, which the query-count tests would all see); clicknback/tests/test_user_rate_limits.py
+# turns them on to test them.
+USER_READ_RATE_LIMIT = ""
+USER_WRITE_RATE_LIMIT = ""
