@@ -122,6 +122,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "")
 RATELIMIT_USE_CACHE = "default"
+# How long the public catalogue reads (tiers, offers) stay cached; writes invalidate them at once
+# (in every process with Redis, in the writing one without). 0 turns the read cache off.
+READ_CACHE_SECONDS = int(os.environ.get("READ_CACHE_SECONDS", "300"))
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 
 # --- accounts -------------------------------------------------------------------------------

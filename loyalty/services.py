@@ -26,6 +26,7 @@ from accounts.models import User
 from clicknback.errors import BelowMinimumRedemption, InsufficientPoints, NotFound
 from clicknback.events import record_event
 from clicknback.money import CENT, format_money
+from clicknback.readcache import TIERS, read_cache_invalidate
 from clicknback.rollups import rollup_add, rollups_flush
 from loyalty.models import (
     PointsAccount,
@@ -300,6 +301,7 @@ def tier_create(*, data: dict[str, Any]) -> Tier:
     change form calls it inside its own transaction (tiers move no money)."""
     with transaction.atomic():
         tier_min_spend_check(data.get("min_spend"), tier=None)
+        read_cache_invalidate(TIERS)
         return Tier.objects.create(**data)
 
 
@@ -315,6 +317,7 @@ def tier_update(*, tier_id: uuid.UUID, data: dict[str, Any]) -> Tier:
         for field, value in data.items():
             setattr(tier, field, value)
         tier.save(update_fields=list(data))
+        read_cache_invalidate(TIERS)
         return tier
 
 
