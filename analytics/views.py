@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,10 +37,24 @@ RANGE_PARAMETERS = [
 ]
 
 
+def answers(serializer: Any, *, results: str = "") -> dict:
+    """JSON (with `results`: a list of items under that key, in a component of that name) or CSV,
+    and the errors of an admin read."""
+    body = inline_serializer(results, {"results": serializer}) if results else serializer
+    return {(200, "application/json"): body, (200, "text/csv"): OpenApiTypes.STR, **errors(400, 403)}
+
+
 class AnalyticsView(APIView):
     permission_classes = [CanViewAnalytics]
     renderer_classes = [JSONRenderer, CSVRenderer]
     csv_header: list[str] = []
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple:
+        """An unknown `?format=` is a bad parameter (400), not a missing page."""
+        try:
+            return super().perform_content_negotiation(request, force=force)
+        except Http404:
+            raise ValidationError({"format": ["Use json or csv."]}) from None
 
     def handle_exception(self, exc: Exception) -> Response:
         """Errors answer in the JSON envelope, also when CSV was asked for."""
@@ -57,7 +73,7 @@ class AnalyticsView(APIView):
 
 
 class SummaryView(AnalyticsView):
-    @extend_schema(parameters=RANGE_PARAMETERS, responses={200: SummarySerializer, **errors(400)})
+    @extend_schema(parameters=RANGE_PARAMETERS, responses=answers(SummarySerializer()))
     def get(self, request: Request) -> Response:
         first, last = date_range(request.query_params)
         return Response(SummarySerializer(analytics_summary(first=first, last=last)).data)
@@ -66,7 +82,7 @@ class SummaryView(AnalyticsView):
 class DailyView(AnalyticsView):
     csv_header = list(DaySerializer().fields)
 
-    @extend_schema(parameters=RANGE_PARAMETERS, responses={200: DaySerializer(many=True), **errors(400)})
+    @extend_schema(parameters=RANGE_PARAMETERS, responses=answers(DaySerializer(many=True), results="AnalyticsDaily"))
     def get(self, request: Request) -> Response:
         first, last = date_range(request.query_params)
         return Response({"results": DaySerializer(daily_figures(first=first, last=last), many=True).data})
@@ -77,7 +93,7 @@ class MerchantsView(AnalyticsView):
 
     @extend_schema(
         parameters=[*RANGE_PARAMETERS, OpenApiParameter("limit", OpenApiTypes.INT, description="1-100, default 20.")],
-        responses={200: MerchantFiguresSerializer(many=True), **errors(400)},
+        responses=answers(MerchantFiguresSerializer(many=True), results="AnalyticsMerchants"),
     )
     def get(self, request: Request) -> Response:
         query = MerchantsQuerySerializer(data={k: v for k, v in request.query_params.items() if k != "format"})
@@ -89,6 +105,8 @@ class MerchantsView(AnalyticsView):
 class TiersView(AnalyticsView):
     csv_header = list(TierUsersSerializer().fields)
 
-    @extend_schema(parameters=[RANGE_PARAMETERS[-1]], responses={200: TierUsersSerializer(many=True), **errors()})
+    @extend_schema(
+        parameters=[RANGE_PARAMETERS[-1]], responses=answers(TierUsersSerializer(many=True), results="AnalyticsTiers")
+    )
     def get(self, request: Request) -> Response:
         return Response({"results": TierUsersSerializer(users_per_tier(), many=True).data})

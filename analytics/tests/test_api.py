@@ -126,3 +126,8 @@ def test_366_days_are_allowed(admin_client):
 
 def test_a_bad_limit_is_400(admin_client):
     assert admin_client.get(f"{URL}/merchants", {"limit": 101}).status_code == 400
+
+
+def test_an_unknown_format_is_400(admin_client):
+    response = admin_client.get(f"{URL}/summary", {"format": "xml"})
+    assert (response.status_code, error_code(response)) == (400, "VALIDATION_ERROR")
