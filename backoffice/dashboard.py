@@ -1,25 +1,34 @@
-"""Selectors for the admin dashboard: a fixed number of queries, one GROUP BY per chart.
+"""Selectors for the admin dashboard: a fixed number of queries, whatever the data or the range.
 
-Every chart covers the last `days` days (UTC) and reads an indexed date column of its table, so
-the page costs the same with a thousand purchases or a million.
+Every chart and the top merchants read the analytics daily figures (`analytics.selectors`), never
+the raw tables; the cards read the wallets' totals and the two review queues (partial indexes).
+The range is the date-range picker's (`?from=&to=`, UTC days, at most 366), by default the last 30.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Q, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, DecimalField, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from analytics.selectors import (
+    MerchantFigures,
+    TierUsers,
+    daily_figures,
+    days_between,
+    merchant_figures,
+    points_outstanding,
+    users_per_tier,
+)
 from clicknback.charts import Chart, Series, bar_chart
 from clicknback.money import ZERO
 from payouts.models import Payout, PayoutStatus
-from purchases.models import Purchase, PurchaseStatus
-from wallets.models import EntryType, Wallet, WalletEntry
+from purchases.models import Purchase
+from wallets.models import Wallet
 
 DASHBOARD_DAYS = 30
 TOP_MERCHANTS = 10
@@ -32,14 +41,6 @@ def _money_sum(expression, **extra) -> Coalesce:
 
 
 @dataclass(frozen=True)
-class MerchantCashback:
-    merchant_id: object
-    name: str
-    purchases: int
-    cashback: Decimal
-
-
-@dataclass(frozen=True)
 class Dashboard:
     first_day: date
     last_day: date
@@ -49,21 +50,32 @@ class Dashboard:
     flagged_purchases: int
     requested_payouts: int
     requested_payouts_amount: Decimal
+    points_outstanding: int
     purchases_chart: Chart
     cashback_chart: Chart
     payouts_chart: Chart
-    top_merchants: list[MerchantCashback]
+    points_chart: Chart
+    top_merchants: list[MerchantFigures]
+    tiers: list[TierUsers]
+    range_error: str = ""  # the picker's input was refused: the default range is shown
+
+    @property
+    def charts(self) -> list[Chart]:
+        return [self.purchases_chart, self.cashback_chart, self.payouts_chart, self.points_chart]
 
 
 def dashboard_days(*, today: date | None = None, days: int = DASHBOARD_DAYS) -> list[date]:
     last = today or timezone.now().date()
-    return [last - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+    return days_between(last - timedelta(days=days - 1), last)
 
 
-def dashboard_data(*, today: date | None = None, days: int = DASHBOARD_DAYS) -> Dashboard:
-    """Everything the admin index shows, in seven queries."""
-    day_list = dashboard_days(today=today, days=days)
-    since = timezone.make_aware(datetime.combine(day_list[0], time.min))
+def dashboard_data(*, first: date | None = None, last: date | None = None) -> Dashboard:
+    """Everything the admin index shows for [first, last] (default: the last 30 days), in eleven
+    queries."""
+    last = last or timezone.now().date()
+    first = first or last - timedelta(days=DASHBOARD_DAYS - 1)
+    days = days_between(first, last)
+    figures = daily_figures(first=first, last=last)
     totals = Wallet.objects.aggregate(
         pending=_money_sum("pending"), available=_money_sum("available"), paid=_money_sum("paid")
     )
@@ -71,8 +83,8 @@ def dashboard_data(*, today: date | None = None, days: int = DASHBOARD_DAYS) -> 
         count=Count("id"), amount=_money_sum("amount")
     )
     return Dashboard(
-        first_day=day_list[0],
-        last_day=day_list[-1],
+        first_day=first,
+        last_day=last,
         pending=totals["pending"],
         available=totals["available"],
         paid=totals["paid"],
@@ -80,97 +92,47 @@ def dashboard_data(*, today: date | None = None, days: int = DASHBOARD_DAYS) -> 
         flagged_purchases=Purchase.objects.filter(flagged=True).count(),
         requested_payouts=payout_queue["count"],
         requested_payouts_amount=payout_queue["amount"],
-        purchases_chart=purchases_per_day(days=day_list, since=since),
-        cashback_chart=cashback_per_day(days=day_list, since=since),
-        payouts_chart=payouts_per_day(days=day_list, since=since),
-        top_merchants=top_merchants_by_cashback(since=since),
+        points_outstanding=points_outstanding(on=last),
+        purchases_chart=_chart("Purchases booked per day", days, figures, [("purchases", "booked", "#3867b5")]),
+        cashback_chart=_chart(
+            "Cashback booked, confirmed and reversed per day (EUR)",
+            days,
+            figures,
+            [
+                ("cashback_booked", "booked", "#3867b5"),
+                ("cashback_confirmed", "confirmed", "#3a7d44"),
+                ("cashback_reversed", "reversed", "#b8312f"),
+            ],
+        ),
+        payouts_chart=_chart(
+            "Payouts requested, completed and failed per day",
+            days,
+            figures,
+            [
+                ("payouts_requested", "requested", "#3867b5"),
+                ("payouts_completed", "completed", "#3a7d44"),
+                ("payouts_failed", "failed", "#b8312f"),
+            ],
+        ),
+        points_chart=_chart(
+            "Points earned, redeemed and expired per day",
+            days,
+            [{**row, "points_earned": row["points_earned"] + row["points_bonus"]} for row in figures],
+            [
+                ("points_earned", "earned", "#3a7d44"),
+                ("points_redeemed", "redeemed", "#3867b5"),
+                ("points_expired", "expired", "#e0a526"),
+            ],
+        ),
+        top_merchants=merchant_figures(first=first, last=last, limit=TOP_MERCHANTS, by="cashback"),
+        tiers=users_per_tier(),
     )
 
 
-def purchases_per_day(*, days: list[date], since: datetime) -> Chart:
-    """Purchases received each day, stacked by their current status (index `purchase_created`)."""
-    rows = (
-        Purchase.objects.filter(created_at__gte=since)
-        .annotate(day=TruncDate("created_at"))
-        .values("day")
-        .annotate(**{status: Count("id", filter=Q(status=status)) for status in PurchaseStatus.values})
-        .order_by()
+def _chart(title: str, days: list[date], figures: list[dict], series: list[tuple[str, str, str]]) -> Chart:
+    return bar_chart(
+        title,
+        days,
+        [Series(label, color, [row[name] for row in figures]) for name, label, color in series],
+        stacked=False,
     )
-    by_day = {row["day"]: row for row in rows}
-    series = [
-        Series(label, color, [by_day.get(day, {}).get(status, 0) for day in days])
-        for status, label, color in (
-            (PurchaseStatus.CONFIRMED, "confirmed", "#3a7d44"),
-            (PurchaseStatus.PENDING, "pending", "#e0a526"),
-            (PurchaseStatus.REVERSED, "reversed", "#b8312f"),
-        )
-    ]
-    return bar_chart("Purchases per day, by status", days, series, stacked=True)
-
-
-def cashback_per_day(*, days: list[date], since: datetime) -> Chart:
-    """Cashback issued (credited as pending) and reversed each day, from the ledger.
-
-    A reversal takes the cashback from whichever bucket held it, so its amount is
-    -(pending_delta + available_delta).
-    """
-    rows = (
-        WalletEntry.objects.filter(
-            created_at__gte=since, type__in=[EntryType.CASHBACK_PENDING, EntryType.CASHBACK_REVERSED]
-        )
-        .annotate(day=TruncDate("created_at"))
-        .values("day")
-        .annotate(
-            issued=_money_sum("pending_delta", filter=Q(type=EntryType.CASHBACK_PENDING)),
-            reversed=_money_sum(
-                -(F("pending_delta") + F("available_delta")), filter=Q(type=EntryType.CASHBACK_REVERSED)
-            ),
-        )
-        .order_by()
-    )
-    by_day = {row["day"]: row for row in rows}
-    series = [
-        Series("issued", "#3a7d44", [by_day.get(day, {}).get("issued", ZERO) for day in days]),
-        Series("reversed", "#b8312f", [by_day.get(day, {}).get("reversed", ZERO) for day in days]),
-    ]
-    return bar_chart("Cashback issued vs reversed per day (EUR)", days, series, stacked=False)
-
-
-def payouts_per_day(*, days: list[date], since: datetime) -> Chart:
-    """Payouts requested each day and payouts completed each day.
-
-    One GROUP BY over (request day, processing day, status): each group is counted on its
-    request day as requested and, if completed, on its processing day as completed.
-    """
-    rows = (
-        Payout.objects.filter(Q(created_at__gte=since) | Q(status=PayoutStatus.COMPLETED, processed_at__gte=since))
-        .annotate(requested_day=TruncDate("created_at"), processed_day=TruncDate("processed_at"))
-        .values("requested_day", "processed_day", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    requested: dict[date, int] = defaultdict(int)
-    completed: dict[date, int] = defaultdict(int)
-    for row in rows:
-        requested[row["requested_day"]] += row["n"]
-        if row["status"] == PayoutStatus.COMPLETED:
-            completed[row["processed_day"]] += row["n"]
-    series = [
-        Series("requested", "#3867b5", [requested[day] for day in days]),
-        Series("completed", "#3a7d44", [completed[day] for day in days]),
-    ]
-    return bar_chart("Payouts requested vs completed per day", days, series, stacked=False)
-
-
-def top_merchants_by_cashback(*, since: datetime, limit: int = TOP_MERCHANTS) -> list[MerchantCashback]:
-    """Merchants by cashback earned on purchases received in the period, reversals excluded."""
-    rows = (
-        Purchase.objects.filter(created_at__gte=since)
-        .exclude(status=PurchaseStatus.REVERSED)
-        .values("merchant_id", "merchant__name")
-        .annotate(purchases=Count("id"), cashback=_money_sum("cashback_amount"))
-        .order_by("-cashback", "merchant__name")[:limit]
-    )
-    return [
-        MerchantCashback(row["merchant_id"], row["merchant__name"], row["purchases"], row["cashback"]) for row in rows
-    ]

@@ -40,6 +40,7 @@ VIEWABLE_APPS = (
     "loyalty",
     "chain",
     "campaigns",
+    "analytics",
 )
 
 GROUP_PERMISSIONS: dict[str, tuple[str, ...]] = {

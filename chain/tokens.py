@@ -13,6 +13,7 @@ from accounts.models import User
 from chain.models import ChainAddress, PayoutPreference
 from clicknback.actors import Actor
 from clicknback.money import decimal_setting
+from clicknback.rollups import rollups_held
 from payouts.models import Payout, PayoutMethod
 from payouts.services import payout_create
 from wallets.services import wallet_lock
@@ -35,10 +36,12 @@ def token_payouts_on_confirmation(*, cashbacks: Sequence[tuple[uuid.UUID, Decima
     users = User.objects.in_bulk(preferring)
     minimum = decimal_setting("MIN_PAYOUT_AMOUNT")
     requested = []
-    for user_id, cashback in cashbacks:
-        if user_id not in preferring:
-            continue
-        amount = min(cashback, wallet_lock(user_id=user_id).available)
-        if amount >= minimum:
-            requested.append(payout_create(user=users[user_id], amount=amount, method=PayoutMethod.TOKEN, actor=actor))
+    with rollups_held():  # the confirmation's own flush, last, writes the payouts' figures too
+        for user_id, cashback in cashbacks:
+            if user_id not in preferring:
+                continue
+            amount = min(cashback, wallet_lock(user_id=user_id).available)
+            if amount >= minimum:
+                payout = payout_create(user=users[user_id], amount=amount, method=PayoutMethod.TOKEN, actor=actor)
+                requested.append(payout)
     return requested

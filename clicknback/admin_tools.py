@@ -4,7 +4,8 @@ read-only screens for records only services change, and actions that report per 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import csv
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -14,7 +15,13 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
@@ -284,3 +291,41 @@ class DateRangeFilter(admin.FieldListFilter):
 
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+CSV_CHUNK_SIZE = 2000
+
+
+class _Echo:
+    """A file for `csv.writer` that hands each written line back instead of keeping it."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+class CsvExportMixin:
+    """An "Export CSV" link on a list: `csv_columns = [(header, field path), ...]`. The export has
+    the rows the list shows (its filters, search and order), streamed in chunks of
+    `CSV_CHUNK_SIZE` rows from a server-side cursor, so a million rows never sit in memory."""
+
+    csv_columns: Sequence[tuple[str, str]] = ()
+    change_list_template = "admin/csv_export_change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        name = f"{self.opts.app_label}_{self.opts.model_name}_export"
+        return [path("export.csv", self.admin_site.admin_view(self.csv_export_view), name=name), *super().get_urls()]
+
+    def csv_export_view(self, request: HttpRequest) -> StreamingHttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        queryset = self.get_changelist_instance(request).get_queryset(request)
+        rows = queryset.values_list(*(field for _, field in self.csv_columns)).iterator(chunk_size=CSV_CHUNK_SIZE)
+        response = StreamingHttpResponse(self._csv_lines(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.opts.model_name}.csv"'
+        return response
+
+    def _csv_lines(self, rows: Iterable[tuple]) -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield writer.writerow([header for header, _ in self.csv_columns])
+        for row in rows:
+            yield writer.writerow(row)

@@ -72,6 +72,9 @@ HTTP_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 EVENTS = Counter("clicknback_events", "Committed financial events, by name.", ["event"])
+READ_CACHE = Counter(
+    "clicknback_read_cache", "Read-cache lookups, by cache and outcome (hit, miss).", ["cache", "outcome"]
+)
 PURCHASES_INGESTED = Counter(
     "clicknback_purchases_ingested",
     "Purchases reported by partners, by merchant and outcome (and the error code of a rejection).",

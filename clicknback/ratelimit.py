@@ -75,6 +75,24 @@ class PerUserRateLimit(BaseThrottle):
         return True
 
 
+class UserApiRateLimit(BaseThrottle):
+    """The API's default throttle: each signed-in user's reads (`USER_READ_RATE_LIMIT`) and writes
+    (`USER_WRITE_RATE_LIMIT`), counted apart. Staff are exempt; partners (the webhook) and anonymous
+    callers (login, registration) keep their own limits. An empty setting turns that limit off.
+    A view with its own `throttle_classes` (redemption) replaces this one."""
+
+    def allow_request(self, request: HttpRequest, view: Any) -> bool:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_staff:
+            return True
+        read = request.method in ("GET", "HEAD", "OPTIONS")
+        group, setting = ("user-read", "USER_READ_RATE_LIMIT") if read else ("user-write", "USER_WRITE_RATE_LIMIT")
+        rate = getattr(settings, setting)
+        if rate:
+            enforce_rate_limit(request, group=group, key=str(user.pk), rate=rate)
+        return True
+
+
 def per_user_rate_limit(group: str, rate_setting: str) -> type[PerUserRateLimit]:
     """`throttle_classes = [per_user_rate_limit("rewards-redeem", "REDEEM_RATE_LIMIT")]`."""
     return type(f"PerUserRateLimit[{group}]", (PerUserRateLimit,), {"group": group, "rate_setting": rate_setting})

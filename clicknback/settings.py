@@ -7,6 +7,8 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from corsheaders.defaults import default_headers
+
 from clicknback.embedded_db import database_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,6 +56,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "clicknback",
     "accounts",
     "merchants",
@@ -68,6 +71,7 @@ INSTALLED_APPS = [
     "chain",
     "clicks",
     "claims",
+    "analytics",
     "backoffice",
     "web",
 ]
@@ -75,6 +79,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "clicknback.middleware.RequestIdMiddleware",
     "clicknback.logging.RequestLogMiddleware",
+    # Before anything that may answer: a preflight is answered here, and every API answer gets its headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "clicknback.site_middleware.SiteSessionMiddleware",
@@ -127,6 +133,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "")
 RATELIMIT_USE_CACHE = "default"
+# How long the public catalogue reads (tiers, offers) stay cached; writes invalidate them at once
+# (in every process with Redis, in the writing one without). 0 turns the read cache off.
+READ_CACHE_SECONDS = int(os.environ.get("READ_CACHE_SECONDS", "300"))
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 
 # --- accounts -------------------------------------------------------------------------------
@@ -207,6 +216,9 @@ POINTS_PER_CURRENCY_UNIT = int(os.environ.get("POINTS_PER_CURRENCY_UNIT", "100")
 MIN_REDEMPTION_POINTS = int(os.environ.get("MIN_REDEMPTION_POINTS", "500"))
 REDEEM_RATE_LIMIT = os.environ.get("REDEEM_RATE_LIMIT", "10/m")
 QUOTE_RATE_LIMIT = os.environ.get("QUOTE_RATE_LIMIT", "1000/m")
+# Every signed-in user's API requests, reads and writes counted apart (staff exempt); "" turns one off.
+USER_READ_RATE_LIMIT = os.environ.get("USER_READ_RATE_LIMIT", "100/m")
+USER_WRITE_RATE_LIMIT = os.environ.get("USER_WRITE_RATE_LIMIT", "30/m")
 
 # --- tokens on a blockchain (docs: events.md, "Tokens") -------------------------------------
 CHAIN_ID = int(os.environ.get("CHAIN_ID", "31337"))
@@ -238,6 +250,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["clicknback.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["clicknback.ratelimit.UserApiRateLimit"],
     "DEFAULT_PAGINATION_CLASS": "clicknback.pagination.LimitOffsetPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -275,6 +288,13 @@ SECURE_REDIRECT_EXEMPT = [r"^health/"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # The member site's own 403 page for a form sent without its token (the admin keeps Django's).
 CSRF_FAILURE_VIEW = "web.views.errors.csrf_failure"
+# Web and mobile clients on other origins (`https://app.example.com,...`); empty: same origin only.
+# Only the API answers cross-origin; it authenticates with bearer tokens, never cookies.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = (*default_headers, "idempotency-key", "x-request-id")
+CORS_EXPOSE_HEADERS = ["Retry-After", "X-Request-ID", "Idempotent-Replayed"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 

@@ -24,6 +24,7 @@ api_v1 = [
     path("", include("campaigns.urls")),
     path("", include("notifications.urls")),
     path("", include("chain.urls")),
+    path("", include("analytics.urls")),
 ]
 
 urlpatterns = [

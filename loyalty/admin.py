@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 from rest_framework.exceptions import ValidationError
 
-from clicknback.admin_tools import ReadOnlyAdminMixin, ServiceBackedAdmin
+from clicknback.admin_tools import CsvExportMixin, DateRangeFilter, ReadOnlyAdminMixin, ServiceBackedAdmin
 from loyalty.models import (
     PointsAccount,
     PointsEntry,
@@ -165,10 +165,15 @@ class PointsLotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PointsEntry)
-class PointsEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PointsEntryAdmin(CsvExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    csv_columns = [
+        ("id", "id"), ("user_email", "account__user__email"), ("type", "type"), ("points_delta", "points_delta"),
+        ("balance_after", "balance_after"), ("purchase_id", "purchase_id"), ("redemption_id", "redemption_id"),
+        ("expires_on", "expires_on"), ("created_at", "created_at"),
+    ]  # fmt: skip
     list_display = ["created_at", "account", "type", "points_delta", "balance_after", "purchase_id", "lot"]
     list_select_related = ["account", "lot"]
-    list_filter = ["type"]
+    list_filter = ["type", ("created_at", DateRangeFilter)]
     search_fields = ["account__user__email", "purchase_id"]
 
 

@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
 from functools import cache
 from typing import Any, TypeVar
@@ -28,6 +28,8 @@ from accounts.models import User
 from clicknback import rawsql
 from clicknback.errors import BelowMinimumRedemption, InsufficientPoints, NotFound
 from clicknback.money import CENT, ZERO
+from clicknback.readcache import TIERS, read_cache_invalidate
+from clicknback.rollups import rollup_add, rollups_flush
 from events import outbox
 from events.models import ENVELOPE_VERSION, OutboxEvent
 from events.outbox import EventSpec
@@ -94,6 +96,8 @@ def loyalty_on_confirmed(*, confirmations: Sequence[Confirmation], actor_label: 
         for c in ordered
         if (points := points_for(amount=c.amount, points_multiplier=c.points_multiplier)) > 0
     }
+    for event in events.values():
+        rollup_add(day=now.astimezone(UTC).date(), user_id=event.data["user_id"], points_earned=event.data["points"])
     loyalties, accounts, upgraded = _earn(ordered, events=events, now=now, count_spend=True)
     missing = [c for c in ordered if c.user_id not in accounts]
     if missing:
@@ -200,14 +204,16 @@ def loyalty_on_reversed(*, user_id: uuid.UUID, purchase_id: uuid.UUID, amount: D
     account.debt += points - taken
     account.updated_at = now
     account.save(update_fields=_ACCOUNT_FIGURES)
-    PointsEntry.objects.create(
-        account=account,
-        type=PointsEntryType.CLAWED_BACK,
-        points_delta=-points,
-        balance_after=account.balance,
-        purchase_id=purchase_id,
-        lot=lot,
-        created_at=now,
+    rollup_points(
+        PointsEntry.objects.create(
+            account=account,
+            type=PointsEntryType.CLAWED_BACK,
+            points_delta=-points,
+            balance_after=account.balance,
+            purchase_id=purchase_id,
+            lot=lot,
+            created_at=now,
+        )
     )
     outbox.record(
         "points.clawed_back",
@@ -266,13 +272,15 @@ def redemption_create(*, user: User, points: int) -> Redemption:
     account.lifetime_redeemed += points
     account.updated_at = now
     account.save(update_fields=_ACCOUNT_FIGURES)
-    PointsEntry.objects.create(
-        account=account,
-        type=PointsEntryType.REDEEMED,
-        points_delta=-points,
-        balance_after=account.balance,
-        redemption=redemption,
-        created_at=now,
+    rollup_points(
+        PointsEntry.objects.create(
+            account=account,
+            type=PointsEntryType.REDEEMED,
+            points_delta=-points,
+            balance_after=account.balance,
+            redemption=redemption,
+            created_at=now,
+        )
     )
     wallet_post(wallet=wallet_lock(user_id=user.id), entry_type=EntryType.POINTS_REDEEMED, available=amount)
     outbox.record(
@@ -288,6 +296,7 @@ def redemption_create(*, user: User, points: int) -> Redemption:
             "balance_after": account.balance,
         },
     )
+    rollups_flush()  # last: the day rows are held only until the commit
     return redemption
 
 
@@ -343,6 +352,9 @@ def points_expire(*, batch_size: int = 500, today: date | None = None) -> int:
             )
             for entry in entries
         )
+        for entry in entries:
+            rollup_points(entry)
+        rollups_flush()  # last: the day rows are held only until the commit
     return len(lots)
 
 
@@ -386,6 +398,7 @@ def tier_create(*, data: dict[str, Any]) -> Tier:
     change form calls it inside its own transaction (tiers move no money)."""
     with transaction.atomic():
         tier_min_spend_check(data.get("min_spend"), tier=None)
+        read_cache_invalidate(TIERS)
         return Tier.objects.create(**data)
 
 
@@ -401,6 +414,7 @@ def tier_update(*, tier_id: uuid.UUID, data: dict[str, Any]) -> Tier:
         for field, value in data.items():
             setattr(tier, field, value)
         tier.save(update_fields=list(data))
+        read_cache_invalidate(TIERS)
         return tier
 
 
@@ -552,6 +566,8 @@ class _Ledger:
         PointsLot.objects.bulk_create(self.lots)
         PointsEntry.objects.bulk_create(self.entries)
         PointsAccount.objects.bulk_update(list(self.accounts.values()), _ACCOUNT_FIGURES)
+        for entry in self.entries:
+            rollup_points(entry)
 
     def events(self) -> list[EventSpec]:
         """`points.earned` of each saved credit, the same data as `_earn_sql` writes."""
@@ -684,6 +700,24 @@ def _json(data: dict[str, Any]) -> str:
 def _loaded(value: Any) -> Any:
     """A jsonb value as read through Django's connection (text) or as psycopg decodes it."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+ROLLUP_FIGURE_FOR = {
+    PointsEntryType.EARNED: "points_earned",
+    PointsEntryType.UPGRADE_BONUS: "points_bonus",
+    PointsEntryType.REDEEMED: "points_redeemed",
+    PointsEntryType.EXPIRED: "points_expired",
+    PointsEntryType.CLAWED_BACK: "points_clawed_back",
+}
+
+
+def rollup_points(entry: PointsEntry) -> None:
+    """The day's points figures (each type as a positive number), written by the caller's flush."""
+    rollup_add(
+        day=entry.created_at.astimezone(UTC).date(),
+        user_id=entry.account.user_id,
+        **{ROLLUP_FIGURE_FOR[entry.type]: abs(entry.points_delta)},
+    )
 
 
 def _require_transaction() -> None:

@@ -22,6 +22,7 @@ from clicknback.errors import NotFound
 from clicknback.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from clicknback.openapi import errors
 from clicknback.ratelimit import per_user_rate_limit
+from clicknback.readcache import TIERS, read_cached
 from loyalty.permissions import CanAddTier, CanChangeTier
 from loyalty.selectors import loyalty_status, points_account_for, points_entries_of, points_expiring_soon, tiers_all
 from loyalty.serializers import (
@@ -69,7 +70,7 @@ class TierListCreateView(APIView):
         description="Public. The tiers by min_spend, not paginated; cacheable for an hour.",
     )
     def get(self, request: Request) -> Response:
-        response = Response(TierSerializer(tiers_all(), many=True).data)
+        response = Response(read_cached(TIERS, "all", lambda: TierSerializer(tiers_all(), many=True).data))
         response["Cache-Control"] = "public, max-age=3600"
         return response
 

@@ -14,6 +14,7 @@ from clicknback.errors import MerchantNameTaken
 from clicknback.events import record_event
 from clicknback.integrity import violated_constraint
 from clicknback.models import AuditAction
+from clicknback.readcache import OFFER_CATALOGUE, read_cache_invalidate
 from merchants.models import Merchant, MerchantStatus, validate_tracking_url
 
 NAME_CONSTRAINT = "merchant_name_ci_unique"
@@ -99,4 +100,5 @@ def merchant_update(*, merchant: Merchant, actor: Actor, **changes: Any) -> Merc
     status_action = STATUS_ACTIONS.get(locked.status) if "status" in changed else None
     audit_record(actor=actor, action=status_action or AuditAction.MERCHANT_UPDATED, obj=locked, changes=changed)
     record_event("merchant.updated", merchant_id=locked.id, changed=sorted(changed), actor=actor)
+    read_cache_invalidate(OFFER_CATALOGUE)  # the catalogue shows the merchant's name and hides inactive ones
     return locked

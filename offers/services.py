@@ -19,6 +19,7 @@ from clicknback.events import record_event
 from clicknback.integrity import violated_constraint
 from clicknback.models import AuditAction
 from clicknback.money import decimal_setting, format_money
+from clicknback.readcache import OFFER_CATALOGUE, read_cache_invalidate
 from merchants.models import Merchant
 from offers.models import CashbackType, Offer, OfferStatus
 
@@ -171,6 +172,7 @@ def offer_create(
         changes=initial_values(offer, ["merchant_id", *TERMS, "status"]),
     )
     record_event("offer.created", offer_id=offer.id, merchant_id=merchant.id, actor=actor)
+    read_cache_invalidate(OFFER_CATALOGUE)
     return offer
 
 
@@ -192,4 +194,5 @@ def offer_update(*, offer: Offer, actor: Actor, **changes: Any) -> Offer:
     status_action = STATUS_ACTIONS.get(locked.status) if "status" in changed else None
     audit_record(actor=actor, action=status_action or AuditAction.OFFER_UPDATED, obj=locked, changes=changed)
     record_event("offer.updated", offer_id=locked.id, changed=sorted(changed), actor=actor)
+    read_cache_invalidate(OFFER_CATALOGUE)
     return locked

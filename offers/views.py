@@ -12,9 +12,10 @@ from rest_framework.views import APIView
 from clicknback.actors import Actor
 from clicknback.openapi import errors
 from clicknback.pagination import PaginatedListMixin
+from clicknback.readcache import OFFER_CATALOGUE, read_cached
 from offers.models import OfferStatus
 from offers.permissions import OfferPermissions
-from offers.selectors import offer_get, offer_list, offer_list_active
+from offers.selectors import offer_get, offer_list, offer_list_active, utc_today
 from offers.serializers import OfferCreateInputSerializer, OfferOutputSerializer, OfferUpdateInputSerializer
 from offers.services import offer_create, offer_update
 
@@ -61,7 +62,13 @@ class OfferActiveListView(PaginatedListMixin, APIView):
         responses={200: OfferOutputSerializer(many=True), **errors()},
     )
     def get(self, request: Request) -> Response:
-        return self.paginated(request, offer_list_active(), OfferOutputSerializer)
+        # Per day and per URL: the page's next/previous links are absolute.
+        key = f"{utc_today().isoformat()}:{request.build_absolute_uri()}"
+        return Response(
+            read_cached(
+                OFFER_CATALOGUE, key, lambda: self.paginated(request, offer_list_active(), OfferOutputSerializer).data
+            )
+        )
 
 
 class OfferDetailView(APIView):

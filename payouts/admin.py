@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from clicknback.actors import Actor
 from clicknback.admin_format import money, money_column, time_column, user_link, when, with_status
 from clicknback.admin_tools import (
+    CsvExportMixin,
     DateRangeFilter,
     DetailAction,
     DetailActionsMixin,
@@ -73,7 +74,12 @@ class PayoutColumns:
         return with_status(money(payout.amount, payout.currency), payout.status)
 
 
-class PayoutAdmin(PayoutColumns, ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
+class PayoutAdmin(PayoutColumns, CsvExportMixin, ReadOnlyAdminMixin, DetailActionsMixin, admin.ModelAdmin):
+    csv_columns = [
+        ("id", "id"), ("user_email", "user__email"), ("amount", "amount"), ("currency", "currency"),
+        ("method", "method"), ("status", "status"), ("failure_reason", "failure_reason"),
+        ("created_at", "created_at"), ("processed_at", "processed_at"),
+    ]  # fmt: skip
     # Narrow enough for 1400 px with the sidebar open; the full destination is on the detail page.
     list_display = ("requested", "customer", "amount_and_status", "sent_to", "processed")
     list_display_links = ("requested",)

@@ -17,10 +17,11 @@ from accounts.models import User
 from clicknback.actors import Actor
 from clicknback.errors import BelowMinimumPayout, InsufficientBalance, NotFound
 from clicknback.money import decimal_setting, format_money
+from clicknback.rollups import rollups_flush
 from events import outbox
 from payouts.destinations import token_destination
 from payouts.models import Payout, PayoutMethod, PayoutStatus
-from payouts.state_machine import audit_event, payout_transition
+from payouts.state_machine import audit_event, payout_transition, rollup_payout
 from wallets.models import EntryType
 from wallets.services import wallet_lock, wallet_post
 
@@ -96,6 +97,8 @@ def payout_create(
             payout.id,
             {"payout_id": payout.id, "user_id": user.id, "address": destination, "amount": token_units(amount)},
         )
+    rollup_payout(payout, status=PayoutStatus.REQUESTED, when=payout.created_at)
+    rollups_flush()  # last: the day rows are held only until the commit (or the caller's, rollups_held)
     return payout
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.utils import timezone
 from clicknback.actors import Actor, ActorKind
 from clicknback.errors import InvalidStateTransition
 from clicknback.money import format_money
+from clicknback.rollups import rollup_add, rollups_flush
 from events import outbox
 from payouts.models import Payout, PayoutEvent, PayoutMethod, PayoutStatus
 from wallets.models import EntryType
@@ -130,4 +131,15 @@ def payout_transition(
             "actor": actor,
         },
     )
+    rollup_payout(payout, status=to_status, when=payout.processed_at)
+    rollups_flush()  # last: the day rows are held only until the commit
     return True
+
+
+def rollup_payout(payout: Payout, *, status: str, when: datetime) -> None:
+    """The day's payout figures: a count and an amount per status, on the day of the move."""
+    rollup_add(
+        day=when.astimezone(UTC).date(),
+        user_id=payout.user_id,
+        **{f"payouts_{status}": 1, f"payouts_{status}_amount": payout.amount},
+    )

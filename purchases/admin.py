@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from clicknback.actors import Actor
 from clicknback.admin_format import money, money_column, user_link, when, with_status
 from clicknback.admin_tools import (
+    CsvExportMixin,
     DateRangeFilter,
     DetailAction,
     DetailActionsMixin,
@@ -168,7 +169,13 @@ class PurchaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(ReadOnlyAdminMixin, PurchaseCells, PurchaseReviewActions):
+class PurchaseAdmin(CsvExportMixin, ReadOnlyAdminMixin, PurchaseCells, PurchaseReviewActions):
+    csv_columns = [
+        ("id", "id"), ("external_id", "external_id"), ("user_email", "user__email"), ("merchant", "merchant__name"),
+        ("amount", "amount"), ("currency", "currency"), ("status", "status"), ("cashback_amount", "cashback_amount"),
+        ("flagged", "flagged"), ("purchased_at", "purchased_at"), ("created_at", "created_at"),
+        ("confirmed_at", "confirmed_at"), ("reversed_at", "reversed_at"),
+    ]  # fmt: skip
     # Narrow enough for 1400 px with the sidebar open; the rest is on the detail page.
     list_display = ["received", "purchase", "customer", "amount_and_status", "cashback_and_status", "flag"]
     list_display_links = ["purchase"]

@@ -39,6 +39,7 @@ from clicknback.errors import (
 )
 from clicknback.integrity import violated_constraint
 from clicknback.money import decimal_setting, format_money
+from clicknback.rollups import rollup_add, rollups_flush
 from clicks.models import Click
 from clicks.selectors import click_find
 from events import outbox
@@ -57,6 +58,7 @@ from purchases.state_machine import (
     plan_transition,
     posting_for,
     purchase_transition,
+    rollup_transition,
     transition_event,
 )
 from wallets.models import EntryType
@@ -243,6 +245,16 @@ def _ingest(
     )
     if cashback:  # the ledger records movements; a 0.00 purchase moves nothing
         wallet_post(wallet=wallet, entry_type=EntryType.CASHBACK_PENDING, pending=cashback, purchase_id=purchase.id)
+    rollup_add(
+        day=purchase.created_at.astimezone(UTC).date(),
+        user_id=user_id,
+        merchant_id=offer.merchant_id,
+        active=True,
+        purchases=1,
+        amount=amount,
+        cashback_booked=cashback,
+    )
+    rollups_flush()  # last: the day rows are held only until the commit
     return purchase
 
 
@@ -457,6 +469,7 @@ def purchases_confirm_due(*, actor: Actor, batch_size: int = 500, now: datetime 
                 "id",
                 "external_id",
                 "user_id",
+                "merchant_id",
                 "amount",
                 "cashback_amount",
                 "status",
@@ -484,4 +497,7 @@ def purchases_confirm_due(*, actor: Actor, batch_size: int = 500, now: datetime 
         wallet_post_many(postings=postings)
         outbox.record_many(transition_event(purchase, plan, actor=actor) for purchase, plan in planned)
         token_payouts_on_confirmation(cashbacks=[(p.user_id, plan.available_delta) for p, plan in moving], actor=actor)
+        for purchase, plan in planned:
+            rollup_transition(purchase, plan, now=now)
+        rollups_flush()  # last: the day rows are held only until the commit
     return len(batch)

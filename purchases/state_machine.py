@@ -12,7 +12,7 @@ applies the same plans to a batch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -22,6 +22,7 @@ from campaigns.services import campaign_budget_give_back
 from chain.tokens import token_payouts_on_confirmation
 from clicknback.actors import Actor
 from clicknback.errors import InvalidStateTransition
+from clicknback.rollups import rollup_add, rollups_flush
 from events import outbox
 from events.outbox import EventSpec
 from loyalty.services import Confirmation, loyalty_on_confirmed, loyalty_on_reversed, points_for
@@ -190,4 +191,19 @@ def purchase_transition(*, purchase: Purchase, to_status: str, actor: Actor, rea
     outbox.record(*transition_event(purchase, plan, actor=actor))
     if to_status == C and plan.moves_money:
         token_payouts_on_confirmation(cashbacks=[(purchase.user_id, plan.available_delta)], actor=actor)
+    rollup_transition(purchase, plan, now=now)
+    rollups_flush()  # last: the day rows are held only until the commit
     return True
+
+
+ROLLUP_FIGURE_FOR = {C: "cashback_confirmed", R: "cashback_reversed"}
+
+
+def rollup_transition(purchase: Purchase, plan: TransitionPlan, *, now: datetime) -> None:
+    """The day's figures: the cashback confirmed or reversed, counted on the day it happened."""
+    rollup_add(
+        day=now.astimezone(UTC).date(),
+        user_id=purchase.user_id,
+        merchant_id=purchase.merchant_id,
+        **{ROLLUP_FIGURE_FOR[plan.to_status]: purchase.cashback_amount},
+    )

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from clicknback.admin_format import money, money_column, time_column, user_link
 from clicknback.admin_tools import (
+    CsvExportMixin,
     DateRangeFilter,
     DetailAction,
     DetailActionsMixin,
@@ -40,7 +41,14 @@ class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(WalletEntry)
-class WalletEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class WalletEntryAdmin(CsvExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    csv_columns = [
+        ("id", "id"), ("user_email", "wallet__user__email"), ("sequence", "sequence"), ("type", "type"),
+        ("pending_delta", "pending_delta"), ("available_delta", "available_delta"), ("paid_delta", "paid_delta"),
+        ("pending_balance", "pending_balance"), ("available_balance", "available_balance"),
+        ("paid_balance", "paid_balance"), ("purchase_id", "purchase_id"), ("payout_id", "payout_id"),
+        ("created_at", "created_at"),
+    ]  # fmt: skip
     list_display = [
         "posted",
         "customer",

@@ -3,8 +3,12 @@ house style's `money` and `when` filters."""
 
 from __future__ import annotations
 
-from django import template
+from dataclasses import replace
 
+from django import template
+from rest_framework.exceptions import ValidationError
+
+from analytics.serializers import date_range
 from backoffice.dashboard import Dashboard, dashboard_data
 from clicknback.admin_format import money, when
 
@@ -20,7 +24,12 @@ def backoffice_dashboard(context: template.Context) -> Dashboard | None:
     user = context["request"].user
     if not user.has_perms(DASHBOARD_PERMISSIONS):
         return None
-    return dashboard_data()
+    try:
+        first, last = date_range(context["request"].GET)
+    except ValidationError as exc:
+        messages = [str(m) for field in exc.detail.values() for m in field]
+        return replace(dashboard_data(), range_error=" ".join(messages))
+    return dashboard_data(first=first, last=last)
 
 
 register.filter("money", money)

@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from accounts.demo import DEMO_USER
 from accounts.models import User
+from analytics.rebuild import rollup_discrepancy_lines
 from purchases.models import Purchase
 from wallets.selectors import ledger_discrepancies
 
@@ -20,6 +21,7 @@ def test_demo_seed_has_every_state_balances_and_is_idempotent():
     assert {p.status for p in purchases} == {"pending", "confirmed", "reversed"}
     assert purchases.filter(flagged=True).exists()
     assert ledger_discrepancies() == []
+    assert rollup_discrepancy_lines() == []  # the demo goes through the services, so its figures are live
     count = purchases.count()
     call_command("seed_demo", stdout=StringIO())
     assert Purchase.objects.filter(user=user).count() == count

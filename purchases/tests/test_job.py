@@ -87,8 +87,8 @@ def test_batch_query_count_is_fixed(ingest, merchant, count):
     # lock purchases, lock wallets, update purchases, audit rows, wallet balances, ledger entries,
     # the batch's cashback.approved events; loyalty: one statement for the batch (loyalty rows,
     # points accounts, lots, points entries, points.earned events); chain: who of them takes
-    # cashback as tokens
-    assert len(statements) == 7 + 1 + 1, "\n".join(statements)
+    # cashback as tokens; last, the analytics day figures of the whole batch (one statement)
+    assert len(statements) == 7 + 1 + 1 + 1, "\n".join(statements)
 
 
 def test_a_backdated_report_waits_min_pending_hours_after_it_was_reported(ingest, merchant):

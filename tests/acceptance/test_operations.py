@@ -58,6 +58,10 @@ CONTRACT_OPERATIONS = {
     "/claims/{claim_id}": ["get"],
     "/claims/{claim_id}/approve": ["post"],
     "/claims/{claim_id}/reject": ["post"],
+    "/analytics/summary": ["get"],
+    "/analytics/daily": ["get"],
+    "/analytics/merchants": ["get"],
+    "/analytics/tiers": ["get"],
 }
 
 

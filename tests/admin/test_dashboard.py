@@ -6,19 +6,19 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 from backoffice.dashboard import dashboard_data, dashboard_days
 from clicknback.actors import Actor
 from clicknback.charts import Series, bar_chart, nice_ceiling
 from offers.tests.factories import OfferFactory
-from payouts.models import Payout
 from payouts.services import payout_complete
-from purchases.models import Purchase
 from purchases.services import purchase_confirm, purchase_reverse
 from tests.admin.conftest import AdminClient, staff_member
 
@@ -30,21 +30,24 @@ STAFF = Actor.job("test")
 
 @pytest.fixture
 def activity(ingest, user, make_payout):
-    """Three purchases today (one confirmed, one reversed, one flagged), one a week ago, payouts."""
+    """Three purchases today (one confirmed, one reversed, one flagged), one booked a week ago,
+    payouts (one requested two days ago and completed today, one waiting)."""
+    with time_machine.travel(timezone.now() - timedelta(days=7), tick=True):
+        old = ingest("50.00")
     confirmed, reversed_, flagged = ingest("100.00"), ingest("200.00"), ingest("1500.00")
-    old = ingest("50.00")
-    Purchase.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=7))
     purchase_confirm(purchase_id=confirmed.id, actor=STAFF)
     purchase_reverse(purchase_id=reversed_.id, reason="returned", actor=STAFF)
     requested = make_payout(UserFactory(), "30.00")
-    completed = make_payout(UserFactory(), "40.00")
-    Payout.objects.filter(pk=completed.pk).update(created_at=timezone.now() - timedelta(days=2))
+    with time_machine.travel(timezone.now() - timedelta(days=2), tick=True):
+        completed = make_payout(UserFactory(), "40.00")
     payout_complete(payout_id=completed.id, actor=STAFF)
-    return {"confirmed": confirmed, "reversed": reversed_, "flagged": flagged, "requested": requested}
+    return {"confirmed": confirmed, "reversed": reversed_, "flagged": flagged, "requested": requested, "old": old}
 
 
-def test_dashboard_data_is_seven_queries(activity, django_assert_num_queries):
-    with django_assert_num_queries(7):
+def test_dashboard_data_is_a_fixed_number_of_queries(activity, django_assert_num_queries):
+    # daily figures, points outstanding, wallet totals, payout queue, flagged count, top merchants
+    # (figures, names), users per tier (tiers, loyalty rows, users)
+    with django_assert_num_queries(10):
         dashboard_data()
 
 
@@ -56,36 +59,49 @@ def test_totals_and_queue_sizes(activity):
     assert board.requested_payouts_amount == Decimal("30.00")
 
 
-def test_purchases_per_day_by_status(activity):
-    chart = dashboard_data().purchases_chart
-    values = {s.label: s.values for s in chart.series}
-    assert (values["confirmed"][-1], values["reversed"][-1], values["pending"][-1]) == (1, 1, 1)
-    assert values["pending"][-8] == 1  # the purchase received a week ago
-    assert sum(map(sum, values.values())) == 4
+def values_of(chart) -> dict[str, list]:
+    return {s.label: s.values for s in chart.series}
 
 
-def test_cashback_issued_vs_reversed_per_day(activity):
+def test_purchases_booked_per_day(activity):
+    booked = values_of(dashboard_data().purchases_chart)["booked"]
+    assert (booked[-1], booked[-8], sum(booked)) == (3, 1, 4)
+
+
+def test_cashback_booked_confirmed_reversed_per_day(activity):
     today = timezone.now().date()
-    values = {s.label: s.values for s in dashboard_data(today=today).cashback_chart.series}
-    # Issued today: 185.00 for the four purchases (the old one's entry is dated today too); the
-    # 70.00 the payout fixture credited is an adjustment, not cashback.
-    assert values["issued"][-1] == Decimal("185.00") and values["reversed"][-1] == Decimal("20.00")
-    shifted = {s.label: s.values for s in dashboard_data(today=today + timedelta(days=1)).cashback_chart.series}
-    assert shifted["issued"][-2:] == [Decimal("185.00"), Decimal("0.00")]
+    values = values_of(dashboard_data(last=today).cashback_chart)
+    assert (values["booked"][-1], values["booked"][-8]) == (Decimal("180.00"), Decimal("5.00"))
+    assert (values["confirmed"][-1], values["reversed"][-1]) == (Decimal("10.00"), Decimal("20.00"))
+    shifted = values_of(dashboard_data(last=today + timedelta(days=1)).cashback_chart)
+    assert shifted["booked"][-2:] == [Decimal("180.00"), Decimal("0.00")]
 
 
-def test_payouts_requested_vs_completed_count_on_their_own_days(activity):
-    values = {s.label: s.values for s in dashboard_data().payouts_chart.series}
+def test_payouts_count_on_their_own_days(activity):
+    values = values_of(dashboard_data().payouts_chart)
     assert values["requested"][-3] == 1 and values["requested"][-1] == 1  # the completed one, the waiting one
     assert values["completed"][-1] == 1 and values["completed"][-3] == 0  # completed today
+    assert sum(values["failed"]) == 0
 
 
-def test_top_merchants_by_cashback_exclude_reversals(activity, ingest):
+def test_points_per_day_and_the_outstanding_liability(activity):
+    board = dashboard_data()
+    assert values_of(board.points_chart)["earned"][-1] == 100  # the confirmed 100.00 purchase, Bronze x1
+    assert board.points_outstanding == 100
+    assert dashboard_data(last=timezone.now().date() - timedelta(days=1)).points_outstanding == 0
+
+
+def test_top_merchants_by_cashback_less_reversals(activity, ingest):
     other = OfferFactory(merchant__name="Zebra Store").merchant
     ingest("3000.00", merchant_id=other.id)
     top = dashboard_data().top_merchants
-    assert (top[0].name, top[0].cashback) == ("Zebra Store", Decimal("300.00"))
-    assert top[1].cashback == Decimal("165.00") and top[1].purchases == 3  # 10 + 150 + 5, reversal left out
+    assert (top[0].merchant_name, top[0].cashback) == ("Zebra Store", Decimal("300.00"))
+    assert top[1].cashback == Decimal("165.00") and top[1].purchases == 4  # 10 + 20 + 150 + 5 booked, 20 reversed
+
+
+def test_users_per_tier(activity):
+    tiers = {row.tier: row.users for row in dashboard_data().tiers}
+    assert sum(tiers.values()) == User.objects.count() and tiers["Silver"] == 0
 
 
 def test_index_page_renders_cards_and_svg_charts_in_fixed_queries(as_support, ingest, make_payout):
@@ -101,9 +117,27 @@ def test_index_page_renders_cards_and_svg_charts_in_fixed_queries(as_support, in
     assert len(many.captured_queries) == len(few.captured_queries)
     html = response.content.decode()
     assert first.status_code == 200
-    assert html.count("<svg viewBox") == 3 and "<rect" in html
+    assert html.count("<svg viewBox") == 4 and "<rect" in html
     assert 'id="queue-flagged">Fraud review queue<div class="bo-value">10<' in html
-    assert "Purchases per day, by status" in html and "Top merchants by cashback" in html
+    assert "Purchases booked per day" in html and "Top merchants by cashback" in html
+    assert 'id="points-outstanding"' in html and 'id="tier-users"' in html
+
+
+def test_the_range_picker_chooses_the_days(as_support, ingest):
+    ingest("100.00")
+    today = timezone.now().date()
+    response = as_support.get(INDEX, data={"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()})
+    html = response.content.decode()
+    assert f"{(today - timedelta(days=6)).isoformat()} to {today.isoformat()}" in html
+    assert 'id="dashboard-range-error"' not in html
+
+
+@pytest.mark.parametrize("params", [{"from": "2026-02-02", "to": "2026-02-01"}, {"from": "2020-01-01"}, {"to": "x"}])
+def test_a_refused_range_says_why_and_shows_the_default(as_support, params):
+    html = as_support.get(INDEX, data=params).content.decode()
+    today = timezone.now().date()
+    assert 'id="dashboard-range-error"' in html
+    assert f"{(today - timedelta(days=29)).isoformat()} to {today.isoformat()}" in html
 
 
 def test_staff_without_permissions_see_no_figures(ingest):

@@ -1,0 +1,115 @@
+"""Pre-aggregated daily figures (../shared/docs/api-v1-rewards.md, "Analytics (admin)").
+
+Written only by `analytics.services.rollups_write`, in the transaction of the change they count
+(`clicknback.rollups`), and recomputable from the raw tables (`rebuild_rollups`, checked by
+`verify_ledger`). Days are UTC dates. A day's totals are split in `SLICES` rows by user, so
+concurrent changes of different users rarely wait on the same row; readers sum the slices.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+SLICES = 8
+
+# Sums over years of money: wider than a single amount's MoneyModelField.
+TOTAL_DIGITS = 18
+
+
+def _total() -> models.DecimalField:
+    return models.DecimalField(max_digits=TOTAL_DIGITS, decimal_places=2, default=0, db_default=0)
+
+
+def _count() -> models.BigIntegerField:
+    return models.BigIntegerField(default=0, db_default=0)
+
+
+# The figures each table holds, by the names the sources add them under.
+PURCHASE_FIGURES = ("purchases", "amount", "cashback_booked", "cashback_confirmed", "cashback_reversed")
+DAY_FIGURES = (
+    *PURCHASE_FIGURES,
+    "payouts_requested",
+    "payouts_requested_amount",
+    "payouts_completed",
+    "payouts_completed_amount",
+    "payouts_failed",
+    "payouts_failed_amount",
+    "points_earned",
+    "points_bonus",
+    "points_redeemed",
+    "points_expired",
+    "points_clawed_back",
+    "users_new",
+)
+
+
+class DailyFigures(models.Model):
+    """One slice of one day's totals."""
+
+    id = models.BigAutoField(primary_key=True)
+    day = models.DateField()
+    slice = models.SmallIntegerField()
+    purchases = _count()  # booked that day
+    amount = _total()
+    cashback_booked = _total()
+    cashback_confirmed = _total()  # confirmed that day, whenever booked
+    cashback_reversed = _total()  # reversed that day, from pending or available
+    payouts_requested = _count()
+    payouts_requested_amount = _total()
+    payouts_completed = _count()
+    payouts_completed_amount = _total()
+    payouts_failed = _count()
+    payouts_failed_amount = _total()
+    points_earned = _count()
+    points_bonus = _count()  # upgrade bonuses
+    points_redeemed = _count()
+    points_expired = _count()
+    points_clawed_back = _count()
+    users_new = _count()
+
+    class Meta:
+        verbose_name_plural = "daily figures"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "slice"], name="daily_figures_day_slice_unique"),
+            models.CheckConstraint(condition=Q(slice__gte=0, slice__lt=SLICES), name="daily_figures_slice_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} #{self.slice}"
+
+
+class MerchantDailyFigures(models.Model):
+    """One merchant's purchase figures on one day."""
+
+    id = models.BigAutoField(primary_key=True)
+    day = models.DateField()
+    merchant_id = models.UUIDField()
+    purchases = _count()
+    amount = _total()
+    cashback_booked = _total()
+    cashback_confirmed = _total()
+    cashback_reversed = _total()
+
+    class Meta:
+        verbose_name_plural = "merchant daily figures"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "merchant_id"], name="merchant_daily_figures_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.merchant_id}"
+
+
+class ActiveUserDay(models.Model):
+    """A user who booked a purchase that day (distinct users over a range: `users.active`)."""
+
+    id = models.BigAutoField(primary_key=True)
+    day = models.DateField()
+    user_id = models.UUIDField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "user_id"], name="active_user_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.user_id}"

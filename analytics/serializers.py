@@ -1,0 +1,119 @@
+"""The analytics endpoints' query parameters and answers (money as two-decimal strings)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from clicknback.dates import SupportedDateField
+from clicknback.money import MoneyField
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 20
+
+
+class RangeSerializer(serializers.Serializer):
+    """`from`, `to`: UTC dates, inclusive; by default the last 30 days; at most 366 days."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {"from": SupportedDateField(required=False), "to": SupportedDateField(required=False)}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, date]:
+        last = attrs.get("to") or timezone.now().date()
+        first = attrs.get("from") or last - timedelta(days=DEFAULT_DAYS - 1)
+        if first > last:
+            raise serializers.ValidationError({"from": ["Must not be after `to`."]})
+        if (last - first).days + 1 > MAX_DAYS:
+            raise serializers.ValidationError({"to": [f"The range covers at most {MAX_DAYS} days."]})
+        return {"first": first, "last": last}
+
+
+def date_range(params: Any) -> tuple[date, date]:
+    """(first, last) from query parameters, or `ValidationError` (400 in the envelope)."""
+    serializer = RangeSerializer(data={k: params[k] for k in ("from", "to") if params.get(k)})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data["first"], serializer.validated_data["last"]
+
+
+class MerchantsQuerySerializer(RangeSerializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            **super().get_fields(),
+            "limit": serializers.IntegerField(required=False, min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT),
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return {**super().validate(attrs), "limit": attrs["limit"]}
+
+
+class CountAmountSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    amount = MoneyField()
+
+
+class CashbackSerializer(serializers.Serializer):
+    booked = MoneyField()
+    confirmed = MoneyField()
+    reversed = MoneyField()
+
+
+class PayoutsSerializer(serializers.Serializer):
+    requested = MoneyField()
+    completed = MoneyField()
+    failed = MoneyField()
+
+
+class PointsSerializer(serializers.Serializer):
+    earned = serializers.IntegerField(help_text="Points earned by purchases and upgrade bonuses.")
+    redeemed = serializers.IntegerField()
+    expired = serializers.IntegerField()
+    outstanding = serializers.IntegerField(help_text="Points owed to users at the end of `to` (the liability).")
+
+
+class UsersSerializer(serializers.Serializer):
+    new = serializers.IntegerField()
+    active = serializers.IntegerField(help_text="Distinct users who booked a purchase in the range.")
+
+
+class SummarySerializer(serializers.Serializer):
+    purchases = CountAmountSerializer()
+    cashback = CashbackSerializer()
+    payouts = PayoutsSerializer()
+    points = PointsSerializer()
+    users = UsersSerializer()
+
+
+class DaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    purchases = serializers.IntegerField()
+    amount = MoneyField()
+    cashback_booked = MoneyField()
+    cashback_confirmed = MoneyField()
+    payouts_completed = MoneyField(source="payouts_completed_amount")
+    points_earned = serializers.IntegerField()
+    points_redeemed = serializers.IntegerField()
+
+    def to_representation(self, instance: dict[str, Any]) -> dict[str, Any]:
+        # Earned points include upgrade bonuses, as in the summary.
+        return {
+            **super().to_representation(instance),
+            "points_earned": instance["points_earned"] + instance["points_bonus"],
+        }
+
+
+class MerchantFiguresSerializer(serializers.Serializer):
+    merchant_id = serializers.UUIDField()
+    merchant_name = serializers.CharField()
+    purchases = serializers.IntegerField()
+    amount = MoneyField()
+    cashback = MoneyField(help_text="Cashback booked at the merchant in the range, less the cashback reversed in it.")
+
+
+class TierUsersSerializer(serializers.Serializer):
+    tier = serializers.CharField()
+    users = serializers.IntegerField()
