@@ -96,8 +96,10 @@ def loyalty_on_confirmed(*, confirmations: Sequence[Confirmation], actor_label: 
         for c in ordered
         if (points := points_for(amount=c.amount, points_multiplier=c.points_multiplier)) > 0
     }
-    for event in events.values():
-        rollup_add(day=now.astimezone(UTC).date(), user_id=event.data["user_id"], points_earned=event.data["points"])
+    for c in ordered:
+        if c.purchase_id in events:
+            points = points_for(amount=c.amount, points_multiplier=c.points_multiplier)
+            rollup_add(day=now.astimezone(UTC).date(), user_id=c.user_id, points_earned=points)
     loyalties, accounts, upgraded = _earn(ordered, events=events, now=now, count_spend=True)
     missing = [c for c in ordered if c.user_id not in accounts]
     if missing:
