@@ -117,3 +117,14 @@ class MerchantFiguresSerializer(serializers.Serializer):
 class TierUsersSerializer(serializers.Serializer):
     tier = serializers.CharField()
     users = serializers.IntegerField()
+
+
+class CampaignFiguresSerializer(serializers.Serializer):
+    campaign_id = serializers.UUIDField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    budget = MoneyField(allow_null=True, help_text="null: no budget.")
+    budget_spent = MoneyField(help_text="Spent so far, whatever the range.")
+    purchases = serializers.IntegerField(help_text="Purchases that earned its bonus in the range (not reversed).")
+    users = serializers.IntegerField(help_text="Distinct users among them.")
+    bonus_paid = MoneyField(help_text="Their bonuses.")

@@ -17,6 +17,7 @@ from analytics.permissions import CanViewAnalytics
 from analytics.renderers import CSVRenderer
 from analytics.selectors import analytics_summary, daily_figures, merchant_figures, users_per_tier
 from analytics.serializers import (
+    CampaignFiguresSerializer,
     DaySerializer,
     MerchantFiguresSerializer,
     MerchantsQuerySerializer,
@@ -24,6 +25,7 @@ from analytics.serializers import (
     TierUsersSerializer,
     date_range,
 )
+from campaigns.selectors import campaign_figures
 from clicknback.openapi import errors
 
 RANGE_PARAMETERS = [
@@ -110,3 +112,17 @@ class TiersView(AnalyticsView):
     )
     def get(self, request: Request) -> Response:
         return Response({"results": TierUsersSerializer(users_per_tier(), many=True).data})
+
+
+class CampaignsView(AnalyticsView):
+    csv_header = list(CampaignFiguresSerializer().fields)
+
+    @extend_schema(
+        parameters=RANGE_PARAMETERS,
+        responses=answers(CampaignFiguresSerializer(many=True), results="AnalyticsCampaigns"),
+    )
+    def get(self, request: Request) -> Response:
+        first, last = date_range(request.query_params)
+        return Response(
+            {"results": CampaignFiguresSerializer(campaign_figures(first=first, last=last), many=True).data}
+        )

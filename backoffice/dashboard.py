@@ -24,6 +24,8 @@ from analytics.selectors import (
     points_outstanding,
     users_per_tier,
 )
+from campaigns.models import Campaign
+from campaigns.selectors import campaign_spend_per_day, running_campaigns_budget_left
 from clicknback.charts import Chart, Series, bar_chart
 from clicknback.money import ZERO
 from payouts.models import Payout, PayoutStatus
@@ -55,13 +57,15 @@ class Dashboard:
     cashback_chart: Chart
     payouts_chart: Chart
     points_chart: Chart
+    campaigns_chart: Chart
+    running_campaigns: list[tuple[Campaign, Decimal | None]]  # each with its budget left (None: no budget)
     top_merchants: list[MerchantFigures]
     tiers: list[TierUsers]
     range_error: str = ""  # the picker's input was refused: the default range is shown
 
     @property
     def charts(self) -> list[Chart]:
-        return [self.purchases_chart, self.cashback_chart, self.payouts_chart, self.points_chart]
+        return [self.purchases_chart, self.cashback_chart, self.payouts_chart, self.points_chart, self.campaigns_chart]
 
 
 def dashboard_days(*, today: date | None = None, days: int = DASHBOARD_DAYS) -> list[date]:
@@ -70,7 +74,7 @@ def dashboard_days(*, today: date | None = None, days: int = DASHBOARD_DAYS) -> 
 
 
 def dashboard_data(*, first: date | None = None, last: date | None = None) -> Dashboard:
-    """Everything the admin index shows for [first, last] (default: the last 30 days), in eleven
+    """Everything the admin index shows for [first, last] (default: the last 30 days), in thirteen
     queries."""
     last = last or timezone.now().date()
     first = first or last - timedelta(days=DASHBOARD_DAYS - 1)
@@ -124,6 +128,13 @@ def dashboard_data(*, first: date | None = None, last: date | None = None) -> Da
                 ("points_expired", "expired", "#e0a526"),
             ],
         ),
+        campaigns_chart=_chart(
+            "Campaign bonuses paid per day (EUR)",
+            days,
+            [{"bonus": spent} for spent in campaign_spend_per_day(first, last).values()],
+            [("bonus", "bonuses", "#7a4fb5")],
+        ),
+        running_campaigns=running_campaigns_budget_left(),
         top_merchants=merchant_figures(first=first, last=last, limit=TOP_MERCHANTS, by="cashback"),
         tiers=users_per_tier(),
     )

@@ -30,7 +30,7 @@ def as_text(value) -> str:
     return "" if value is None else str(value)
 
 
-@pytest.mark.parametrize("path", ["summary", "daily", "merchants", "tiers"])
+@pytest.mark.parametrize("path", ["summary", "daily", "merchants", "campaigns", "tiers"])
 def test_admin_only(api_client, user_client, path):
     assert api_client.get(f"{URL}/{path}").status_code == 401
     response = user_client.get(f"{URL}/{path}")
@@ -62,7 +62,7 @@ def test_the_default_range_is_the_last_30_days(admin_client):
     assert (days[0], days[-1], len(days)) == ((today() - timedelta(days=29)).isoformat(), today().isoformat(), 30)
 
 
-@pytest.mark.parametrize("path", ["summary", "daily", "merchants", "tiers"])
+@pytest.mark.parametrize("path", ["summary", "daily", "merchants", "campaigns", "tiers"])
 def test_csv_and_json_agree(admin_client, activity, path):
     activity(seed=8, days=4)
     params = {"from": (today() - timedelta(days=6)).isoformat(), "to": today().isoformat()}
@@ -131,3 +131,34 @@ def test_a_bad_limit_is_400(admin_client):
 def test_an_unknown_format_is_400(admin_client):
     response = admin_client.get(f"{URL}/summary", {"format": "xml"})
     assert (response.status_code, error_code(response)) == (400, "VALIDATION_ERROR")
+
+
+def test_campaigns_figures_count_the_bonuses_booked_in_the_range_and_not_reversed(admin_client, ingest, offer):
+    from campaigns.tests.factories import make_campaign
+    from clicknback.actors import Actor
+    from purchases.services import purchase_reverse
+
+    now = datetime.now(UTC)
+    boost = make_campaign(name="Boost", kind="bonus_fixed", value="2.00", budget="100.00")
+    quiet = make_campaign(name="Quiet", value="0.50", starts_at=now - timedelta(days=3))  # smaller: Boost wins
+    make_campaign(name="Long over", starts_at=now - timedelta(days=90), ends_at=now - timedelta(days=60))
+    first, second = ingest("50.00"), ingest("60.00")
+    third = ingest("70.00", user_id=UserFactory().id)
+    purchase_reverse(purchase_id=second.id, reason="returned", actor=Actor.job("tests"))
+    body = admin_client.get(f"{URL}/campaigns").json()
+    by_name = {row["name"]: row for row in body["results"]}
+    assert set(by_name) == {"Boost", "Quiet"}  # "Long over" ended before the range
+    assert by_name["Boost"] == {
+        "campaign_id": str(boost.id), "name": "Boost", "status": "active", "budget": "100.00",
+        "budget_spent": "4.00", "purchases": 2, "users": 2, "bonus_paid": "4.00",
+    }  # fmt: skip
+    assert by_name["Quiet"]["purchases"] == 0 and by_name["Quiet"]["budget"] is None
+    assert str(quiet.id) == by_name["Quiet"]["campaign_id"]
+    assert {first.campaign_id, third.campaign_id} == {boost.id}
+    rows = rows_of(admin_client.get(f"{URL}/campaigns", {"format": "csv"}))
+    assert [{key: as_text(value) for key, value in row.items()} for row in body["results"]] == rows
+    older = admin_client.get(
+        f"{URL}/campaigns",
+        {"from": (today() - timedelta(days=80)).isoformat(), "to": (today() - timedelta(days=61)).isoformat()},
+    ).json()
+    assert [row["name"] for row in older["results"]] == ["Long over"]

@@ -61,6 +61,7 @@ CONTRACT_OPERATIONS = {
     "/analytics/summary": ["get"],
     "/analytics/daily": ["get"],
     "/analytics/merchants": ["get"],
+    "/analytics/campaigns": ["get"],
     "/analytics/tiers": ["get"],
 }
 

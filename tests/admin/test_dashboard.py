@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from backoffice.dashboard import dashboard_data, dashboard_days
+from campaigns.tests.factories import make_campaign
 from clicknback.actors import Actor
 from clicknback.charts import Series, bar_chart, nice_ceiling
 from offers.tests.factories import OfferFactory
@@ -46,8 +47,9 @@ def activity(ingest, user, make_payout):
 
 def test_dashboard_data_is_a_fixed_number_of_queries(activity, django_assert_num_queries):
     # daily figures, points outstanding, wallet totals, payout queue, flagged count, top merchants
-    # (figures, names), users per tier (tiers, loyalty rows, users)
-    with django_assert_num_queries(10):
+    # (figures, names), users per tier (tiers, loyalty rows, users), campaign bonuses per day,
+    # running campaigns
+    with django_assert_num_queries(12):
         dashboard_data()
 
 
@@ -117,7 +119,7 @@ def test_index_page_renders_cards_and_svg_charts_in_fixed_queries(as_support, in
     assert len(many.captured_queries) == len(few.captured_queries)
     html = response.content.decode()
     assert first.status_code == 200
-    assert html.count("<svg viewBox") == 4 and "<rect" in html
+    assert html.count("<svg viewBox") == 5 and "<rect" in html
     assert 'id="queue-flagged">Fraud review queue<div class="bo-value">10<' in html
     assert "Purchases booked per day" in html and "Top merchants by cashback" in html
     assert 'id="points-outstanding"' in html and 'id="tier-users"' in html
@@ -154,3 +156,26 @@ def test_chart_geometry():
     first_a, first_b = stacked.bars[:2]
     assert first_b.y + first_b.height == first_a.y  # b sits on top of a
     assert [tick.label for tick in stacked.ticks] == ["0", "2.5", "5"]
+
+
+def test_campaign_bonuses_per_day_and_the_running_campaigns_budget_left(as_support, ingest, offer):
+    started = timezone.now() - timedelta(days=10)
+    running = make_campaign(name="Weekend boost", kind="bonus_fixed", value="3.00", budget="50.00", starts_at=started)
+    make_campaign(name="Open-ended", value="0.50")  # smaller bonus: the boost wins the purchases
+    with time_machine.travel(timezone.now() - timedelta(days=3), tick=True):
+        ingest("100.00")
+    ingest("100.00")
+    reversed_ = ingest("100.00")
+    purchase_reverse(purchase_id=reversed_.id, reason="returned", actor=STAFF)
+    board = dashboard_data()
+    bonuses = values_of(board.campaigns_chart)["bonuses"]
+    assert (bonuses[-1], bonuses[-4], sum(bonuses)) == (Decimal("3.00"), Decimal("3.00"), Decimal("6.00"))
+    # ending soonest first: the boost was made (and so ends) a moment before the other
+    assert [(c.name, left) for c, left in board.running_campaigns] == [
+        ("Weekend boost", Decimal("44.00")),
+        ("Open-ended", None),
+    ]
+    html = as_support.get(INDEX).content.decode()
+    assert "Campaign bonuses paid per day" in html and 'id="running-campaigns"' in html
+    assert "Weekend boost" in html and "€44.00" in html and "no budget" in html
+    assert str(running.id) in html  # linked to its admin page
