@@ -21,10 +21,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import pybreaker
 from django.conf import settings
 from django.utils import timezone
 
+from chain.breaker import BreakerOpen, RateBreaker
 from chain.client import ChainClient, ChainUnavailable, chain_client
 from chain.models import BlockchainTransaction
 from chain.proto import chain_adapter_pb2 as pb
@@ -41,13 +41,14 @@ MINT_ACTOR = Actor.job("mint")
 FOUND = (pb.MINTED, pb.ALREADY_MINTED)
 
 
-def _breaker() -> pybreaker.CircuitBreaker:
-    return pybreaker.CircuitBreaker(
-        fail_max=settings.MINT_BREAKER_FAILURES,
+def _breaker() -> RateBreaker:
+    return RateBreaker(
+        ratio=settings.MINT_BREAKER_FAILURE_RATIO,
+        window=settings.MINT_BREAKER_WINDOW_SECONDS,
+        min_calls=settings.MINT_BREAKER_MIN_CALLS,
         reset_timeout=settings.MINT_BREAKER_RESET_SECONDS,
         # Only the adapter being away counts; a refusal (bad input) is an answer, not an outage.
-        exclude=[lambda exc: not isinstance(exc, ChainUnavailable)],
-        name="chain-adapter",
+        counts=lambda exc: isinstance(exc, ChainUnavailable),
     )
 
 
@@ -58,7 +59,7 @@ def _ask(call: Callable[[ChainClient], Any]) -> Any:
     """One adapter call through the circuit breaker; unavailable (or the breaker open) → RetryLater."""
     try:
         return adapter_breaker.call(lambda: call(chain_client()))
-    except (ChainUnavailable, pybreaker.CircuitBreakerError) as exc:
+    except (ChainUnavailable, BreakerOpen) as exc:
         raise RetryLater(
             f"the chain adapter is unavailable ({exc.__class__.__name__})", cap_seconds=BACKOFF_CAP_SECONDS
         ) from exc

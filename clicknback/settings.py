@@ -235,10 +235,13 @@ CHAIN_ADAPTER_TOKEN = os.environ.get("CHAIN_ADAPTER_TOKEN", "")
 # The embedded chain's state and the deployed token's address survive restarts here.
 CHAIN_DATA_DIR = Path(os.environ.get("CHAIN_DATA_DIR") or BASE_DIR / ".chaindata")
 # A token payout's mint is retried (backoff capped at 60 s) this long after its request, then
-# failed unless GetMint finds it. The circuit breaker around the adapter: open after
-# MINT_BREAKER_FAILURES failures in a row, half-open after MINT_BREAKER_RESET_SECONDS.
+# failed unless GetMint finds it. The circuit breaker around the adapter (chain/breaker.py): open
+# at MINT_BREAKER_FAILURE_RATIO failures over MINT_BREAKER_WINDOW_SECONDS (once it saw at least
+# MINT_BREAKER_MIN_CALLS calls there), half-open after MINT_BREAKER_RESET_SECONDS.
 MINT_MAX_WAIT = env_duration("MINT_MAX_WAIT", "24h")
-MINT_BREAKER_FAILURES = int(os.environ.get("MINT_BREAKER_FAILURES", "5"))
+MINT_BREAKER_FAILURE_RATIO = float(os.environ.get("MINT_BREAKER_FAILURE_RATIO", "0.5"))
+MINT_BREAKER_WINDOW_SECONDS = float(os.environ.get("MINT_BREAKER_WINDOW_SECONDS", "60"))
+MINT_BREAKER_MIN_CALLS = int(os.environ.get("MINT_BREAKER_MIN_CALLS", "5"))
 MINT_BREAKER_RESET_SECONDS = float(os.environ.get("MINT_BREAKER_RESET_SECONDS", "60"))
 
 # Every API body is small; anything larger is refused with 413 before it is read.

@@ -165,14 +165,14 @@ def test_the_circuit_breaker_opens_on_an_adapter_that_keeps_failing_and_stops_ca
     link_address(user)
     _, event = token_payout(user)
     token_chain.stop()
-    for attempt in range(1, settings.MINT_BREAKER_FAILURES + 1):
+    for attempt in range(1, settings.MINT_BREAKER_MIN_CALLS + 1):
         deliver(event, attempt=attempt)
-    assert mint.adapter_breaker.current_state == "open"
+    assert mint.adapter_breaker.state == "open"
     token_chain.start()
     calls = []
     monkeypatch.setattr(mint, "chain_client", lambda: calls.append(1))
 
-    waiting = deliver(event, attempt=settings.MINT_BREAKER_FAILURES + 1)
+    waiting = deliver(event, attempt=settings.MINT_BREAKER_MIN_CALLS + 1)
 
     assert waiting.naks and not calls  # the open breaker answered without calling the adapter
 
