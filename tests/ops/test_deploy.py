@@ -134,3 +134,15 @@ def test_the_test_server_reaches_a_database_on_a_unix_socket(monkeypatch):
 
     assert status == 200, body
     assert json.loads(body)["checks"]["database"] == "ok"
+
+
+def test_compose_runs_the_chain_adapter_behind_its_token_and_the_mint_consumer():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    chain, mint = services["chain"], services["mint"]
+    assert chain["command"] == ["python", "manage.py", "run_chain_adapter"]
+    assert chain["environment"]["CHAIN_ADAPTER_ADDR"] == "0.0.0.0:50051"
+    # off loopback the adapter refuses to start without a token: compose refuses to start without one
+    assert chain["environment"]["CHAIN_ADAPTER_TOKEN"].startswith("${CHAIN_ADAPTER_TOKEN:?")
+    assert mint["command"] == ["python", "manage.py", "run_consumer", "mint"]
+    assert mint["environment"]["CHAIN_ADAPTER_ADDR"] == "chain:50051"
+    assert {"run_chain_adapter", "run_consumer"} <= set(get_commands())
