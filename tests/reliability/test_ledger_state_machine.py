@@ -118,7 +118,8 @@ class ModelPurchase:
     external_id: str
     user: int
     merchant: int
-    cashback: Decimal
+    cashback: Decimal  # base + tier bonus
+    base: Decimal  # what the monthly cap counts
     purchased_at: datetime
     reported_at: datetime
     amount: Decimal
@@ -204,10 +205,14 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # --- the model's rules, written plainly --------------------------------------------------
 
-    def _expected_cashback(self, *, user: int, merchant: int, amount: Decimal, purchased_at: datetime) -> Decimal:
+    def _expected_cashback(
+        self, *, user: int, merchant: int, amount: Decimal, purchased_at: datetime
+    ) -> tuple[Decimal, Decimal]:
+        """(base, base + tier bonus): the offer's rules with the monthly cap on the bases alone, then
+        the boost of the user's tier at ingestion (api-v1-rewards.md, "The cashback breakdown")."""
         offer = self.offers[merchant]
         if offer.min_purchase_amount is not None and amount < offer.min_purchase_amount:
-            return ZERO
+            return ZERO, ZERO
         if offer.cashback_type == CashbackType.PERCENT:
             raw = (amount * offer.cashback_value / 100).quantize(CENT, rounding=ROUND_HALF_EVEN)
         else:
@@ -215,7 +220,7 @@ class LedgerMachine(RuleBasedStateMachine):
         month = purchased_at.astimezone(UTC).strftime("%Y-%m")
         earned = sum(
             (
-                p.cashback
+                p.base
                 for p in self.model_purchases.values()
                 if p.user == user
                 and p.merchant == merchant
@@ -224,7 +229,10 @@ class LedgerMachine(RuleBasedStateMachine):
             ),
             ZERO,
         )
-        return max(ZERO, min(raw, amount, offer.monthly_cap_per_user - earned))
+        base = max(ZERO, min(raw, amount, offer.monthly_cap_per_user - earned))
+        boost = self.tiers[self.points[user].tier].cashback_boost_percent
+        tier_bonus = min((base * boost / 100).quantize(CENT, rounding=ROUND_HALF_EVEN), amount - base)
+        return base, base + tier_bonus
 
     def _expected_flag(self, *, user: int, amount: Decimal, purchased_at: datetime) -> bool:
         limit = int(django_settings.FRAUD_VELOCITY_LIMIT.split("/")[0])
@@ -308,7 +316,7 @@ class LedgerMachine(RuleBasedStateMachine):
             purchased_at=purchased_at,
             actor=Actor.for_partner(self.partner),
         )
-        expected = self._expected_cashback(
+        base, expected = self._expected_cashback(
             user=user, merchant=merchant, amount=amount, purchased_at=purchase.purchased_at
         )
         assert purchase.cashback_amount == expected, (amount, purchase.cashback_amount, expected)
@@ -321,6 +329,7 @@ class LedgerMachine(RuleBasedStateMachine):
             user,
             merchant,
             expected,
+            base,
             purchase.purchased_at,
             purchase.created_at,
             amount,
