@@ -28,11 +28,14 @@ def gauges(api_client) -> dict[str, str]:
 def test_a_consumers_pending_messages_grow_while_it_is_away_and_drop_when_it_has_handled_them(jetstream, api_client):
     with transaction.atomic():
         for n in range(3):
-            outbox.record("purchase.reversed", n, {"n": n})  # no notification: acknowledged untouched
+            outbox.record("purchase.reversed", n, {"n": n})  # no notification, no mint: acknowledged untouched
     call_command("relay_outbox", stdout=StringIO())
+    # Every durable consumer reads the whole stream: both are away, both have the three waiting.
     assert gauges(api_client) == {
         'clicknback_consumer_pending{consumer="notifications"}': "3.0",
         'clicknback_consumer_ack_pending{consumer="notifications"}': "0.0",
+        'clicknback_consumer_pending{consumer="mint"}': "3.0",
+        'clicknback_consumer_ack_pending{consumer="mint"}': "0.0",
     }
 
     pulls = iter(range(2))
@@ -40,6 +43,8 @@ def test_a_consumers_pending_messages_grow_while_it_is_away_and_drop_when_it_has
     assert gauges(api_client) == {
         'clicknback_consumer_pending{consumer="notifications"}': "0.0",
         'clicknback_consumer_ack_pending{consumer="notifications"}': "0.0",
+        'clicknback_consumer_pending{consumer="mint"}': "3.0",  # still away: its lag is its own
+        'clicknback_consumer_ack_pending{consumer="mint"}': "0.0",
     }
 
 
