@@ -24,7 +24,6 @@ from decimal import Decimal
 from typing import TextIO
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.utils import timezone
 
@@ -222,13 +221,13 @@ def seed(out: TextIO) -> None:
 
 
 def _shoppers(*, since: datetime) -> list[User]:
-    """The demo shoppers (made here, in one INSERT, when missing; they never log in)."""
+    """The demo shoppers (made here when missing, one save each so the day's `users.new` rollup counts
+    them as any sign-up: a bulk INSERT sends no post_save; they never log in: no usable password)."""
     emails = [f"{name}@example.com" for name in SHOPPERS]
-    existing = {user.email: user for user in User.objects.filter(email__in=emails)}
-    unusable = make_password(None)
-    User.objects.bulk_create(
-        [User(email=email, password=unusable, created_at=since) for email in emails if email not in existing]
-    )
+    existing = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
+    for email in emails:
+        if email not in existing:
+            User.objects.create_user(email, None, created_at=since)
     return list(User.objects.filter(email__in=emails).order_by("email"))
 
 
