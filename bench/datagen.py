@@ -37,13 +37,15 @@ REVERSED_SHARE = 0.02
 USERS_PER_CHUNK = 2_000
 OFFER_PERCENT_HUNDREDTHS = 500  # every bench offer pays 5.00 %
 DAY = 86_400.0
+MERCHANT_CATEGORIES = ("Electronics", "Fashion", "Home", "Outdoor", "Travel")
 
 # Columns written by COPY. `check_columns` compares them with the models, so a new NOT NULL
 # column makes the generator fail loudly instead of the COPY failing obscurely.
 COLUMNS = {
     "accounts_user": ["id", "password", "last_login", "is_superuser", "email", "is_active", "is_staff", "created_at"],
     "merchants_merchant": [
-        "id", "name", "website", "status", "confirmation_days", "tracking_url", "created_at", "updated_at",
+        "id", "name", "website", "status", "confirmation_days", "tracking_url", "category", "created_at",
+        "updated_at",
     ],
     "offers_offer": [
         "id", "merchant_id", "cashback_type", "cashback_value", "starts_on", "ends_on", "monthly_cap_per_user",
@@ -209,6 +211,7 @@ def _reference_data(
             "active",
             CONFIRMATION_DAYS,
             f"https://shop{i}.bench.example/go?c={{click_id}}",
+            MERCHANT_CATEGORIES[i % len(MERCHANT_CATEGORIES)],  # the member site's filter has choices
             created,
             created,
         )

@@ -86,6 +86,13 @@ def short_email(email: str, limit: int = 24) -> str:
     return f"{local[:keep]}…@{domain}"
 
 
+def short_address(address: str, keep: int = 6) -> str:
+    """A chain address cut to fit a list column, both ends kept: `0x3C44Cd…4293BC` (full on the detail page)."""
+    if len(address) <= 2 * keep + 3:
+        return address
+    return f"{address[: keep + 2]}…{address[-keep:]}"
+
+
 def user_link(user: Any) -> str:
     """A user's email, shortened, linking to their page in the back-office (full email on hover)."""
     url = reverse(CUSTOMER_PAGE, args=[user.pk])

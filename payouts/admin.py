@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
 from clicknback.actors import Actor
-from clicknback.admin_format import money, money_column, time_column, user_link, when, with_status
+from clicknback.admin_format import money, money_column, short_address, time_column, user_link, when, with_status
 from clicknback.admin_tools import (
     CsvExportMixin,
     DateRangeFilter,
@@ -120,7 +120,11 @@ class PayoutAdmin(PayoutColumns, CsvExportMixin, ReadOnlyAdminMixin, DetailActio
     def sent_to(self, payout: Payout) -> str:
         """Method and masked destination; a destination other users also use is flagged in red."""
         shared = self.shared_destination(payout) if payout.shared_with else ""
-        return format_html("{}<br><small>{}</small>{}", payout.get_method_display(), payout.masked_destination, shared)
+        destination = payout.masked_destination
+        shown = short_address(destination) if payout.method == PayoutMethod.TOKEN else destination
+        return format_html(
+            '{}<br><small title="{}">{}</small>{}', payout.get_method_display(), destination, shown, shared
+        )
 
     @admin.display(description="Processed", ordering="processed_at")
     def processed(self, payout: Payout) -> str:
