@@ -22,7 +22,12 @@ from clicknback.testing_server import free_port
 pytestmark = pytest.mark.slow
 
 
-def wait_for(condition, what: str, timeout: float = 15) -> None:
+# A stop is pg_ctl's fast shutdown, whose checkpoint waits on the disk: late in a full run that
+# writes a large test database, it took longer than 15 s (and the next start waits on its lock).
+STOP_SECONDS = 90
+
+
+def wait_for(condition, what: str, timeout: float = STOP_SECONDS) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting until {what}"
@@ -74,7 +79,7 @@ def runserver(data_dir: Path) -> Iterator[subprocess.Popen]:
         start_new_session=True,
     )
     try:
-        wait_for(lambda: answers(f"http://127.0.0.1:{port}/health/live"), "runserver answers", timeout=60)
+        wait_for(lambda: answers(f"http://127.0.0.1:{port}/health/live"), "runserver answers", timeout=2 * STOP_SECONDS)
         yield process
     finally:
         for pid in [process.pid, *reloader_children(process)]:
@@ -91,14 +96,14 @@ def reloader_children(process: subprocess.Popen) -> list[int]:
 def test_ctrl_c_stops_the_embedded_postgresql(runserver: subprocess.Popen, data_dir: Path) -> None:
     assert (data_dir / "postmaster.pid").exists()
     os.killpg(runserver.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
-    runserver.wait(15)
+    runserver.wait(STOP_SECONDS)
     wait_for(lambda: not (data_dir / "postmaster.pid").exists(), "the embedded PostgreSQL has stopped")
 
 
 def test_a_process_managers_sigterm_stops_the_embedded_postgresql(runserver: subprocess.Popen, data_dir: Path) -> None:
     # honcho (make run) stops its processes with SIGTERM, which skips Python's exit hooks by default.
     os.killpg(runserver.pid, signal.SIGTERM)
-    runserver.wait(15)
+    runserver.wait(STOP_SECONDS)
     wait_for(lambda: not (data_dir / "postmaster.pid").exists(), "the embedded PostgreSQL has stopped")
 
 
@@ -107,7 +112,7 @@ def test_it_stops_even_when_the_reloaders_child_was_killed(runserver: subprocess
     # gets to say it is done with the server, and the parent must not wait for it forever.
     (child,) = reloader_children(runserver)
     os.kill(child, signal.SIGKILL)
-    runserver.wait(15)
+    runserver.wait(STOP_SECONDS)
     wait_for(lambda: not (data_dir / "postmaster.pid").exists(), "the embedded PostgreSQL has stopped")
 
 
