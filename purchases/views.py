@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts.authentication import PARTNER_KEY_HEADER, PartnerSignatureAuthentication
@@ -153,10 +154,22 @@ class PurchaseWebhookView(APIView):
         return response
 
 
+class QuoteRateLimit(BaseThrottle):
+    """`QUOTE_RATE_LIMIT` per caller (the partner, or the user), in place of the per-user write
+    limit: a quote writes nothing, and a shop's basket asks for one on every change."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        partner = request.auth if isinstance(request.auth, Partner) else None
+        caller = f"partner:{partner.key}" if partner else f"user:{request.user.pk}"
+        enforce_rate_limit(request, group="cashback-quote", key=caller, rate=settings.QUOTE_RATE_LIMIT)
+        return True
+
+
 class CashbackQuoteView(APIView):
     """Users with their token, partners with the webhook's signature (`X-Partner-Key` present)."""
 
     permission_classes = [IsRegularUserOrPartner]
+    throttle_classes = [QuoteRateLimit]
 
     def get_authenticators(self) -> list[Any]:
         if self.request is not None and PARTNER_KEY_HEADER in self.request.headers:
@@ -184,8 +197,6 @@ class CashbackQuoteView(APIView):
     )
     def post(self, request: Request) -> Response:
         partner = request.auth if isinstance(request.auth, Partner) else None
-        caller = f"partner:{partner.key}" if partner else f"user:{request.user.pk}"
-        enforce_rate_limit(request, group="cashback-quote", key=caller, rate=settings.QUOTE_RATE_LIMIT)
         serializer = QuoteInputSerializer(data=request.data, context={"partner": partner})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

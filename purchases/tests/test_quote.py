@@ -102,6 +102,13 @@ def test_rate_limited_per_caller(settings, user_client, other_client, merchant):
     assert other_client.post(URL, payload, format="json").status_code == 200
 
 
+def test_the_quote_limit_replaces_the_per_user_write_limit(settings, user_client, merchant):
+    """A basket asks for a quote on every change: only QUOTE_RATE_LIMIT counts them."""
+    settings.USER_WRITE_RATE_LIMIT, settings.QUOTE_RATE_LIMIT = "1/m", "3/m"
+    payload = {"merchant_id": str(merchant.id), "amount": "10.00"}
+    assert [user_client.post(URL, payload, format="json").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
 money = st.decimals(min_value=D("0.01"), max_value=D("3000.00"), places=2)
 optional_money = st.none() | money
 
