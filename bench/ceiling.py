@@ -25,6 +25,7 @@ from typing import Any
 from django.db import connection
 from django.test import Client
 
+from analytics.models import DailyFigures
 from bench import datagen
 from bench.webhooks import signed_headers
 from clicknback import rawsql
@@ -104,6 +105,16 @@ def without_outbox(captured: CapturedIngestion) -> CapturedIngestion:
     ]
     if statements == captured.statements:
         raise RuntimeError("no outbox INSERT found in the captured ingestion (purchases.services changed?)")
+    return replace(captured, statements=statements)
+
+
+def without_rollups(captured: CapturedIngestion) -> CapturedIngestion:
+    """The same ingestion without its daily-figures upsert (`analytics.services.rollups_write`, the
+    transaction's last statement): the reference the rollups' cost is measured against."""
+    table = rawsql.table(DailyFigures)
+    statements = [s for s in captured.statements if table not in s.sql]
+    if len(statements) == len(captured.statements):
+        raise RuntimeError("no rollup upsert found in the captured ingestion (analytics.services changed?)")
     return replace(captured, statements=statements)
 
 

@@ -1,7 +1,7 @@
 """The measurements, in the order of one run (Django is set up by `bench.run` first).
 
 small set: generate, verify, reads.  big set: generate, verify, queries per request, reads,
-ingestion under load, the pgbench ceiling (with and without the outbox row), the confirmation job,
+ingestion under load, the pgbench ceiling (with and without the outbox row, the rollup upsert), the confirmation job,
 the relay draining a backlog, verify again.
 """
 
@@ -32,7 +32,7 @@ from bench.server import bench_server, server_env
 from bench.webhooks import READ_PATHS, ingestion_requests, quote_requests, read_requests
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-OUTBOX_ROUNDS = 4
+FEATURE_ROUNDS = 4
 
 
 @dataclass
@@ -291,8 +291,12 @@ class Bench:
 
         captured = ceiling.capture_ingestion(user_index=1, merchant_index=1)
         script = ceiling.pgbench_script(captured, users=size.users, merchants=size.merchants)
-        # The reference of the same run: the same SQL without the outbox row (issue 16's >= 90 %).
-        reference = ceiling.pgbench_script(ceiling.without_outbox(captured), users=size.users, merchants=size.merchants)
+        # The references of the same run: the same SQL without the outbox row (issue 16's >= 90 %),
+        # and without the rollup upsert (issue 18's >= 90 %).
+        references = {
+            name: ceiling.pgbench_script(leave_out(captured), users=size.users, merchants=size.merchants)
+            for name, leave_out in (("outbox", ceiling.without_outbox), ("rollups", ceiling.without_rollups))
+        }
         connection.close()
         self.log(f"ceiling: pgbench {self.scale.pgbench_clients} clients for {self.scale.pgbench_seconds}s")
 
@@ -310,16 +314,19 @@ class Bench:
         result["script"] = script
         if result.get("tps"):
             result["fraction"] = round(ingestion_rate / result["tps"], 3)
-        result["outbox"] = self.outbox_cost(replay, script, reference)
+        for name, reference in references.items():
+            result[name] = self.feature_cost(name, replay, script, reference)
         self.log(f"ceiling: { {k: v for k, v in result.items() if k != 'script'} }")
         return result
 
-    def outbox_cost(self, replay: Callable[[str, float], dict[str, Any]], script: str, reference: str) -> dict:
-        """The ingestion SQL with the outbox row against the same without it, in alternating short
+    def feature_cost(
+        self, feature: str, replay: Callable[[str, float], dict[str, Any]], script: str, reference: str
+    ) -> dict:
+        """The ingestion SQL against the same without one feature's statement, in alternating short
         rounds so that a machine whose load drifts weighs on both alike; tx/s over all rounds."""
-        share = max(1.0, self.scale.pgbench_seconds / OUTBOX_ROUNDS)
-        self.log(f"ceiling: with and without the outbox row, {OUTBOX_ROUNDS} alternating rounds of {share:.0f}s")
-        rounds = [(replay(reference, share), replay(script, share)) for _ in range(OUTBOX_ROUNDS)]
+        share = max(1.0, self.scale.pgbench_seconds / FEATURE_ROUNDS)
+        self.log(f"ceiling: with and without {feature}, {FEATURE_ROUNDS} alternating rounds of {share:.0f}s")
+        rounds = [(replay(reference, share), replay(script, share)) for _ in range(FEATURE_ROUNDS)]
         if any("tps" not in run for pair in rounds for run in pair):
             return {"error": [run for pair in rounds for run in pair if "tps" not in run][:1]}
         seconds = sum(without["seconds"] for without, _ in rounds)

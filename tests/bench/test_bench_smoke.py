@@ -68,6 +68,7 @@ def test_the_smoke_run_reports_every_section_without_errors(tmp_path: Path) -> N
     assert report["confirmation"]["confirmed"] > 0
     assert report["ceiling"].get("failed", 0) == 0 and "error" not in report["ceiling"]
     assert report["ceiling"]["outbox"]["failed"] == 0 and report["ceiling"]["outbox"]["ratio"] > 0
+    assert report["ceiling"]["rollups"]["failed"] == 0 and report["ceiling"]["rollups"]["ratio"] > 0
     relay = report["relay"]  # the whole backlog published once, to the run's own stream
     assert relay["published"] == relay["backlog"] == relay["in_stream"] == 2_000
     assert "| ingestion" in done.stdout  # the table
