@@ -15,9 +15,10 @@ from rest_framework.views import APIView
 
 from analytics.permissions import CanViewAnalytics
 from analytics.renderers import CSVRenderer
-from analytics.selectors import analytics_summary, daily_figures, merchant_figures, users_per_tier
+from analytics.selectors import analytics_summary, click_figures, daily_figures, merchant_figures, users_per_tier
 from analytics.serializers import (
     CampaignFiguresSerializer,
+    ClickFiguresSerializer,
     DaySerializer,
     MerchantFiguresSerializer,
     MerchantsQuerySerializer,
@@ -102,6 +103,22 @@ class MerchantsView(AnalyticsView):
         query.is_valid(raise_exception=True)
         rows = merchant_figures(**query.validated_data)
         return Response({"results": MerchantFiguresSerializer(rows, many=True).data})
+
+
+class ClicksView(AnalyticsView):
+    csv_header = list(ClickFiguresSerializer().fields)
+
+    @extend_schema(
+        parameters=RANGE_PARAMETERS,
+        responses=answers(ClickFiguresSerializer(many=True), results="AnalyticsClicks"),
+        description="Per merchant and day with a click or a purchase by click, by date then clicks descending. "
+        "`click_purchases`: purchases booked that day that a partner reported with a click id, reversed or not "
+        "(counted like `purchases`: a return is a reversal, not an unmade sale). `conversion_rate` = "
+        "click_purchases / clicks, 4 decimals, null without clicks; over a range, divide the sums.",
+    )
+    def get(self, request: Request) -> Response:
+        first, last = date_range(request.query_params)
+        return Response({"results": ClickFiguresSerializer(click_figures(first=first, last=last), many=True).data})
 
 
 class TiersView(AnalyticsView):
