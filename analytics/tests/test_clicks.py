@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import random
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, timedelta
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection, transaction
 
 from accounts.tests.factories import UserFactory
 from analytics.models import DailyFigures, MerchantDailyFigures, MerchantDayClicks
@@ -26,6 +29,7 @@ from clicknback.actors import Actor
 from clicknback.testing import run_at_once
 from clicks.models import Click
 from clicks.services import click_create
+from clicks.tests.factories import ClickFactory
 from merchants.tests.factories import MerchantFactory
 from offers.tests.factories import OfferFactory
 from purchases.models import Purchase, PurchaseStatus
@@ -261,3 +265,57 @@ def test_clicks_and_purchases_by_click_at_once_are_all_counted(ingest):
     assert sum(MerchantDayClicks.objects.values_list("clicks", flat=True)) == 6
     assert MerchantDailyFigures.objects.get(merchant_id=merchant.id).click_purchases == 3
     assert rollup_discrepancy_lines() == []
+
+
+def waiting_on_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
+def test_a_click_waits_only_for_uncommitted_clicks_of_its_own_slice():
+    """While a click's transaction is open, a click at the same merchant by a user of another slice
+    goes through; one by a user of the same slice waits for it (the row it adds to is held)."""
+    offer = OfferFactory(merchant=MerchantFactory(tracking_url=TRACKING))
+    holder, same = users_in_one_slice(2)
+    other = next(u for u in iter(UserFactory, None) if slice_of(u.id) != slice_of(holder.id))
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                ClickFactory(user=holder, offer=offer)
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def same_slice() -> None:
+        try:
+            click(same, offer.merchant)
+        finally:
+            connection.close()
+
+    holding, waiting = threading.Thread(target=hold), threading.Thread(target=same_slice)
+    holding.start()
+    try:
+        assert held.wait(30)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '10s'")  # a wait here fails the test instead of hanging it
+        click(other, offer.merchant)
+        waiting.start()
+        deadline = time.monotonic() + 30
+        while not waiting_on_a_lock() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert waiting_on_a_lock() == 1 and waiting.is_alive()
+    finally:
+        release.set()
+        holding.join(30)
+        waiting.join(30)
+    assert sorted(MerchantDayClicks.objects.values_list("slice", "clicks")) == sorted(
+        [(slice_of(holder.id), 2), (slice_of(other.id), 1)]
+    )
