@@ -189,20 +189,21 @@ class MerchantDayClickFigures:
         return conversion_rate(self.click_purchases, self.clicks)
 
 
-def click_figures(*, first: date, last: date) -> list[MerchantDayClickFigures]:
-    """`GET /analytics/clicks`: per merchant and day of [first, last] with a click or a purchase by
-    click, by date, then clicks descending (three queries). Days without either are left out: a
-    zero-filled grid would be days x merchants rows."""
+def click_figures(*, first: date, last: date, merchant_id: uuid.UUID | None = None) -> list[MerchantDayClickFigures]:
+    """`GET /analytics/clicks`: per merchant (or only `merchant_id`) and day of [first, last] with a
+    click or a purchase by click, by date, then clicks descending (three queries). Days without
+    either are left out: a zero-filled grid would be days x merchants rows."""
+    only = {} if merchant_id is None else {"merchant_id": merchant_id}
     clicks = {
         (r["day"], r["merchant_id"]): r["n"]
-        for r in MerchantDayClicks.objects.filter(day__gte=first, day__lte=last)
+        for r in MerchantDayClicks.objects.filter(day__gte=first, day__lte=last, **only)
         .values("day", "merchant_id")
         .annotate(n=Sum("clicks"))
     }
     bought = {
         (day, merchant): n
         for day, merchant, n in MerchantDailyFigures.objects.filter(
-            day__gte=first, day__lte=last, click_purchases__gt=0
+            day__gte=first, day__lte=last, click_purchases__gt=0, **only
         ).values_list("day", "merchant_id", "click_purchases")
     }
     keys = set(clicks) | set(bought)

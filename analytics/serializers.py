@@ -52,6 +52,14 @@ class MerchantsQuerySerializer(RangeSerializer):
         return {**super().validate(attrs), "limit": attrs["limit"]}
 
 
+class ClicksQuerySerializer(RangeSerializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {**super().get_fields(), "merchant_id": serializers.UUIDField(required=False)}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return {**super().validate(attrs), "merchant_id": attrs.get("merchant_id")}
+
+
 class CountAmountSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     amount = MoneyField()

@@ -220,6 +220,17 @@ def test_a_day_with_purchases_by_click_but_no_clicks_has_no_rate(admin_client, i
     assert [(r["clicks"], r["click_purchases"], r["conversion_rate"]) for r in rows] == [(1, 0, "0.0000"), (0, 1, None)]
 
 
+def test_one_merchants_days(admin_client, click_activity):
+    made = click_activity(seed=6, days=2)
+    wanted = made["merchants"][0]
+    params = {"merchant_id": str(wanted.id)}
+    rows = admin_client.get(URL, params).json()["results"]
+    assert rows and {r["merchant_id"] for r in rows} == {str(wanted.id)}
+    assert sum(r["clicks"] for r in rows) == Click.objects.filter(merchant=wanted).count()
+    bad = admin_client.get(URL, {"merchant_id": "not-a-uuid", "format": "csv"})
+    assert (bad.status_code, bad["Content-Type"].split(";")[0]) == (400, "application/json")
+
+
 def test_an_empty_csv_still_has_its_header(admin_client):
     response = admin_client.get(URL, {"format": "csv"})
     assert response.content.decode().splitlines() == [
