@@ -1,7 +1,8 @@
 """Pre-aggregated daily figures (../shared/docs/api-v1-rewards.md, "Analytics (admin)").
 
-Written only by `analytics.services.rollups_write`, in the transaction of the change they count
-(`clicknback.rollups`), and recomputable from the raw tables (`rebuild_rollups`, checked by
+Written by `analytics.services.rollups_write`, in the transaction of the change they count
+(`clicknback.rollups`), except clicks, which a trigger on the clicks table counts inside the
+click's own INSERT (`MerchantDayClicks`); all are recomputable from the raw tables (`rebuild_rollups`, checked by
 `verify_ledger`). Days are UTC dates. A day's totals are split in `SLICES` rows by user, so
 concurrent changes of different users rarely wait on the same row; readers sum the slices.
 """
@@ -26,7 +27,14 @@ def _count() -> models.BigIntegerField:
 
 
 # The figures each table holds, by the names the sources add them under.
-PURCHASE_FIGURES = ("purchases", "amount", "cashback_booked", "cashback_confirmed", "cashback_reversed")
+PURCHASE_FIGURES = (
+    "purchases",
+    "click_purchases",
+    "amount",
+    "cashback_booked",
+    "cashback_confirmed",
+    "cashback_reversed",
+)
 DAY_FIGURES = (
     *PURCHASE_FIGURES,
     "payouts_requested",
@@ -51,6 +59,7 @@ class DailyFigures(models.Model):
     day = models.DateField()
     slice = models.SmallIntegerField()
     purchases = _count()  # booked that day
+    click_purchases = _count()  # of those, the ones a partner reported with a click id (reversed or not)
     amount = _total()
     cashback_booked = _total()
     cashback_confirmed = _total()  # confirmed that day, whenever booked
@@ -86,6 +95,7 @@ class MerchantDailyFigures(models.Model):
     day = models.DateField()
     merchant_id = models.UUIDField()
     purchases = _count()
+    click_purchases = _count()
     amount = _total()
     cashback_booked = _total()
     cashback_confirmed = _total()
@@ -99,6 +109,33 @@ class MerchantDailyFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.merchant_id}"
+
+
+class MerchantDayClicks(models.Model):
+    """One merchant's clicks on one day, from the users of one slice.
+
+    Counted by the trigger `clicks_click_counted` (migration 0002) inside the click's INSERT: the
+    click endpoint stays one statement, and every way a click is made (the endpoint, the demo, a
+    bulk load) counts. Split by the user's slice like the day totals: clicks on one merchant (a
+    newsletter sends every member there at once) queue on 8 rows, not one, and never on a row
+    ingestion holds. Readers sum the slices.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    day = models.DateField()
+    merchant_id = models.UUIDField()
+    slice = models.SmallIntegerField()
+    clicks = _count()
+
+    class Meta:
+        verbose_name_plural = "merchant day clicks"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "merchant_id", "slice"], name="merchant_day_clicks_unique"),
+            models.CheckConstraint(condition=Q(slice__gte=0, slice__lt=SLICES), name="merchant_day_clicks_slice_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.merchant_id} #{self.slice}"
 
 
 class ActiveUserDay(models.Model):

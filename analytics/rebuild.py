@@ -1,10 +1,11 @@
 """The daily figures recomputed from the raw tables: `rebuild_rollups` writes them, `verify_ledger`
 compares them with what the transactions wrote.
 
-Each figure's source, on its UTC date: purchases, amounts and cashback booked by `created_at`;
-cashback confirmed by `confirmed_at` (kept when the purchase is later reversed); cashback
-reversed by `reversed_at`; payouts requested by `created_at`, completed and failed by
-`processed_at`; points by their entries' `created_at` and type; new users by `created_at`.
+Each figure's source, on its UTC date: purchases, amounts and cashback booked by `created_at`
+(`click_purchases`: those with a click, reversed or not); clicks by theirs; cashback confirmed by
+`confirmed_at` (kept when the purchase is later reversed); cashback reversed by `reversed_at`;
+payouts requested by `created_at`, completed and failed by `processed_at`; points by their
+entries' `created_at` and type; new users by `created_at`.
 """
 
 from __future__ import annotations
@@ -19,14 +20,23 @@ from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from accounts.models import User
-from analytics.models import DAY_FIGURES, PURCHASE_FIGURES, ActiveUserDay, DailyFigures, MerchantDailyFigures
+from analytics.models import (
+    DAY_FIGURES,
+    PURCHASE_FIGURES,
+    ActiveUserDay,
+    DailyFigures,
+    MerchantDailyFigures,
+    MerchantDayClicks,
+)
 from clicknback import rawsql
+from clicks.models import Click
 from loyalty.models import PointsEntry, PointsEntryType
 from loyalty.services import ROLLUP_FIGURE_FOR as POINTS_FIGURE_FOR
 from payouts.models import Payout, PayoutStatus
 from purchases.models import Purchase
 
 Figures = dict[str, Any]
+ROLLUP_MODELS = (DailyFigures, MerchantDailyFigures, MerchantDayClicks, ActiveUserDay)
 
 
 class UserSlice(Func):
@@ -68,12 +78,20 @@ def recomputed(
     merchants: dict[tuple, Figures] = defaultdict(lambda: defaultdict(int))
     purchases = Purchase.objects.order_by()
     for field, names in (
-        ("created_at", {"n": "purchases", "amount_sum": "amount", "cashback": "cashback_booked"}),
+        (
+            "created_at",
+            {"n": "purchases", "clicked": "click_purchases", "amount_sum": "amount", "cashback": "cashback_booked"},
+        ),
         ("confirmed_at", {"cashback": "cashback_confirmed"}),
         ("reversed_at", {"cashback": "cashback_reversed"}),
     ):
         base = purchases.filter(_between(field, first, last)).annotate(day=_day(field), slice=UserSlice("user_id"))
-        aggregates = {"n": Count("id"), "amount_sum": Sum("amount"), "cashback": Sum("cashback_amount")}
+        aggregates = {
+            "n": Count("id"),
+            "clicked": Count("id", filter=Q(click__isnull=False)),
+            "amount_sum": Sum("amount"),
+            "cashback": Sum("cashback_amount"),
+        }
         wanted = {k: v for k, v in aggregates.items() if k in names}
         _grouped(base.values("day", "slice").annotate(**wanted), ("day", "slice"), days, names)
         _grouped(base.values("day", "merchant_id").annotate(**wanted), ("day", "merchant_id"), merchants, names)
@@ -124,6 +142,22 @@ def recomputed(
     return days, merchants
 
 
+def recomputed_clicks(first: date | None = None, last: date | None = None) -> dict[tuple, Figures]:
+    """The clicks per (day, merchant, slice) as the clicks table says, for days in [first, last]."""
+    clicks: dict[tuple, Figures] = defaultdict(lambda: defaultdict(int))
+    _grouped(
+        Click.objects.order_by()
+        .filter(_between("created_at", first, last))
+        .annotate(day=_day("created_at"), slice=UserSlice("user_id"))
+        .values("day", "merchant_id", "slice")
+        .annotate(n=Count("id")),
+        ("day", "merchant_id", "slice"),
+        clicks,
+        {"n": "clicks"},
+    )
+    return clicks
+
+
 def _active_sql(first: date | None, last: date | None) -> tuple[str, list[Any]]:
     rows = (
         Purchase.objects.order_by()
@@ -151,11 +185,16 @@ def rollups_rebuild(*, first: date | None = None, last: date | None = None) -> i
     locked against writes for the rebuild's transaction), so nothing counted live is lost."""
     with transaction.atomic(durable=True):
         with connection.cursor() as cursor:
-            tables = ", ".join(rawsql.table(m) for m in (DailyFigures, MerchantDailyFigures, ActiveUserDay))
+            tables = ", ".join(rawsql.table(m) for m in ROLLUP_MODELS)
             cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
-        for model in (DailyFigures, MerchantDailyFigures, ActiveUserDay):
+        for model in ROLLUP_MODELS:
             _in_range(model, first, last).delete()
         days, merchants = recomputed(first, last)
+        clicks = recomputed_clicks(first, last)
+        MerchantDayClicks.objects.bulk_create(
+            MerchantDayClicks(day=day, merchant_id=merchant, slice=part, **figures)
+            for (day, merchant, part), figures in sorted(clicks.items())
+        )
         DailyFigures.objects.bulk_create(
             DailyFigures(day=day, slice=part, **figures) for (day, part), figures in sorted(days.items())
         )
@@ -171,7 +210,7 @@ def rollups_rebuild(*, first: date | None = None, last: date | None = None) -> i
                 params,
             )
             active = cursor.rowcount
-    return len(days) + len(merchants) + active
+    return len(days) + len(merchants) + len(clicks) + active
 
 
 def _stored(model: type, keys: tuple[str, ...], names: Iterable[str]) -> dict[tuple, Figures]:
@@ -186,11 +225,12 @@ def _nonzero(rows: dict[tuple, Figures]) -> dict[tuple, Figures]:
 
 
 def _by_day(rows: dict[tuple, Figures]) -> dict[tuple, Figures]:
-    """Day totals: which slice holds a figure is the writer's affair, what the day holds is the fact."""
+    """Totals without the last key (the slice): which slice holds a figure is the writer's affair,
+    what the day (or the merchant's day) holds is the fact."""
     days: dict[tuple, Figures] = defaultdict(lambda: defaultdict(int))
-    for (day, _slice), figures in rows.items():
+    for key, figures in rows.items():
         for name, value in figures.items():
-            days[(day,)][name] += value
+            days[key[:-1]][name] += value
     return days
 
 
@@ -201,7 +241,9 @@ def rollup_discrepancy_lines() -> list[str]:
     for label, model, keys, names, expected, group in (
         ("day", DailyFigures, ("day", "slice"), DAY_FIGURES, days, _by_day),
         ("merchant day", MerchantDailyFigures, ("day", "merchant_id"), PURCHASE_FIGURES, merchants, dict),
-    ):
+        ("merchant day clicks", MerchantDayClicks, ("day", "merchant_id", "slice"), ("clicks",),
+         recomputed_clicks(), _by_day),
+    ):  # fmt: skip
         stored = _nonzero(group(_stored(model, keys, names)))
         wanted = _nonzero(group(expected))
         for key in sorted(set(stored) | set(wanted), key=str):

@@ -9,13 +9,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from django.db.models import Count, F, Sum
 from django.db.models.functions import Coalesce
 
-from analytics.models import DAY_FIGURES, ActiveUserDay, DailyFigures, MerchantDailyFigures
+from analytics.models import DAY_FIGURES, ActiveUserDay, DailyFigures, MerchantDailyFigures, MerchantDayClicks
 from loyalty.models import Tier, UserLoyalty
 from merchants.models import Merchant
 
@@ -95,6 +95,22 @@ def analytics_summary(*, first: date, last: date) -> dict[str, dict[str, Any]]:
     }
 
 
+RATE_PLACES = Decimal("0.0001")
+
+
+def conversion_rate(click_purchases: int, clicks: int) -> Decimal | None:
+    """Purchases reported with a click per click, to 4 places (half to even); None without clicks.
+
+    Both counts are of the same days: a purchase counts on the day it was booked (like
+    `purchases`, and whether reversed since or not: a return is a reversal, not an unmade sale),
+    its click on the day it was made. A range's rate is its sums' ratio, never an average of rates;
+    a day's may exceed 1 (clicked yesterday, bought today).
+    """
+    if not clicks:
+        return None
+    return (Decimal(click_purchases) / Decimal(clicks)).quantize(RATE_PLACES, rounding=ROUND_HALF_EVEN)
+
+
 @dataclass(frozen=True)
 class MerchantFigures:
     merchant_id: uuid.UUID
@@ -102,6 +118,12 @@ class MerchantFigures:
     purchases: int
     amount: Decimal
     cashback: Decimal
+    click_purchases: int = 0
+    clicks: int = 0  # filled by the dashboard (`clicks_per_merchant`), which shows them
+
+    @property
+    def conversion_rate(self) -> Decimal | None:
+        return conversion_rate(self.click_purchases, self.clicks)
 
 
 def merchant_figures(*, first: date, last: date, limit: int, by: str = "amount") -> list[MerchantFigures]:
@@ -112,6 +134,7 @@ def merchant_figures(*, first: date, last: date, limit: int, by: str = "amount")
         .values("merchant_id")
         .annotate(
             purchases=Sum("purchases"),
+            click_purchases=Sum("click_purchases"),
             amount=Sum("amount"),
             cashback=Sum("cashback_booked") - Sum("cashback_reversed"),
         )
@@ -120,9 +143,77 @@ def merchant_figures(*, first: date, last: date, limit: int, by: str = "amount")
     )
     names = dict(Merchant.objects.filter(pk__in=[r["merchant_id"] for r in rows]).values_list("id", "name"))
     return [
-        MerchantFigures(r["merchant_id"], names.get(r["merchant_id"], ""), r["purchases"], r["amount"], r["cashback"])
+        MerchantFigures(
+            r["merchant_id"],
+            names.get(r["merchant_id"], ""),
+            r["purchases"],
+            r["amount"],
+            r["cashback"],
+            r["click_purchases"],
+        )
         for r in rows
     ]
+
+
+def clicks_per_day(*, first: date, last: date) -> list[int]:
+    """Every merchant's clicks, per day of [first, last], zeros included (one query)."""
+    rows = dict(
+        MerchantDayClicks.objects.filter(day__gte=first, day__lte=last)
+        .values("day")
+        .annotate(n=Sum("clicks"))
+        .values_list("day", "n")
+    )
+    return [rows.get(day, 0) for day in days_between(first, last)]
+
+
+def clicks_per_merchant(*, first: date, last: date, merchant_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """These merchants' clicks in [first, last] (one query)."""
+    return dict(
+        MerchantDayClicks.objects.filter(day__gte=first, day__lte=last, merchant_id__in=merchant_ids)
+        .values("merchant_id")
+        .annotate(n=Sum("clicks"))
+        .values_list("merchant_id", "n")
+    )
+
+
+@dataclass(frozen=True)
+class MerchantDayClickFigures:
+    date: date
+    merchant_id: uuid.UUID
+    merchant_name: str
+    clicks: int
+    click_purchases: int
+
+    @property
+    def conversion_rate(self) -> Decimal | None:
+        return conversion_rate(self.click_purchases, self.clicks)
+
+
+def click_figures(*, first: date, last: date, merchant_id: uuid.UUID | None = None) -> list[MerchantDayClickFigures]:
+    """`GET /analytics/clicks`: per merchant (or only `merchant_id`) and day of [first, last] with a
+    click or a purchase by click, by date, then clicks descending (three queries). Days without
+    either are left out: a zero-filled grid would be days x merchants rows."""
+    only = {} if merchant_id is None else {"merchant_id": merchant_id}
+    clicks = {
+        (r["day"], r["merchant_id"]): r["n"]
+        for r in MerchantDayClicks.objects.filter(day__gte=first, day__lte=last, **only)
+        .values("day", "merchant_id")
+        .annotate(n=Sum("clicks"))
+    }
+    bought = {
+        (day, merchant): n
+        for day, merchant, n in MerchantDailyFigures.objects.filter(
+            day__gte=first, day__lte=last, click_purchases__gt=0, **only
+        ).values_list("day", "merchant_id", "click_purchases")
+    }
+    keys = set(clicks) | set(bought)
+    names = dict(Merchant.objects.filter(pk__in={merchant for _, merchant in keys}).values_list("id", "name"))
+    rows = [
+        MerchantDayClickFigures(day, merchant, names.get(merchant, ""), clicks.get((day, merchant), 0),
+                                bought.get((day, merchant), 0))
+        for day, merchant in keys
+    ]  # fmt: skip
+    return sorted(rows, key=lambda r: (r.date, -r.clicks, -r.click_purchases, str(r.merchant_id)))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The analytics endpoints' query parameters and answers (money as two-decimal strings)."""
+"""The analytics endpoints' query parameters and answers (money as two-decimal strings, ratios as
+four-decimal strings)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,14 @@ class MerchantsQuerySerializer(RangeSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         return {**super().validate(attrs), "limit": attrs["limit"]}
+
+
+class ClicksQuerySerializer(RangeSerializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {**super().get_fields(), "merchant_id": serializers.UUIDField(required=False)}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return {**super().validate(attrs), "merchant_id": attrs.get("merchant_id")}
 
 
 class CountAmountSerializer(serializers.Serializer):
@@ -112,6 +121,23 @@ class MerchantFiguresSerializer(serializers.Serializer):
     purchases = serializers.IntegerField()
     amount = MoneyField()
     cashback = MoneyField(help_text="Cashback booked at the merchant in the range, less the cashback reversed in it.")
+
+
+class ClickFiguresSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    merchant_id = serializers.UUIDField()
+    merchant_name = serializers.CharField()
+    clicks = serializers.IntegerField(help_text="Clicks made at the merchant that day.")
+    click_purchases = serializers.IntegerField(
+        help_text="Purchases booked at the merchant that day that a partner reported with a click id, reversed or not."
+    )
+    conversion_rate = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=4,
+        allow_null=True,
+        help_text="click_purchases / clicks as a string with 4 decimals; null without clicks. May exceed 1: a "
+        "purchase counts on its own day, its click on the click's.",
+    )
 
 
 class TierUsersSerializer(serializers.Serializer):

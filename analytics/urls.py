@@ -1,4 +1,4 @@
-from analytics.views import CampaignsView, DailyView, MerchantsView, SummaryView, TiersView
+from analytics.views import CampaignsView, ClicksView, DailyView, MerchantsView, SummaryView, TiersView
 from clicknback.routing import route
 
 urlpatterns = [
@@ -6,5 +6,6 @@ urlpatterns = [
     *route("analytics/daily", DailyView.as_view(), "analytics-daily"),
     *route("analytics/merchants", MerchantsView.as_view(), "analytics-merchants"),
     *route("analytics/campaigns", CampaignsView.as_view(), "analytics-campaigns"),
+    *route("analytics/clicks", ClicksView.as_view(), "analytics-clicks"),
     *route("analytics/tiers", TiersView.as_view(), "analytics-tiers"),
 ]

@@ -15,12 +15,15 @@ from rest_framework.views import APIView
 
 from analytics.permissions import CanViewAnalytics
 from analytics.renderers import CSVRenderer
-from analytics.selectors import analytics_summary, daily_figures, merchant_figures, users_per_tier
+from analytics.selectors import analytics_summary, click_figures, daily_figures, merchant_figures, users_per_tier
 from analytics.serializers import (
     CampaignFiguresSerializer,
+    ClickFiguresSerializer,
+    ClicksQuerySerializer,
     DaySerializer,
     MerchantFiguresSerializer,
     MerchantsQuerySerializer,
+    RangeSerializer,
     SummarySerializer,
     TierUsersSerializer,
     date_range,
@@ -44,6 +47,13 @@ def answers(serializer: Any, *, results: str = "") -> dict:
     and the errors of an admin read."""
     body = inline_serializer(results, {"results": serializer}) if results else serializer
     return {(200, "application/json"): body, (200, "text/csv"): OpenApiTypes.STR, **errors(400, 403)}
+
+
+def validated_query(serializer_class: type[RangeSerializer], request: Request) -> dict[str, Any]:
+    """The query parameters (but `format`) checked by `serializer_class`, or 400 in the envelope."""
+    query = serializer_class(data={k: v for k, v in request.query_params.items() if k != "format"})
+    query.is_valid(raise_exception=True)
+    return query.validated_data
 
 
 class AnalyticsView(APIView):
@@ -98,10 +108,28 @@ class MerchantsView(AnalyticsView):
         responses=answers(MerchantFiguresSerializer(many=True), results="AnalyticsMerchants"),
     )
     def get(self, request: Request) -> Response:
-        query = MerchantsQuerySerializer(data={k: v for k, v in request.query_params.items() if k != "format"})
-        query.is_valid(raise_exception=True)
-        rows = merchant_figures(**query.validated_data)
+        rows = merchant_figures(**validated_query(MerchantsQuerySerializer, request))
         return Response({"results": MerchantFiguresSerializer(rows, many=True).data})
+
+
+class ClicksView(AnalyticsView):
+    csv_header = list(ClickFiguresSerializer().fields)
+
+    @extend_schema(
+        parameters=[
+            *RANGE_PARAMETERS,
+            OpenApiParameter("merchant_id", OpenApiTypes.UUID, description="Only this merchant's days."),
+        ],
+        responses=answers(ClickFiguresSerializer(many=True), results="AnalyticsClicks"),
+        description="Per merchant and day with a click or a purchase by click, by date then clicks descending. "
+        "`click_purchases`: purchases booked that day that a partner reported with a click id, reversed or not "
+        "(counted like `purchases`: a return is a reversal, not an unmade sale). `conversion_rate` = "
+        "click_purchases / clicks, 4 decimals, null without clicks; over a range, divide the sums. One row per "
+        "merchant-day with activity: for long ranges over many merchants, ask for one `merchant_id`.",
+    )
+    def get(self, request: Request) -> Response:
+        rows = click_figures(**validated_query(ClicksQuerySerializer, request))
+        return Response({"results": ClickFiguresSerializer(rows, many=True).data})
 
 
 class TiersView(AnalyticsView):

@@ -251,6 +251,7 @@ def _ingest(
         merchant_id=offer.merchant_id,
         active=True,
         purchases=1,
+        click_purchases=1 if click else 0,
         amount=amount,
         cashback_booked=cashback,
     )

@@ -30,7 +30,7 @@ def as_text(value) -> str:
     return "" if value is None else str(value)
 
 
-@pytest.mark.parametrize("path", ["summary", "daily", "merchants", "campaigns", "tiers"])
+@pytest.mark.parametrize("path", ["summary", "daily", "merchants", "campaigns", "clicks", "tiers"])
 def test_admin_only(api_client, user_client, path):
     assert api_client.get(f"{URL}/{path}").status_code == 401
     response = user_client.get(f"{URL}/{path}")
@@ -111,7 +111,7 @@ def test_tiers_count_every_user(admin_client, user):
         {"to": "1999-12-31"},
     ],
 )
-@pytest.mark.parametrize("path", ["summary", "daily", "merchants"])
+@pytest.mark.parametrize("path", ["summary", "daily", "merchants", "clicks"])
 def test_a_bad_range_is_400_in_the_envelope_even_for_csv(admin_client, params, path):
     for extra in ({}, {"format": "csv"}):
         response = admin_client.get(f"{URL}/{path}", {**params, **extra})

@@ -1,16 +1,17 @@
 """`{% backoffice_dashboard as dashboard %}`: the dashboard numbers for staff allowed to see them; the
-house style's `money` and `when` filters."""
+house style's `money` and `when` filters, and `percent` for a rate."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 from django import template
 from rest_framework.exceptions import ValidationError
 
 from analytics.serializers import date_range
 from backoffice.dashboard import Dashboard, dashboard_data
-from clicknback.admin_format import money, when
+from clicknback.admin_format import NOTHING, money, when
 
 register = template.Library()
 
@@ -34,3 +35,9 @@ def backoffice_dashboard(context: template.Context) -> Dashboard | None:
 
 register.filter("money", money)
 register.filter("when", when)
+
+
+@register.filter
+def percent(rate: Decimal | None) -> str:
+    """A rate (0.1250) as `12.50 %`; none (no clicks to divide by) is a dash."""
+    return NOTHING if rate is None else f"{rate * 100:.2f} %"

@@ -18,6 +18,8 @@ from backoffice.dashboard import dashboard_data, dashboard_days
 from campaigns.tests.factories import make_campaign
 from clicknback.actors import Actor
 from clicknback.charts import Series, bar_chart, nice_ceiling
+from clicks.services import click_create
+from merchants.tests.factories import MerchantFactory
 from offers.tests.factories import OfferFactory
 from payouts.services import payout_complete
 from purchases.services import purchase_confirm, purchase_reverse
@@ -46,10 +48,10 @@ def activity(ingest, user, make_payout):
 
 
 def test_dashboard_data_is_a_fixed_number_of_queries(activity, django_assert_num_queries):
-    # daily figures, points outstanding, wallet totals, payout queue, flagged count, top merchants
-    # (figures, names), users per tier (tiers, loyalty rows, users), campaign bonuses per day,
-    # running campaigns
-    with django_assert_num_queries(12):
+    # daily figures, clicks per day, points outstanding, wallet totals, payout queue, flagged count,
+    # top merchants (figures, names, clicks), users per tier (tiers, loyalty rows, users), campaign
+    # bonuses per day, running campaigns
+    with django_assert_num_queries(14):
         dashboard_data()
 
 
@@ -101,6 +103,33 @@ def test_top_merchants_by_cashback_less_reversals(activity, ingest):
     assert top[1].cashback == Decimal("165.00") and top[1].purchases == 4  # 10 + 20 + 150 + 5 booked, 20 reversed
 
 
+def test_clicks_and_the_conversion_rate_per_day_and_per_top_merchant(as_support, ingest, user):
+    """Two clicks yesterday and two today at the merchant; one of yesterday's bought today: per day
+    (2 clicks, 0 by click; 2 clicks, 1 by click: 50 %), and the merchant's 4 clicks, 1 by click."""
+    offer = OfferFactory(merchant=MerchantFactory(tracking_url="https://shop.example.com/go?c={click_id}"))
+    merchant = offer.merchant
+
+    def click():
+        return click_create(user=user, merchant_id=merchant.id, address="203.0.113.9", user_agent="tests")[0]
+
+    with time_machine.travel(timezone.now() - timedelta(days=1), tick=True):
+        bought = click()
+        click()
+    click(), click()
+    ingest("80.00", user_id=None, click_id=bought.id, merchant_id=merchant.id)
+    board = dashboard_data()
+    values = values_of(board.clicks_chart)
+    assert (values["clicks"][-2:], values["purchases by click"][-2:]) == ([2, 2], [0, 1])
+    assert values_of(board.conversion_chart)["conversion"][-2:] == [Decimal("0.00"), Decimal("50.00")]
+    top = board.top_merchants[0]
+    assert (top.merchant_id, top.clicks, top.click_purchases, top.conversion_rate) == (
+        merchant.id, 4, 1, Decimal("0.2500")
+    )  # fmt: skip
+    html = as_support.get(INDEX).content.decode()
+    assert "Clicks and purchases by click per day" in html and "Conversion rate per day" in html
+    assert "<td>4</td><td>1</td>" in html and "25.00 %" in html
+
+
 def test_users_per_tier(activity):
     tiers = {row.tier: row.users for row in dashboard_data().tiers}
     assert sum(tiers.values()) == User.objects.count() and tiers["Silver"] == 0
@@ -119,7 +148,7 @@ def test_index_page_renders_cards_and_svg_charts_in_fixed_queries(as_support, in
     assert len(many.captured_queries) == len(few.captured_queries)
     html = response.content.decode()
     assert first.status_code == 200
-    assert html.count("<svg viewBox") == 5 and "<rect" in html
+    assert html.count("<svg viewBox") == 7 and "<rect" in html
     assert 'id="queue-flagged">Fraud review queue<div class="bo-value">10<' in html
     assert "Purchases booked per day" in html and "Top merchants by cashback" in html
     assert 'id="points-outstanding"' in html and 'id="tier-users"' in html

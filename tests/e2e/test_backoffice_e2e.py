@@ -87,7 +87,7 @@ def test_support_clears_and_reverses_flagged_purchases_and_the_wallet_follows(li
             expect(page.locator("#dashboard")).to_be_visible()
             expect(page.locator("#total-pending .bo-value")).to_have_text("€350.00")
             expect(page.locator("#queue-flagged .bo-value")).to_have_text("2")
-            expect(page.locator("#dashboard svg[role=img]")).to_have_count(5)
+            expect(page.locator("#dashboard svg[role=img]")).to_have_count(7)
 
             # The review queue, oldest first: clear the first purchase.
             page.click("text=Review flagged purchases")

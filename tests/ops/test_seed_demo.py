@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_PARTNER_NAME
 from accounts.models import PartnerWebhookDay, WebhookOutcome
+from analytics.selectors import click_figures
 from backoffice.demo import EXTERNAL_ID_PREFIX, HISTORY_DAYS
+from clicks.models import Click
 from payouts.models import Payout, PayoutStatus
 from purchases.models import Purchase, PurchaseStatus
 from wallets.models import EntryType, Wallet, WalletEntry
@@ -73,6 +75,14 @@ def test_purchases_payouts_and_their_outcomes_spread_over_ninety_days():
     # The queues have work: flagged purchases awaiting review, payouts awaiting staff.
     assert Purchase.objects.filter(flagged=True, status=PurchaseStatus.PENDING).exists()
     assert Payout.objects.filter(status=PayoutStatus.REQUESTED).count() >= 2
+
+
+def test_the_demo_clicks_and_purchase_by_click_are_in_the_analytics():
+    seed()
+    today = timezone.now().date()
+    rows = click_figures(first=today - timedelta(days=365), last=today)
+    assert sum(r.clicks for r in rows) == Click.objects.count() >= 3
+    assert sum(r.click_purchases for r in rows) == Purchase.objects.filter(click__isnull=False).count() >= 1
 
 
 def test_every_demo_balance_is_its_purchases_cashback_less_its_payouts():
