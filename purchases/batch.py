@@ -21,6 +21,7 @@ rows are visible (they answer 409). Reversing a confirmed purchase costs its own
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -218,8 +219,10 @@ class _Batch:
         return outcomes
 
     def _decide(self, event: dict[str, Any]) -> Outcome:
+        """The event's outcome, with the purchase as it is after this event (a later event of the
+        batch may change it further)."""
         if event["event"] == EVENT_CREATED:
-            return Outcome(201, self._create(event))
+            return Outcome(201, copy.copy(self._create(event)))
         purchase = self.purchases.get(event["external_id"])
         if purchase is None:
             raise NotFound("No such purchase.")
@@ -227,7 +230,7 @@ class _Batch:
             self._confirm(purchase)
         else:
             self._transition(purchase, PurchaseStatus.REVERSED, reason=event.get("reason", ""))
-        return Outcome(200, purchase)
+        return Outcome(200, copy.copy(purchase))
 
     def _create(self, event: dict[str, Any]) -> Purchase:
         purchased_at = event.get("purchased_at") or self.now
