@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import PartnerWebhookDay
 from accounts.tests.factories import UserFactory
 from campaigns.tests.factories import make_campaign
 from purchases.models import Purchase, PurchaseStatus
@@ -142,3 +143,19 @@ def test_statement_count_does_not_grow_with_the_batch(signed_post, merchant):
     # reversal (nothing to confirm: no loyalty, no token payouts), so two fewer again.
     assert [created for created, _ in counts] == [STATEMENTS] * 3, counts
     assert counts[0][1] <= counts[1][1] == counts[2][1] < STATEMENTS, counts
+
+
+def test_each_event_counts_in_the_partners_health(signed_post, created_payload, partner):
+    first = created_payload()
+    events = [first, first, created_payload(currency="USD"), {"event": "purchase.confirmed", "external_id": "none"}]
+    results(
+        signed_post(BATCH, {"events": [*events, {"event": "purchase.confirmed", "external_id": first["external_id"]}]})
+    )
+    counts = {(row.outcome, row.code): row.count for row in PartnerWebhookDay.objects.filter(partner=partner)}
+    assert counts == {
+        ("created", ""): 1,
+        ("duplicate", ""): 1,
+        ("rejected", "UNSUPPORTED_CURRENCY"): 1,
+        ("rejected", "NOT_FOUND"): 1,
+        ("updated", ""): 1,
+    }
