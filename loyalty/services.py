@@ -255,18 +255,29 @@ class TierTrack:
             self.spend = max(self.spend - amount, Decimal("0.00"))
 
 
-def loyalty_batch_lock(*, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, TierTrack]:
-    """Lock the users' existing loyalty rows and points accounts in `user_id` order, before a
-    batch locks their wallets (the lock order of the confirmations); return each user's tier and
-    spend to follow (the entry tier and 0.00 for a user without a row). Three queries."""
+def loyalty_batch_lock(*, user_ids: Iterable[uuid.UUID], confirming: Iterable[uuid.UUID]) -> dict[uuid.UUID, TierTrack]:
+    """Lock the users' loyalty rows and points accounts in `user_id` order before a batch locks
+    their wallets (the lock order of confirmations), creating those of the users it may confirm
+    purchases of (`confirming`), as `loyalty_on_confirmed` would later under the wallets' locks.
+    Return each user's tier and spend to follow (the entry tier and 0.00 without a row). Three
+    queries, three more for each table with rows to create."""
     _require_transaction()
-    ids = sorted(set(user_ids))
+    ids = sorted(set(user_ids) | set(confirming))
     tiers = list(Tier.objects.order_by("min_spend"))
     by_id = {tier.id: tier for tier in tiers}
     rows = {
         row.user_id: row for row in UserLoyalty.objects.select_for_update().filter(user_id__in=ids).order_by("user_id")
     }
-    list(PointsAccount.objects.select_for_update().filter(user_id__in=ids).order_by("user_id").values_list("id"))
+    accounts = set(
+        PointsAccount.objects.select_for_update()
+        .filter(user_id__in=ids)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+    if missing := sorted(set(confirming) - set(rows)):
+        rows |= _lock_rows(UserLoyalty, missing, lambda uid: UserLoyalty(user_id=uid, tier=tiers[0]))
+    if missing := sorted(set(confirming) - accounts):
+        _lock_rows(PointsAccount, missing, lambda uid: PointsAccount(user_id=uid))
     now = timezone.now()
     return {
         user_id: TierTrack(by_id[rows[user_id].tier_id], rows[user_id].qualifying_spend, tiers, now)

@@ -172,7 +172,9 @@ class _Batch:
             self.offers[offer.merchant_id].append(offer)
         # Whoever may earn or move money in this batch: loyalty rows first, then wallets.
         users = sorted(self.active_users | {p.user_id for p in self.purchases.values()})
-        self.tiers: dict[uuid.UUID, TierTrack] = loyalty_batch_lock(user_ids=users)
+        self.tiers: dict[uuid.UUID, TierTrack] = loyalty_batch_lock(
+            user_ids=users, confirming=self._confirming(created)
+        )
         self.wallets = wallets_lock(user_ids=users)
         moments = [e.get("purchased_at") or self.now for e in created]
         self.rows: dict[uuid.UUID, _Row] = {}
@@ -202,6 +204,18 @@ class _Batch:
                 .values_list("merchant_id", "order_reference", "id")
             )
             self.orders = {(m, ref): pid for m, ref, pid in holders}
+
+    def _confirming(self, created: list[dict[str, Any]]) -> set[uuid.UUID]:
+        """The users whose purchases the batch's `purchase.confirmed` events name (existing, or
+        reported earlier in the batch)."""
+        confirmed = {e["external_id"] for e in self.events if e["event"] == EVENT_CONFIRMED}
+        users = {p.user_id for p in self.purchases.values() if p.external_id in confirmed}
+        for event in created:
+            click = self.clicks.get(event.get("click_id") or "")
+            user_id = click.user_id if click else event.get("user_id")
+            if event["external_id"] in confirmed and user_id in self.active_users:
+                users.add(user_id)
+        return users
 
     # --- 2. each event in memory ----------------------------------------------------------------
 

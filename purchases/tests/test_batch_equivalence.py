@@ -163,10 +163,16 @@ class World:
             ]
             for user in self.users
         }
-        points = {self.labels[str(a.user_id)]: a.balance for a in PointsAccount.objects.filter(user__in=self.users)}
+        # A row at its defaults is the same as none (a batch creates those of the users it confirms for first).
+        points = {
+            self.labels[str(a.user_id)]: a.balance
+            for a in PointsAccount.objects.filter(user__in=self.users)
+            if a.balance or a.debt or a.lifetime_earned
+        }
         tiers = {
             self.labels[str(row.user_id)]: (row.tier.name, str(row.qualifying_spend))
             for row in UserLoyalty.objects.filter(user__in=self.users).select_related("tier")
+            if row.qualifying_spend or row.tier.min_spend
         }
         budgets = [str(sum(s.spent for s in CampaignBudgetStripe.objects.filter(campaign=c))) for c in self.campaigns]
         return {"purchases": purchases, "ledger": ledger, "points": points, "tiers": tiers, "budgets": budgets}
