@@ -135,7 +135,6 @@ class _Writes:
     confirmed: list[Purchase] = field(default_factory=list)
     unconfirmed: list[Purchase] = field(default_factory=list)  # confirmed purchases reversed
     payouts: list[tuple[uuid.UUID, Decimal]] = field(default_factory=list)
-    transitions: list[tuple[Purchase, Any]] = field(default_factory=list)
 
 
 class _Batch:
@@ -178,13 +177,15 @@ class _Batch:
         self.wallets = wallets_lock(user_ids=users)
         moments = [e.get("purchased_at") or self.now for e in created]
         self.rows: dict[uuid.UUID, _Row] = {}
+        self.user_rows: dict[uuid.UUID, list[_Row]] = defaultdict(list)
         if moments:
             first = min(min(utc_month(m)[0], m - self.velocity_window) for m in moments)
             last = max(moments)
             for pid, *values in Purchase.objects.filter(
                 user_id__in=list(self.active_users), purchased_at__gte=first, purchased_at__lt=utc_month(last)[1]
             ).values_list("id", "user_id", "offer_id", "purchased_at", "cashback_base", "status"):
-                self.rows[pid] = _Row(*values)
+                self.rows[pid] = row = _Row(*values)
+                self.user_rows[row.user_id].append(row)
             self.pool = campaign_pool(
                 user_ids=list(self.active_users), merchant_ids=list(merchant_ids), first=min(moments), last=last
             )
@@ -299,7 +300,8 @@ class _Batch:
             order_reference=reference,
         )
         self.purchases[purchase.external_id] = purchase
-        self.rows[purchase.id] = _Row(user_id, offer.id, purchased_at, breakdown.base, purchase.status)
+        self.rows[purchase.id] = row = _Row(user_id, offer.id, purchased_at, breakdown.base, purchase.status)
+        self.user_rows[user_id].append(row)
         if reference:
             self.orders[(merchant_id, reference)] = purchase.id
         writes = self.writes
@@ -338,11 +340,8 @@ class _Batch:
         return sum(
             (
                 r.cashback_base
-                for r in self.rows.values()
-                if r.user_id == user_id
-                and r.offer_id == offer_id
-                and start <= r.purchased_at < end
-                and r.status != PurchaseStatus.REVERSED
+                for r in self.user_rows[user_id]
+                if r.offer_id == offer_id and start <= r.purchased_at < end and r.status != PurchaseStatus.REVERSED
             ),
             ZERO,
         )
@@ -350,7 +349,7 @@ class _Batch:
     def _recent(self, user_id: uuid.UUID, at: datetime) -> int:
         """`user_purchase_stats`' velocity count."""
         start = at - self.velocity_window
-        return sum(1 for r in self.rows.values() if r.user_id == user_id and start < r.purchased_at <= at)
+        return sum(1 for r in self.user_rows[user_id] if start < r.purchased_at <= at)
 
     def _candidates(self, user_id: uuid.UUID, merchant_id: uuid.UUID, at: datetime) -> list[CampaignTerms]:
         """`campaign_candidates`, from what was read and what the batch took so far."""

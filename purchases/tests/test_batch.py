@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import PartnerWebhookDay
 from accounts.tests.factories import UserFactory
 from campaigns.tests.factories import make_campaign
-from purchases.models import Purchase, PurchaseStatus
+from purchases.models import Purchase, PurchaseEvent, PurchaseStatus
 from purchases.tests.conftest import WEBHOOK, next_external_id
 from wallets.models import Wallet
 
@@ -28,19 +28,15 @@ def results(response) -> list[dict]:
 
 def test_created_confirmed_reversed_in_one_batch(signed_post, created_payload, user):
     first, second = created_payload(), created_payload(amount="80.00")
-    response = signed_post(
-        BATCH,
-        {
-            "events": [
-                first,
-                second,
-                {"event": "purchase.confirmed", "external_id": first["external_id"]},
-                {"event": "purchase.reversed", "external_id": second["external_id"], "reason": "returned"},
-                {"event": "purchase.confirmed", "external_id": first["external_id"]},
-                {"event": "purchase.confirmed", "external_id": second["external_id"]},
-            ]
-        },
-    )
+    events = [
+        first,
+        second,
+        {"event": "purchase.confirmed", "external_id": first["external_id"]},
+        {"event": "purchase.reversed", "external_id": second["external_id"], "reason": "returned"},
+        {"event": "purchase.confirmed", "external_id": first["external_id"]},
+        {"event": "purchase.confirmed", "external_id": second["external_id"]},
+    ]
+    response = signed_post(BATCH, {"events": events})
     got = results(response)
     assert [r["status"] for r in got] == [201, 201, 200, 200, 200, 409]
     assert [r["index"] for r in got] == list(range(6))
@@ -52,6 +48,10 @@ def test_created_confirmed_reversed_in_one_batch(signed_post, created_payload, u
     assert wallet.pending == Decimal("0.00")
     assert wallet.available == Purchase.objects.get(external_id=first["external_id"]).cashback_amount
     assert wallet.entries.count() == 4
+    retried = results(signed_post(BATCH, {"events": events}))
+    assert [r["status"] for r in retried] == [409, 409, 200, 200, 200, 409]
+    assert [r["purchase"] for r in retried[2:5]] == [got[4]["purchase"], got[3]["purchase"], got[4]["purchase"]]
+    assert wallet.entries.count() == 4 and PurchaseEvent.objects.count() == 4
 
 
 def test_a_bad_event_undoes_nothing_and_a_retry_changes_nothing(signed_post, created_payload):
