@@ -17,6 +17,14 @@ Refused events write nothing. A purchase or order reference inserted meanwhile b
 transaction makes the INSERT fail: the whole batch is then decided again, once the conflicting
 rows are visible (they answer 409). Reversing a confirmed purchase costs its own loyalty statements
 (`loyalty_on_reversed`, a rare path), the only per-event statements.
+
+Where a batch knowingly differs from its events sent one by one (purchases, wallets, ledgers and
+points balances are the same): one `now` for every event; a campaign bonus is paid from the
+stripes in slot order; the batch's confirmations earn their points before its reversals of
+confirmed purchases claw back (a user's debt may differ, never the balance), and spend crossing two
+tiers in one batch is one tier change; the outbox holds the loyalty events of the confirmations
+before the purchases' events. A wallet balance overflowing its column (`AmountTooLarge`, beyond
+10^12) refuses the whole batch instead of the one event.
 """
 
 from __future__ import annotations

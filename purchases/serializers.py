@@ -214,12 +214,18 @@ def quote_data(quote: Any) -> dict[str, Any]:
     }
 
 
-class BatchInputSerializer(serializers.Serializer):
-    """The batch's envelope; each event is then validated alone (`WebhookInputSerializer`), so one
-    malformed event is refused in its own result."""
+@extend_schema_field(WebhookInputSerializer(many=True))
+class EventListField(serializers.ListField):
+    """Events documented as the single webhook's bodies, taken as they come: each is validated
+    alone (`WebhookInputSerializer`), so a malformed event is refused in its own result."""
 
-    events = serializers.ListField(
-        child=serializers.JSONField(),
+    child = serializers.JSONField()
+
+
+class BatchInputSerializer(serializers.Serializer):
+    """The batch's envelope."""
+
+    events = EventListField(
         min_length=1,
         max_length=settings.WEBHOOK_BATCH_MAX_EVENTS,
         help_text="1 to 500 events, each a body of `POST /webhooks/purchases`.",
