@@ -274,26 +274,29 @@ def _webhook_count_sql(partner: str) -> str:
     count, last_at = rawsql.col(day, "count"), rawsql.col(day, "last_at")
     return (
         f"INSERT INTO {rawsql.table(day)} ({conflict}, {count}, {last_at}) "  # noqa: S608 - from rawsql
-        f"VALUES ({partner}, %(day)s, %(outcome)s, %(code)s, 1, %(at)s) "
-        f"ON CONFLICT ({conflict}) DO UPDATE SET {count} = {rawsql.table(day)}.{count} + 1, "
+        f"VALUES ({partner}, %(day)s, %(outcome)s, %(code)s, %(count)s, %(at)s) "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {count} = {rawsql.table(day)}.{count} + EXCLUDED.{count}, "
         f"{last_at} = GREATEST({rawsql.table(day)}.{last_at}, EXCLUDED.{last_at})"
     )
 
 
-def _webhook_count(partner: str, params: dict[str, object], *, outcome: WebhookOutcome, code: str) -> None:
+def _webhook_count(
+    partner: str, params: dict[str, object], *, outcome: WebhookOutcome, code: str, count: int = 1
+) -> None:
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             _webhook_count_sql(partner),
-            params | {"day": now.date(), "outcome": outcome.value, "code": code[:64], "at": now},
+            params | {"day": now.date(), "outcome": outcome.value, "code": code[:64], "at": now, "count": count},
         )
 
 
-def webhook_count(*, partner_id: uuid.UUID, outcome: WebhookOutcome, code: str = "") -> None:
-    """Count one webhook of this partner in today's (UTC) health counters: one statement, run after
-    the ingestion's transaction (not inside it, where the counter row's lock would serialise all the
-    partner's webhooks until each commit). A crash between the two loses one count, never money."""
-    _webhook_count("%(partner)s", {"partner": partner_id}, outcome=outcome, code=code)
+def webhook_count(*, partner_id: uuid.UUID, outcome: WebhookOutcome, code: str = "", count: int = 1) -> None:
+    """Count `count` webhooks (events) of this partner in today's (UTC) health counters: one
+    statement, run after the ingestion's transaction (not inside it, where the counter row's lock
+    would serialise all the partner's webhooks until each commit). A crash between the two loses
+    counts, never money."""
+    _webhook_count("%(partner)s", {"partner": partner_id}, outcome=outcome, code=code, count=count)
 
 
 def webhook_count_signature_failure(*, key: str, reason: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -69,6 +70,49 @@ def campaign_candidates(*, user_id: uuid.UUID, merchant_id: uuid.UUID, at: datet
         CampaignTerms.from_campaign(c, budget_left=None if c.budget is None else c.budget - c.budget_spent)
         for c in rows
     ]
+
+
+@dataclass(frozen=True)
+class CampaignPool:
+    """The campaigns a batch of purchases may get bonuses from, with its users' enrollments: the
+    rules of `campaign_candidates` applied in memory, so one batch reads them once."""
+
+    campaigns: list[Campaign]
+    enrolled_at: dict[tuple[uuid.UUID, uuid.UUID], datetime]
+
+    def candidates(
+        self, *, user_id: uuid.UUID, merchant_id: uuid.UUID, at: datetime, uses: Callable[[uuid.UUID], int]
+    ) -> list[Campaign]:
+        """`campaign_candidates`' campaigns for one purchase; `uses(campaign_id)`: the user's uses now."""
+        found = []
+        for campaign in self.campaigns:
+            if not campaign.is_running(at):
+                continue
+            if campaign.merchant_ids and merchant_id not in campaign.merchant_ids:
+                continue
+            enrolled = self.enrolled_at.get((campaign.id, user_id))
+            if campaign.requires_enrollment and (enrolled is None or enrolled > at):
+                continue
+            if campaign.max_uses_per_user is not None and uses(campaign.id) >= campaign.max_uses_per_user:
+                continue
+            found.append(campaign)
+        return found
+
+
+def campaign_pool(
+    *, user_ids: list[uuid.UUID], merchant_ids: list[uuid.UUID], first: datetime, last: datetime
+) -> CampaignPool:
+    """The campaigns running at some moment of [first, last] at one of the merchants, oldest first,
+    and the users' enrollments in them. Two queries."""
+    campaigns = list(
+        Campaign.objects.filter(status=CampaignStatus.ACTIVE, starts_at__lte=last, ends_at__gt=first)
+        .filter(Q(merchant_ids=[]) | Q(merchant_ids__overlap=merchant_ids))
+        .order_by("created_at", "id")
+    )
+    enrolled = CampaignEnrollment.objects.filter(campaign__in=[c.id for c in campaigns], user_id__in=user_ids)
+    return CampaignPool(
+        campaigns, {(c, u): at for c, u, at in enrolled.values_list("campaign_id", "user_id", "enrolled_at")}
+    )
 
 
 def campaigns_visible_to(*, user: User, now: datetime | None = None) -> QuerySet[Campaign]:

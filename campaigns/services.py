@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -209,15 +210,8 @@ def _slow_take(
         .filter(Q(limit__isnull=True) | Q(spent__lt=F("limit")), campaign_id=campaign_id)
         .order_by("slot")
     )
-    takes: list[tuple[CampaignBudgetStripe, Decimal]] = []
-    wanted = amount
-    for stripe in stripes if limited else stripes[:1]:
-        take = wanted if stripe.limit is None else min(wanted, stripe.limit - stripe.spent)
-        takes.append((stripe, take))
-        wanted -= take
-        if not wanted:
-            break
-    taken = amount - wanted
+    takes = _stripe_takes(stripes if limited else stripes[:1], amount)
+    taken = sum((take for _, take in takes), ZERO)
     if not taken:
         return ZERO
     for stripe, take in takes:
@@ -231,6 +225,22 @@ def _slow_take(
         amounts=[take for _, take in takes],
     )
     return taken
+
+
+def _stripe_takes(
+    stripes: Iterable[CampaignBudgetStripe], amount: Decimal
+) -> list[tuple[CampaignBudgetStripe, Decimal]]:
+    """Up to `amount` from the stripes in their order, each paying what it has left."""
+    takes: list[tuple[CampaignBudgetStripe, Decimal]] = []
+    wanted = amount
+    for stripe in stripes:
+        take = wanted if stripe.limit is None else min(wanted, stripe.limit - stripe.spent)
+        if take > ZERO:
+            takes.append((stripe, take))
+            wanted -= take
+        if not wanted:
+            break
+    return takes
 
 
 def campaign_budget_give_back(*, purchase_id: uuid.UUID, forget: bool = False) -> Decimal:
@@ -253,3 +263,108 @@ def campaign_budget_give_back(*, purchase_id: uuid.UUID, forget: bool = False) -
         bonus.reversed_at = timezone.now()
         bonus.save(update_fields=["reversed_at"])
     return bonus.amount
+
+
+class CampaignBudgetBook:
+    """The campaign budgets of a batch of purchases: the bonuses of the purchases it may reverse and
+    the stripes of every campaign involved are locked at once (bonuses, then stripes in (campaign,
+    slot) order, after the wallets: the lock order of ingestion and reversal), taken from and given
+    back to in memory in the batch's order, and written by `save` in three statements.
+
+    With the stripes locked, what a campaign has left is read exactly: a bonus is paid whole or
+    with what is left, from the stripes in slot order, as `campaign_budget_take`'s slow path."""
+
+    def __init__(
+        self, *, campaigns: Sequence[Campaign], user_ids: Iterable[uuid.UUID], purchase_ids: Iterable[uuid.UUID]
+    ):
+        _require_transaction()
+        self.now = timezone.now()
+        self.bonuses = {
+            b.purchase_id: b
+            for b in CampaignBonus.objects.select_for_update()
+            .filter(purchase_id__in=list(purchase_ids), reversed_at__isnull=True)
+            .order_by("id")
+        }
+        self.budgets = {c.id: c.budget for c in campaigns}
+        campaign_ids = sorted(set(self.budgets) | {b.campaign_id for b in self.bonuses.values()})
+        self.stripes: dict[uuid.UUID, list[CampaignBudgetStripe]] = {cid: [] for cid in campaign_ids}
+        for stripe in (
+            CampaignBudgetStripe.objects.select_for_update()
+            .filter(campaign_id__in=campaign_ids)
+            .order_by("campaign_id", "slot")
+        ):
+            self.stripes[stripe.campaign_id].append(stripe)
+        uses = (
+            CampaignBonus.objects.filter(
+                campaign_id__in=list(self.budgets), user_id__in=list(user_ids), reversed_at__isnull=True
+            )
+            .order_by()
+            .values_list("campaign_id", "user_id")
+            .annotate(n=Count("*"))
+        )
+        self.uses: dict[tuple[uuid.UUID, uuid.UUID], int] = {(c, u): n for c, u, n in uses}
+        self.new: dict[uuid.UUID, CampaignBonus] = {}
+        self.reversed: list[CampaignBonus] = []
+        self.touched: set[int] = set()
+
+    def budget_left(self, campaign_id: uuid.UUID) -> Decimal | None:
+        budget = self.budgets[campaign_id]
+        return None if budget is None else budget - sum((s.spent for s in self.stripes[campaign_id]), ZERO)
+
+    def user_uses(self, campaign_id: uuid.UUID, user_id: uuid.UUID) -> int:
+        return self.uses.get((campaign_id, user_id), 0)
+
+    def take(self, *, campaign_id: uuid.UUID, user_id: uuid.UUID, purchase_id: uuid.UUID, amount: Decimal) -> Decimal:
+        """Take up to `amount` for the purchase; return what was taken."""
+        limited = self.budgets[campaign_id] is not None
+        stripes = self.stripes[campaign_id]
+        takes = _stripe_takes(stripes if limited else stripes[:1], amount)
+        taken = sum((take for _, take in takes), ZERO)
+        if not taken:
+            return ZERO
+        for stripe, take in takes:
+            stripe.spent += take
+            self.touched.add(stripe.pk)
+        self.new[purchase_id] = CampaignBonus(
+            campaign_id=campaign_id,
+            user_id=user_id,
+            purchase_id=purchase_id,
+            amount=taken,
+            slots=[stripe.slot for stripe, _ in takes],
+            amounts=[take for _, take in takes],
+            created_at=self.now,
+        )
+        self.uses[(campaign_id, user_id)] = self.user_uses(campaign_id, user_id) + 1
+        return taken
+
+    def give_back(self, *, purchase_id: uuid.UUID) -> Decimal:
+        """The purchase was reversed: its bonus goes back to the stripes that paid it, its use to the user."""
+        bonus = self.new.get(purchase_id) or self.bonuses.pop(purchase_id, None)
+        if bonus is None or bonus.reversed_at is not None:
+            return ZERO
+        back = dict(zip(bonus.slots, bonus.amounts, strict=True))
+        for stripe in self.stripes[bonus.campaign_id]:
+            if stripe.slot in back:
+                stripe.spent -= back[stripe.slot]
+                self.touched.add(stripe.pk)
+        bonus.reversed_at = self.now
+        if bonus.pk is not None:
+            self.reversed.append(bonus)
+        key = (bonus.campaign_id, bonus.user_id)
+        if key in self.uses:
+            self.uses[key] -= 1
+        return bonus.amount
+
+    def save(self) -> None:
+        touched = [s for stripes in self.stripes.values() for s in stripes if s.pk in self.touched]
+        if touched:
+            CampaignBudgetStripe.objects.bulk_update(touched, ["spent"])
+        if self.new:
+            CampaignBonus.objects.bulk_create(self.new.values())
+        if self.reversed:
+            CampaignBonus.objects.filter(pk__in=[b.pk for b in self.reversed]).update(reversed_at=self.now)
+
+
+def _require_transaction() -> None:
+    if not connection.in_atomic_block:
+        raise RuntimeError("Campaign budgets change inside the caller's transaction.")

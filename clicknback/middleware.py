@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from rest_framework.views import APIView
 
 from clicknback.errors import bad_request_json, error_json_response, unexpected_error_json
+from clicknback.parsers import body_limit
 from clicknback.request_context import bind_request_id
 from clicknback.routing import json_error_pages
 
@@ -49,7 +50,7 @@ class BodySizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = body_limit(request.path)
         if _is_chunked_without_length(request):
             refusal = _read_chunked_body(request, limit)
             if refusal is not None:
@@ -62,6 +63,10 @@ class BodySizeLimitMiddleware:
             return bad_request_json("Invalid Content-Length header.")
         if limit is not None and length > limit and not request.path.startswith("/admin/"):
             return _payload_too_large(limit)
+        if limit != settings.DATA_UPLOAD_MAX_MEMORY_SIZE and not hasattr(request, "_body"):
+            # Read here what Django's `request.body` would refuse above DATA_UPLOAD_MAX_MEMORY_SIZE.
+            request._body = request.read()
+            request._stream = io.BytesIO(request._body)
         return self.get_response(request)
 
 

@@ -13,6 +13,11 @@ from rest_framework.parsers import JSONParser
 from clicknback.errors import PayloadTooLarge
 
 
+def body_limit(path: str) -> int | None:
+    """The largest body `path` accepts: DATA_UPLOAD_MAX_MEMORY_SIZE, unless LARGE_BODY_PATHS says more."""
+    return settings.LARGE_BODY_PATHS.get(path.rstrip("/"), settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -24,7 +29,8 @@ class StrictJSONParser(JSONParser):
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", "utf-8")
         try:
-            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            request = parser_context.get("request")
+            limit = body_limit(request.path) if request is not None else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             raw = stream.read(limit + 1) if stream is not None else b""
             if len(raw) > limit:  # defence in depth: the middleware checks the length before the view
                 raise PayloadTooLarge()

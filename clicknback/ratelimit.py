@@ -21,44 +21,56 @@ from rest_framework.throttling import BaseThrottle
 from clicknback.errors import RateLimited
 from clicknback.models import RateLimitCounter
 
-# One hit: a new key, or a key whose window ended, starts a window with 1 hit; otherwise +1.
+# N hits: a new key, or a key whose window ended, starts a window with N hits; otherwise +N.
 # Atomic under concurrency (the row is locked by the upsert), one round trip.
 _COUNT_HIT = f"""
     INSERT INTO "{RateLimitCounter._meta.db_table}" AS counter ("key", "hits", "window_ends_at")
-    VALUES (%s, 1, statement_timestamp() + make_interval(secs => %s))
+    VALUES (%s, %s, statement_timestamp() + make_interval(secs => %s))
     ON CONFLICT ("key") DO UPDATE SET
-        "hits" = CASE WHEN counter."window_ends_at" <= statement_timestamp() THEN 1 ELSE counter."hits" + 1 END,
+        "hits" = CASE WHEN counter."window_ends_at" <= statement_timestamp() THEN EXCLUDED."hits"
+            ELSE counter."hits" + EXCLUDED."hits" END,
         "window_ends_at" = CASE WHEN counter."window_ends_at" <= statement_timestamp()
             THEN EXCLUDED."window_ends_at" ELSE counter."window_ends_at" END
     RETURNING "hits", ceil(extract(epoch FROM "window_ends_at" - statement_timestamp()))::integer
 """  # noqa: S608 - the table name is ours, every value a parameter
 
 
-def _count_hit_in_postgresql(counter_key: str, period: int) -> tuple[int, int]:
-    """(hits in the current window, including this one; seconds until the window ends).
+def _count_hits_in_postgresql(counter_key: str, period: int, hits: int) -> tuple[int, int]:
+    """(hits in the current window, including these; seconds until the window ends).
 
     The hit commits at once: inside a transaction a refused request would roll its own hit back and
     never be limited. (A test's own wrapping transaction is the one exception.)"""
     if any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
         raise RuntimeError("A rate-limit hit must be counted before the request's transaction starts.")
     with connection.cursor() as cursor:
-        cursor.execute(_COUNT_HIT, [counter_key, period])
+        cursor.execute(_COUNT_HIT, [counter_key, hits, period])
         return cursor.fetchone()
 
 
 def enforce_rate_limit(request: HttpRequest, *, group: str, key: str, rate: str) -> None:
     """Count one hit for `key` in `group`; raise `RateLimited` (429, Retry-After) past `rate`."""
-    if not settings.RATELIMIT_ENABLE:
-        return
-    if settings.RATE_LIMIT_STORE == "redis":
-        usage = get_usage(request, group=group, key=lambda _group, _request: key, rate=rate, increment=True)
-        if usage is not None and usage["should_limit"]:
-            raise RateLimited(retry_after=usage["time_left"])
-        return
-    limit, period = _split_rate(rate)
-    hits, seconds_left = _count_hit_in_postgresql(f"{group}:{key}", period)
-    if hits > limit:
+    allowed, seconds_left = count_rate_limit_hits(request, group=group, key=key, rate=rate, hits=1)
+    if not allowed:
         raise RateLimited(retry_after=seconds_left)
+
+
+def count_rate_limit_hits(request: HttpRequest, *, group: str, key: str, rate: str, hits: int) -> tuple[int, int]:
+    """Count `hits` hits at once for `key` in `group` (a batch whose items each count); return how
+    many of them, the first ones, are within `rate`, and the seconds until the window ends."""
+    if not settings.RATELIMIT_ENABLE:
+        return hits, 0
+    if settings.RATE_LIMIT_STORE == "redis":  # django-ratelimit counts one hit a call
+        allowed, seconds_left = 0, 0
+        for _ in range(hits):
+            usage = get_usage(request, group=group, key=lambda _group, _request: key, rate=rate, increment=True)
+            if usage is None or not usage["should_limit"]:
+                allowed += 1
+            else:
+                seconds_left = usage["time_left"]
+        return allowed, seconds_left
+    limit, period = _split_rate(rate)
+    total, seconds_left = _count_hits_in_postgresql(f"{group}:{key}", period, hits)
+    return max(0, min(hits, limit - (total - hits))), seconds_left
 
 
 class PerUserRateLimit(BaseThrottle):

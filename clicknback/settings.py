@@ -207,6 +207,9 @@ PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5/h")
 WEBHOOK_RATE_LIMIT = os.environ.get("WEBHOOK_RATE_LIMIT", "1200/m")
 WEBHOOK_SIGNATURE_TOLERANCE_SECONDS = 300
 WEBHOOK_MAX_BODY_BYTES = 64 * 1024
+# Batch ingestion (api-v1-rewards.md): up to 500 events, bodies up to 4 MiB.
+WEBHOOK_BATCH_MAX_EVENTS = 500
+WEBHOOK_BATCH_MAX_BODY_BYTES = 4 * 1024 * 1024
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 # Reward points (api-v1-rewards.md): earned per currency unit spent, valid for a number of days,
 # redeemed at a number of points per currency unit, from a minimum.
@@ -246,6 +249,8 @@ MINT_BREAKER_RESET_SECONDS = float(os.environ.get("MINT_BREAKER_RESET_SECONDS", 
 
 # Every API body is small; anything larger is refused with 413 before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(WEBHOOK_MAX_BODY_BYTES)))
+# The paths allowed a larger body than DATA_UPLOAD_MAX_MEMORY_SIZE (without a trailing slash).
+LARGE_BODY_PATHS = {"/api/v1/webhooks/purchases/batch": WEBHOOK_BATCH_MAX_BODY_BYTES}
 
 # --- DRF and the OpenAPI schema -------------------------------------------------------------
 REST_FRAMEWORK = {

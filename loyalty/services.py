@@ -232,6 +232,61 @@ def loyalty_on_reversed(*, user_id: uuid.UUID, purchase_id: uuid.UUID, amount: D
     )
 
 
+@dataclass
+class TierTrack:
+    """A user's tier and qualifying spend as a batch's confirmations and reversals will move them
+    (`loyalty_on_confirmed`, `loyalty_on_reversed`), followed in memory: an ingestion later in the
+    batch sees the tier an earlier confirmation reached, as it would one request later."""
+
+    tier: Tier
+    spend: Decimal
+    tiers: Sequence[Tier]
+    now: datetime
+
+    def confirmed(self, *, amount: Decimal, purchased_at: datetime) -> None:
+        if purchased_at >= self.now - YEAR:
+            self.spend += amount
+        reached = _tier_for(self.spend, self.tiers)
+        if reached.min_spend > self.tier.min_spend:
+            self.tier = reached
+
+    def reversed(self, *, amount: Decimal, purchased_at: datetime) -> None:
+        if purchased_at >= self.now - YEAR:
+            self.spend = max(self.spend - amount, Decimal("0.00"))
+
+
+def loyalty_batch_lock(*, user_ids: Iterable[uuid.UUID], confirming: Iterable[uuid.UUID]) -> dict[uuid.UUID, TierTrack]:
+    """Lock the users' loyalty rows and points accounts in `user_id` order before a batch locks
+    their wallets (the lock order of confirmations), creating those of the users it may confirm
+    purchases of (`confirming`), as `loyalty_on_confirmed` would later under the wallets' locks.
+    Return each user's tier and spend to follow (the entry tier and 0.00 without a row). Three
+    queries, three more for each table with rows to create."""
+    _require_transaction()
+    ids = sorted(set(user_ids) | set(confirming))
+    tiers = list(Tier.objects.order_by("min_spend"))
+    by_id = {tier.id: tier for tier in tiers}
+    rows = {
+        row.user_id: row for row in UserLoyalty.objects.select_for_update().filter(user_id__in=ids).order_by("user_id")
+    }
+    accounts = set(
+        PointsAccount.objects.select_for_update()
+        .filter(user_id__in=ids)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+    if missing := sorted(set(confirming) - set(rows)):
+        rows |= _lock_rows(UserLoyalty, missing, lambda uid: UserLoyalty(user_id=uid, tier=tiers[0]))
+    if missing := sorted(set(confirming) - accounts):
+        _lock_rows(PointsAccount, missing, lambda uid: PointsAccount(user_id=uid))
+    now = timezone.now()
+    return {
+        user_id: TierTrack(by_id[rows[user_id].tier_id], rows[user_id].qualifying_spend, tiers, now)
+        if user_id in rows
+        else TierTrack(tiers[0], ZERO, tiers, now)
+        for user_id in ids
+    }
+
+
 def points_redeem(*, user: User, points: int) -> Redemption:
     """Turn points into available cashback, in a transaction of its own (`POST /rewards/redeem`
     runs `redemption_create` inside the transaction that stores its Idempotency-Key)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -211,3 +212,34 @@ def quote_data(quote: Any) -> dict[str, Any]:
         "cashback_amount": money_text(breakdown.cashback_amount),
         "points": quote.points,
     }
+
+
+@extend_schema_field(WebhookInputSerializer(many=True))
+class EventListField(serializers.ListField):
+    """Events documented as the single webhook's bodies, taken as they come: each is validated
+    alone (`WebhookInputSerializer`), so a malformed event is refused in its own result."""
+
+    child = serializers.JSONField()
+
+
+class BatchInputSerializer(serializers.Serializer):
+    """The batch's envelope."""
+
+    events = EventListField(
+        min_length=1,
+        max_length=settings.WEBHOOK_BATCH_MAX_EVENTS,
+        help_text="1 to 500 events, each a body of `POST /webhooks/purchases`.",
+    )
+
+
+class BatchResultSerializer(serializers.Serializer):
+    """For the schema: one event's result, `purchase` on success, `error` (the envelope's) otherwise."""
+
+    index = serializers.IntegerField()
+    status = serializers.IntegerField(help_text="201, 200, or the status the single webhook answers (4xx).")
+    purchase = PurchaseOutputSerializer(required=False)
+    error = serializers.DictField(required=False, help_text="`{code, message, details}` as in the error envelope.")
+
+
+class BatchOutputSerializer(serializers.Serializer):
+    results = BatchResultSerializer(many=True)

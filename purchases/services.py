@@ -30,6 +30,7 @@ from clicknback.errors import (
     ClickExpired,
     ClickMerchantMismatch,
     ClickNotFound,
+    DomainError,
     DuplicatePurchase,
     MerchantNotEligible,
     NotFound,
@@ -44,8 +45,10 @@ from clicks.models import Click
 from clicks.selectors import click_find
 from events import outbox
 from events.models import OutboxEvent
+from events.outbox import EventSpec
 from loyalty.services import points_for
 from merchants.models import Merchant, MerchantStatus
+from offers.models import Offer
 from purchases.cashback import Breakdown, breakdown_with_campaigns
 from purchases.fraud import fraud_flags, parse_rate
 from purchases.models import Purchase, PurchaseAction, PurchaseEvent, PurchaseStatus
@@ -98,13 +101,9 @@ def purchase_ingest(
     """
     now = timezone.now()
     purchased_at = purchased_at or now
-    if purchased_at > now:
-        raise ValidationError({"purchased_at": ["Must not be in the future."]})
+    check_reported(purchased_at=purchased_at, currency=currency, amount=amount, now=now)
     if (user_id is None) == (click_id is None):
         raise ValidationError({"non_field_errors": ["Give exactly one of user_id and click_id."]})
-    if currency.upper() != settings.PLATFORM_CURRENCY:
-        raise UnsupportedCurrency(f"Only {settings.PLATFORM_CURRENCY} is supported.", currency=currency)
-    _check_amount(amount)
     click = (
         None if click_id is None else _attributed_click(click_id, merchant_id=merchant_id, purchased_at=purchased_at)
     )
@@ -138,10 +137,25 @@ def purchase_ingest(
     return purchase
 
 
+def check_reported(*, purchased_at: datetime, currency: str, amount: Decimal, now: datetime) -> None:
+    """The checks of a reported purchase that need no database, in the contract's order."""
+    if purchased_at > now:
+        raise ValidationError({"purchased_at": ["Must not be in the future."]})
+    if currency.upper() != settings.PLATFORM_CURRENCY:
+        raise UnsupportedCurrency(f"Only {settings.PLATFORM_CURRENCY} is supported.", currency=currency)
+    _check_amount(amount)
+
+
 def _attributed_click(click_id: str, *, merchant_id: uuid.UUID, purchased_at: datetime) -> Click:
     """The click a partner reported the sale with, if it attributes a purchase at `merchant_id` made at
     `purchased_at`; CLICK_NOT_FOUND, CLICK_EXPIRED or CLICK_MERCHANT_MISMATCH otherwise."""
-    click = click_find(click_id=click_id)
+    return check_click(
+        click_find(click_id=click_id), click_id=click_id, merchant_id=merchant_id, purchased_at=purchased_at
+    )
+
+
+def check_click(click: Click | None, *, click_id: str, merchant_id: uuid.UUID, purchased_at: datetime) -> Click:
+    """`click` (the one found for `click_id`, or None) if it attributes the purchase; else the refusal."""
     if click is None:
         raise ClickNotFound(click_id=click_id)
     if not click.covers(purchased_at):
@@ -201,7 +215,46 @@ def _ingest(
         velocity_limit=velocity_limit,
         review_amount=decimal_setting("FRAUD_REVIEW_AMOUNT"),
     )
-    purchase = Purchase(
+    purchase = new_purchase(
+        purchase_id=purchase_id,
+        partner=partner,
+        external_id=external_id,
+        user_id=user_id,
+        offer=offer,
+        amount=amount,
+        breakdown=breakdown,
+        reasons=reasons,
+        purchased_at=purchased_at,
+        click=click,
+        order_reference=order_reference,
+    )
+    created = outbox.pending(*created_event(purchase, actor=actor))
+    _insert_with_audit(
+        purchase, audit_event(purchase, action=PurchaseAction.CREATED, from_status="", actor=actor), created
+    )
+    if cashback:  # the ledger records movements; a 0.00 purchase moves nothing
+        wallet_post(wallet=wallet, entry_type=EntryType.CASHBACK_PENDING, pending=cashback, purchase_id=purchase.id)
+    rollup_created(purchase)
+    rollups_flush()  # last: the day rows are held only until the commit
+    return purchase
+
+
+def new_purchase(
+    *,
+    purchase_id: uuid.UUID,
+    partner: Partner,
+    external_id: str,
+    user_id: uuid.UUID,
+    offer: Offer,
+    amount: Decimal,
+    breakdown: Breakdown,
+    reasons: list[str],
+    purchased_at: datetime,
+    click: Click | None,
+    order_reference: str | None,
+) -> Purchase:
+    """The unsaved purchase an accepted `purchase.created` books (single and batch ingestion)."""
+    return Purchase(
         id=purchase_id,
         external_id=external_id,
         partner=partner,
@@ -210,7 +263,7 @@ def _ingest(
         offer=offer,
         amount=amount,
         currency=settings.PLATFORM_CURRENCY,
-        cashback_amount=cashback,
+        cashback_amount=breakdown.cashback_amount,
         cashback_base=breakdown.base,
         tier_bonus=breakdown.tier_bonus,
         campaign_bonus=breakdown.campaign_bonus,
@@ -224,39 +277,40 @@ def _ingest(
         click=click,
         order_reference=order_reference,
     )
-    created = outbox.pending(
+
+
+def created_event(purchase: Purchase, *, actor: Actor) -> EventSpec:
+    """The `purchase.created` outbox event of a new purchase."""
+    return (
         "purchase.created",
         purchase.id,
         {
             "purchase_id": purchase.id,
-            "external_id": external_id,
-            "user_id": user_id,
-            "merchant_id": offer.merchant_id,
-            "offer_id": offer.id,
-            "amount": amount,
-            "cashback_amount": cashback,
+            "external_id": purchase.external_id,
+            "user_id": purchase.user_id,
+            "merchant_id": purchase.merchant_id,
+            "offer_id": purchase.offer_id,
+            "amount": purchase.amount,
+            "cashback_amount": purchase.cashback_amount,
             "cashback": breakdown_data(purchase),
             "flagged": purchase.flagged,
             "actor": actor,
         },
     )
-    _insert_with_audit(
-        purchase, audit_event(purchase, action=PurchaseAction.CREATED, from_status="", actor=actor), created
-    )
-    if cashback:  # the ledger records movements; a 0.00 purchase moves nothing
-        wallet_post(wallet=wallet, entry_type=EntryType.CASHBACK_PENDING, pending=cashback, purchase_id=purchase.id)
+
+
+def rollup_created(purchase: Purchase) -> None:
+    """The day's figures of a new purchase."""
     rollup_add(
         day=purchase.created_at.astimezone(UTC).date(),
-        user_id=user_id,
-        merchant_id=offer.merchant_id,
+        user_id=purchase.user_id,
+        merchant_id=purchase.merchant_id,
         active=True,
         purchases=1,
-        click_purchases=1 if click else 0,
-        amount=amount,
-        cashback_booked=cashback,
+        click_purchases=1 if purchase.click_id else 0,
+        amount=purchase.amount,
+        cashback_booked=purchase.cashback_amount,
     )
-    rollups_flush()  # last: the day rows are held only until the commit
-    return purchase
 
 
 def _insert_with_audit(purchase: Purchase, event: PurchaseEvent, created: OutboxEvent) -> None:
@@ -280,11 +334,27 @@ def _insert_with_audit(purchase: Purchase, event: PurchaseEvent, created: Outbox
 
 def _raise_not_eligible(*, user_id: uuid.UUID, merchant_id: uuid.UUID) -> None:
     """Which of the three eligibility rules failed, in the contract's order (only on refusals)."""
-    if not User.objects.filter(pk=user_id, is_active=True).exists():
-        raise UserNotEligible(user_id=str(user_id))
-    if not Merchant.objects.filter(pk=merchant_id, status=MerchantStatus.ACTIVE).exists():
-        raise MerchantNotEligible(merchant_id=str(merchant_id))
-    raise OfferNotAvailable(merchant_id=str(merchant_id))
+    raise not_eligible(
+        user_id=user_id,
+        merchant_id=merchant_id,
+        user_active=lambda: User.objects.filter(pk=user_id, is_active=True).exists(),
+        merchant_active=lambda: Merchant.objects.filter(pk=merchant_id, status=MerchantStatus.ACTIVE).exists(),
+    )
+
+
+def not_eligible(
+    *,
+    user_id: uuid.UUID,
+    merchant_id: uuid.UUID,
+    user_active: Callable[[], bool],
+    merchant_active: Callable[[], bool],
+) -> DomainError:
+    """The refusal of a purchase no offer covers: the first of the three eligibility rules failed."""
+    if not user_active():
+        return UserNotEligible(user_id=str(user_id))
+    if not merchant_active():
+        return MerchantNotEligible(merchant_id=str(merchant_id))
+    return OfferNotAvailable(merchant_id=str(merchant_id))
 
 
 def _book_campaign_bonus(

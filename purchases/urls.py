@@ -1,6 +1,7 @@
 from clicknback.routing import route
 from purchases.views import (
     CashbackQuoteView,
+    PurchaseBatchWebhookView,
     PurchaseConfirmView,
     PurchaseDetailView,
     PurchaseListView,
@@ -10,6 +11,7 @@ from purchases.views import (
 
 urlpatterns = [
     *route("webhooks/purchases", PurchaseWebhookView.as_view(), "webhook-purchases"),
+    *route("webhooks/purchases/batch", PurchaseBatchWebhookView.as_view(), "webhook-purchases-batch"),
     *route("cashback/calculate", CashbackQuoteView.as_view(), "cashback-calculate"),
     *route("purchases", PurchaseListView.as_view(), "purchase-list"),
     *route("purchases/<uuid:purchase_id>", PurchaseDetailView.as_view(), "purchase-detail"),

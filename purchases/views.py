@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from typing import Any
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -18,10 +20,11 @@ from accounts.models import Partner, WebhookOutcome
 from accounts.permissions import IsPartner, IsRegularUser
 from accounts.services import webhook_count
 from clicknback.actors import Actor
-from clicknback.errors import DuplicatePurchase
+from clicknback.errors import DuplicatePurchase, RateLimited, exception_handler
 from clicknback.metrics import count_rejected_purchase
 from clicknback.openapi import errors
-from clicknback.ratelimit import enforce_rate_limit
+from clicknback.ratelimit import count_rate_limit_hits, enforce_rate_limit
+from purchases.batch import purchases_ingest_batch
 from purchases.filters import PurchaseFilter
 from purchases.models import Purchase
 from purchases.permissions import CanReviewPurchases
@@ -29,6 +32,8 @@ from purchases.selectors import purchase_get, purchase_list
 from purchases.serializers import (
     EVENT_CONFIRMED,
     EVENT_CREATED,
+    BatchInputSerializer,
+    BatchOutputSerializer,
     PurchaseOutputSerializer,
     QuoteInputSerializer,
     QuoteOutputSerializer,
@@ -57,6 +62,15 @@ With `click_id` (instead of `user_id`), the user who made the click earns: an un
 order). An `order_reference` the merchant already has a non-reversed purchase for (a partner's, or
 an approved claim's) is `409 DUPLICATE_PURCHASE` with `details.purchase_id`."""
 
+
+_BATCH_DESCRIPTION = """Many events of `POST /webhooks/purchases` in one signed body (the signature covers it
+whole): `{"events": [...]}`, 1 to 500 events, at most 4 MiB (413 above).
+
+Answers `200 {"results": [...]}`, one result per event, in order: `{index, status, purchase}` on success
+(201 created, 200 a transition or a repeated one), `{index, status, error}` otherwise, with the status and
+error the single webhook would answer. Each event gets exactly the outcome it would get if the events were
+sent one after another in batch order; a refused event changes nothing and undoes nothing. Each event counts
+against the partner's rate limit: those past it get `429 RATE_LIMITED` in their result."""
 
 IsRegularUserOrPartner = IsRegularUser | IsPartner
 
@@ -146,12 +160,85 @@ class PurchaseWebhookView(APIView):
         counted by the authentication, 429s not at all (the limiter refuses before the event is read)."""
         response = super().handle_exception(exc)
         if response.status_code in REJECTION_STATUSES:
-            code = response.data["error"]["code"]
-            count_rejected_purchase(code=code)
-            duplicate = code == DuplicatePurchase.code
-            outcome = WebhookOutcome.DUPLICATE if duplicate else WebhookOutcome.REJECTED
-            webhook_count(partner_id=self.request.auth.id, outcome=outcome, code="" if duplicate else code)
+            outcome, code = _rejection(response.data["error"]["code"])
+            webhook_count(partner_id=self.request.auth.id, outcome=outcome, code=code)
         return response
+
+
+def _rejection(code: str) -> tuple[WebhookOutcome, str]:
+    """A refused event in the metrics, and how the partner's health counts it."""
+    count_rejected_purchase(code=code)
+    if code == DuplicatePurchase.code:
+        return WebhookOutcome.DUPLICATE, ""
+    return WebhookOutcome.REJECTED, code
+
+
+class PurchaseBatchWebhookView(APIView):
+    authentication_classes = [PartnerSignatureAuthentication]
+    permission_classes = [IsPartner]
+
+    @extend_schema(
+        operation_id="webhook_purchases_batch",
+        tags=["webhooks"],
+        summary="Partner purchase events, in bulk",
+        description=_BATCH_DESCRIPTION,
+        request=BatchInputSerializer,
+        responses={200: BatchOutputSerializer, **errors(e401="INVALID_SIGNATURE")},
+    )
+    def post(self, request: Request) -> Response:
+        partner = request.auth
+        envelope = BatchInputSerializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        events = envelope.validated_data["events"]
+        allowed, retry_after = count_rate_limit_hits(
+            request, group="webhook-purchases", key=partner.key, rate=settings.WEBHOOK_RATE_LIMIT, hits=len(events)
+        )
+        results: list[dict[str, Any]] = [{} for _ in events]
+        valid: list[tuple[int, dict[str, Any]]] = []
+        for index, event in enumerate(events):
+            if index >= allowed:  # the events past the limit, as many single webhooks past it
+                results[index] = _refused(index, RateLimited(retry_after=retry_after))
+                continue
+            serializer = WebhookInputSerializer(data=event)
+            if serializer.is_valid():
+                valid.append((index, serializer.validated_data))
+            else:
+                results[index] = _refused(index, ValidationError(serializer.errors))
+        if valid:
+            outcomes = purchases_ingest_batch(
+                partner=partner, events=[data for _, data in valid], actor=Actor.for_partner(partner)
+            )
+            for (index, _), outcome in zip(valid, outcomes, strict=True):
+                if outcome.error is not None:
+                    results[index] = _refused(index, outcome.error)
+                else:
+                    results[index] = {
+                        "index": index,
+                        "status": outcome.status,
+                        "purchase": purchase_data(outcome.purchase),
+                    }
+        _count_batch(partner, results)
+        return Response({"results": results})
+
+
+def _refused(index: int, exc: Exception) -> dict[str, Any]:
+    """An event's refusal as the single webhook would answer it (its status and error envelope)."""
+    response = exception_handler(exc, {})
+    return {"index": index, "status": response.status_code, **response.data}
+
+
+def _count_batch(partner: Partner, results: list[dict[str, Any]]) -> None:
+    """The batch's events in the partner's health, one statement per outcome and code."""
+    counts: Counter[tuple[WebhookOutcome, str]] = Counter()
+    for result in results:
+        if result["status"] == status.HTTP_201_CREATED:
+            counts[(WebhookOutcome.CREATED, "")] += 1
+        elif result["status"] == status.HTTP_200_OK:
+            counts[(WebhookOutcome.UPDATED, "")] += 1
+        elif result["status"] in REJECTION_STATUSES:
+            counts[_rejection(result["error"]["code"])] += 1
+    for (outcome, code), count in sorted(counts.items()):
+        webhook_count(partner_id=partner.id, outcome=outcome, code=code, count=count)
 
 
 class QuoteRateLimit(BaseThrottle):

@@ -25,6 +25,7 @@ CONTRACT_OPERATIONS = {
     "/offers/active": ["get"],
     "/offers/{offer_id}": ["get", "patch"],
     "/webhooks/purchases": ["post"],
+    "/webhooks/purchases/batch": ["post"],
     "/purchases": ["get"],
     "/purchases/{purchase_id}": ["get"],
     "/purchases/{purchase_id}/confirm": ["post"],
