@@ -18,6 +18,7 @@ import os
 import time
 
 from bench import profile
+from bench.cpu import process_cpu_seconds
 
 ROUNDS = 20
 BLOCK = 90
@@ -41,9 +42,7 @@ def _backend_cpu_seconds(connection) -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return process_cpu_seconds(pid)
 
 
 def main() -> None:
