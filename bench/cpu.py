@@ -4,7 +4,11 @@ tree (master, workers, every thread) and the PostgreSQL backends serving it."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -45,3 +49,18 @@ def backend_pids(connection, *, application_name: str) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [application_name])
         return [row[0] for row in cursor.fetchall()]
+
+
+def cpu_during(work: Callable[[], T], **sources: Callable[[], list[int]]) -> tuple[T, dict[str, float]]:
+    """`work()`'s result and the CPU seconds each source's processes (listed before and after it) spent meanwhile."""
+    before = {name: cpu_by_pid(pids()) for name, pids in sources.items()}
+    result = work()
+    return result, {name: cpu_spent(before[name], cpu_by_pid(pids())) for name, pids in sources.items()}
+
+
+def server_sources(pid: int, connection, *, application_name: str) -> dict[str, Callable[[], list[int]]]:
+    """A server's process tree and the PostgreSQL backends it opened (its `PGAPPNAME`)."""
+    return {
+        "server": lambda: process_tree(pid),
+        "postgresql": lambda: backend_pids(connection, application_name=application_name),
+    }

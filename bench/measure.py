@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from bench import ceiling, datagen, features, servers
 from bench.config import SECTIONS, DataSize, Scale
+from bench.cpu import cpu_during, server_sources
 from bench.load import LoadResult, run_load
 from bench.server import bench_server, server_env
 from bench.webhooks import (
@@ -40,11 +41,13 @@ from bench.webhooks import (
     read_requests,
     signed_headers,
 )
+from clicknback.testing_server import RunningServer
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 OUTBOX_ROUNDS = 4
 FEATURE_ROUND_SECONDS = 10.0  # floor, ingestion as generated, every feature on: alternated in rounds this long
 BATCH_SIZES = (100, 500)
+BENCH_APPLICATION = "bench-server"  # the server's PGAPPNAME: its PostgreSQL backends are found by it
 BATCH_CONNECTIONS = 4
 
 
@@ -82,7 +85,7 @@ class Bench:
             if not serves or (part == "small" and "reads" not in self.sections):
                 continue
             tokens = self.tokens(size)
-            with bench_server(scale, self.url(part)) as server:
+            with bench_server(scale, self.url(part), env={"PGAPPNAME": BENCH_APPLICATION}) as server:
                 for endpoint, path in READ_PATHS.items() if "reads" in self.sections else ():
                     self.log(f"{part}: GET {path} x{scale.read_concurrency} for {scale.read_seconds}s")
                     result = run_load(
@@ -98,14 +101,14 @@ class Bench:
                 if part == "big" and "campaigns" in self.sections:
                     report["campaigns"] = self.campaigns(server.url, size, tokens)
                 if part == "big" and "features" in self.sections:
-                    report["features"] = self.every_feature(server.url, size)
+                    report["features"] = self.every_feature(server, size)
                 if part == "big" and "batch" in self.sections:
                     report["batch"] = self.batch(server.url, size, report.get("ingestion"))
-            if part == "big" and "servers" in self.sections:
-                chosen = servers.chosen(os.environ.get("BENCH_SERVERS"))
-                report["servers"] = servers.compare(
-                    scale=scale, database_url=self.url(part), size=size, servers=chosen, log=self.log
-                )
+        if "servers" in self.sections:  # on the big set, after the run's own server has stopped
+            chosen = servers.chosen(os.environ.get("BENCH_SERVERS"))
+            report["servers"] = servers.compare(
+                scale=scale, database_url=self.url("big"), size=scale.big, servers=chosen, log=self.log
+            )
         for result in reads.values():
             small, big = result["small"], result["big"]
             result["ratio_p50"] = round(big["p50_ms"] / small["p50_ms"], 2) if small["p50_ms"] else 0.0
@@ -256,39 +259,53 @@ class Bench:
 
     # --- every feature on, against the server's floor -----------------------------------------
 
-    def every_feature(self, server_url: str, size: DataSize) -> dict[str, Any]:
+    def every_feature(self, server: RunningServer, size: DataSize) -> dict[str, Any]:
         """In alternating rounds on one server, at the ingestion's concurrency: `GET /health/live`
         (the floor: the same server and middleware, no work), ingestion on the data as generated
         (no campaign, every user at the entry tier), and ingestion with every feature on
         (`bench.features`: a running campaign over the bench's merchants and users in the tiers
         their history earns; the outbox and rollups are always on). Target: every feature on
-        >= 0.25 of the floor (issue 21)."""
+        >= 0.25 of the floor (issue 21). The server's CPU (process tree) and its PostgreSQL
+        backends' CPU per request are read from /proc around each load."""
         from campaigns.selectors import budget_discrepancies
 
         scale = self.scale
         rounds = max(1, round(scale.ingest_seconds / FEATURE_ROUND_SECONDS))
         share = scale.ingest_seconds / rounds
         loads: dict[str, list[LoadResult]] = {"floor": [], "as_generated": [], "every_feature": []}
+        cpu = {key: {"server": 0.0, "postgresql": 0.0} for key in loads}
         tiers: dict[str, int] = {}
+        sources = server_sources(server.process.pid, connection, application_name=BENCH_APPLICATION)
 
         def floor(thread: int, number: int) -> tuple[str, str, None, dict[str, str]]:
             return "GET", "/health/live", None, {}
 
+        def floor_load() -> LoadResult:
+            concurrency, warmup = scale.ingest_concurrency, scale.warmup_seconds
+            return run_load(server.url, floor, concurrency=concurrency, seconds=share, warmup=warmup)
+
+        def measure(key: str, work: Callable[[], LoadResult]) -> None:
+            measured, spent = cpu_during(work, **sources)
+            loads[key].append(measured)
+            for name, seconds in spent.items():
+                cpu[key][name] += seconds
+
         for number in range(1, rounds + 1):
             self.log(f"features: round {number} of {rounds}: floor, as generated, every feature on ({share:.1f}s each)")
-            loads["floor"].append(
-                run_load(
-                    server_url, floor, concurrency=scale.ingest_concurrency, seconds=share, warmup=scale.warmup_seconds
-                )
-            )
-            loads["as_generated"].append(self.ingestion_load(server_url, size, share))
+            measure("floor", floor_load)
+            measure("as_generated", lambda: self.ingestion_load(server.url, size, share))
             switched = features.on(merchants=size.merchants)
             try:
-                loads["every_feature"].append(self.ingestion_load(server_url, size, share))
+                measure("every_feature", lambda: self.ingestion_load(server.url, size, share))
             finally:
                 features.off(switched)
             tiers = switched.tiers
-        result: dict[str, Any] = {key: LoadResult.merged(runs).summary() for key, runs in loads.items()}
+        result: dict[str, Any] = {}
+        for key, runs in loads.items():
+            merged = LoadResult.merged(runs)
+            result[key] = merged.summary()
+            for name, seconds in cpu[key].items():  # per request sent, warm-ups included as in the CPU read
+                result[key][f"{name}_cpu_ms_per_request"] = round(seconds * 1000 / max(merged.sent, 1), 3)
         floor_rate = max(result["floor"]["throughput_per_s"], 1e-9)
         result["ratio"] = round(result["every_feature"]["throughput_per_s"] / floor_rate, 3)
         result["as_generated_ratio"] = round(result["as_generated"]["throughput_per_s"] / floor_rate, 3)

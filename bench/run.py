@@ -394,6 +394,11 @@ def _feature_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]
          f"({result['ratio']:.2f} of the floor)", f">= {FEATURES_TARGET_RATIO} of floor",
          _ok(result["ratio"] >= FEATURES_TARGET_RATIO)),
         ("features", "every feature on: p50 / p95 / p99 ms", _ms(every), "", ""),
+        ("features", "server CPU ms/webhook: as generated, every feature on",
+         f"{plain['server_cpu_ms_per_request']:.2f}, {every['server_cpu_ms_per_request']:.2f} "
+         f"({every['server_cpu_ms_per_request'] / max(plain['server_cpu_ms_per_request'], 1e-9) - 1:+.0%})", "", ""),
+        ("features", "PostgreSQL CPU ms/webhook: the same",
+         f"{plain['postgresql_cpu_ms_per_request']:.2f}, {every['postgresql_cpu_ms_per_request']:.2f}", "", ""),
         ("features", "errors, budget discrepancies", f"{errors}, {result['budget_discrepancies']}", "0, 0",
          _ok(errors == 0 and result["budget_discrepancies"] == 0)),
     ]  # fmt: skip

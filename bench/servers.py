@@ -25,7 +25,7 @@ from django.db import connection
 
 from bench import datagen
 from bench.config import DataSize, Scale
-from bench.cpu import backend_pids, cpu_by_pid, cpu_spent, process_tree
+from bench.cpu import cpu_during, server_sources
 from bench.load import LoadResult, run_load
 from bench.server import DEFAULT_SERVERS, SERVERS, WsgiServer, bench_server, server_python
 from bench.webhooks import WEBHOOK_PATH, ingestion_requests, signed_headers
@@ -99,14 +99,11 @@ def compare(
         for number in range(1, rounds + 1):
             order = list(running)[number % len(running) :] + list(running)[: number % len(running)]
             for key in order:
-                pids = process_tree(running[key].process.pid)
-                backends = backend_pids(connection, application_name=f"bench-{key}")
-                before = cpu_by_pid(pids), cpu_by_pid(backends)
-                loads[key].append(load(key, number, share, 0))
-                pids = process_tree(running[key].process.pid)
-                backends = backend_pids(connection, application_name=f"bench-{key}")
-                cpu[key]["server"] += cpu_spent(before[0], cpu_by_pid(pids))
-                cpu[key]["postgresql"] += cpu_spent(before[1], cpu_by_pid(backends))
+                sources = server_sources(running[key].process.pid, connection, application_name=f"bench-{key}")
+                measured, spent = cpu_during(lambda key=key, number=number: load(key, number, share, 0), **sources)
+                loads[key].append(measured)
+                for name, seconds in spent.items():
+                    cpu[key][name] += seconds
     reference = next(iter(running))
     for key, results in loads.items():
         merged = LoadResult.merged(results)
