@@ -32,6 +32,9 @@ class WsgiServer:
     program: str  # gunicorn | granian
     worker_class: str = "sync"
     threads: int = 1
+    # False: the load asks for `Connection: close`, a new connection per request as a sync worker
+    # makes it (and as a balancer without upstream keep-alive would), to tell keep-alive's share apart.
+    keepalive: bool = True
 
     def command(self, port: int, workers: int, *, python: str) -> list[str]:
         if self.program == "gunicorn":
@@ -48,8 +51,9 @@ SERVERS = {
     "sync": WsgiServer("gunicorn sync", "gunicorn"),
     "gthread": WsgiServer("gunicorn gthread x2", "gunicorn", worker_class="gthread", threads=2),
     "granian": WsgiServer("granian wsgi", "granian"),
+    "granian-close": WsgiServer("granian wsgi, Connection: close", "granian", keepalive=False),
 }
-DEFAULT_SERVERS = "sync,gthread,granian"
+DEFAULT_SERVERS = "sync,gthread,granian,granian-close"
 
 
 def server_python() -> str:

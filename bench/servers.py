@@ -26,7 +26,7 @@ from django.db import connection
 from bench import datagen
 from bench.config import DataSize, Scale
 from bench.cpu import cpu_during, server_sources
-from bench.load import LoadResult, run_load
+from bench.load import LoadResult, RequestFactory, run_load
 from bench.server import DEFAULT_SERVERS, SERVERS, WsgiServer, bench_server, server_python
 from bench.webhooks import WEBHOOK_PATH, ingestion_requests, signed_headers
 
@@ -84,6 +84,8 @@ def compare(
         def load(key: str, number: int, seconds: float, warmup: float) -> LoadResult:
             # Each server gets requests of its own (never a duplicate across servers or rounds).
             requests = ingestion_requests(run_id=f"{run_id}-{key}-{number}", users=size.users, merchants=size.merchants)
+            if not ready[key].keepalive:
+                requests = closing(requests)
             return run_load(
                 running[key].url,
                 requests,
@@ -128,6 +130,16 @@ def compare(
     shown = ("throughput_per_s", "server_cpu_ms_per_webhook", "p99_ms", "errors", "differences")
     log(f"servers: { {key: {m: s[m] for m in shown} for key, s in result['servers'].items()} }")
     return result
+
+
+def closing(requests: RequestFactory) -> RequestFactory:
+    """The same requests, each asking the server to close the connection after its answer."""
+
+    def make(thread: int, number: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+        method, path, body, headers = requests(thread, number)
+        return method, path, body, {**headers, "Connection": "close"}
+
+    return make
 
 
 # (name, method, path, body, extra headers, signed, chunked, status the contract gives)
