@@ -331,7 +331,7 @@ class Bench:
         if status in (404, 405):
             message = f"POST {BATCH_PATH} answered {status}: the batch endpoint is not there yet"
             self.log(f"batch: skipped: {message}")
-            return {"skipped": message}
+            return {"skipped": message, "status": status}
         result: dict[str, Any] = {"single": single or self.ingestion(server_url, size)}
         for events in BATCH_SIZES:
             self.log(f"batch: {events} events each, {BATCH_CONNECTIONS} connections for {self.scale.ingest_seconds}s")
