@@ -5,17 +5,22 @@ servers' probe answers are compared; the feature switch puts users in tiers and 
 from __future__ import annotations
 
 import json
+import threading
+from dataclasses import replace
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.test import RequestFactory
 from django.utils import timezone
 from rest_framework.request import Request
 
-from accounts.authentication import PartnerSignatureAuthentication
+from accounts.authentication import PartnerSignatureAuthentication, sign_payload
 from accounts.tests.factories import PartnerFactory
 from bench import datagen, features, servers
+from bench.config import SMOKE
 from bench.load import LoadResult
+from bench.measure import Bench
 from bench.server import SERVERS
 from bench.webhooks import BATCH_PATH, batch_outcomes, batch_requests, ingestion_requests
 from campaigns.models import Campaign
@@ -125,3 +130,66 @@ def test_every_feature_on_puts_users_in_the_tier_their_spend_earns_and_off_takes
 
 def _tier(name: str) -> Tier:
     return Tier.objects.get(name=name)
+
+
+class _BatchEndpoint(BaseHTTPRequestHandler):
+    """A stand-in for the batch endpoint: checks the signature, answers each event 201 but every
+    tenth 422; `absent` makes it answer 404 as a server without the endpoint does."""
+
+    protocol_version = "HTTP/1.1"
+    absent = False
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        timestamp, _, signature = self.headers["X-Signature"].removeprefix("t=").partition(",v1=")
+        signed = signature == sign_payload(datagen.PARTNER_SECRET, int(timestamp), body)
+        events = json.loads(body)["events"]
+        if self.absent or self.path != BATCH_PATH:
+            status, answer = 404, {"error": {"code": "NOT_FOUND"}}
+        elif not signed:
+            status, answer = 401, {"error": {"code": "INVALID_SIGNATURE"}}
+        elif not events:
+            status, answer = 400, {"error": {"code": "VALIDATION_ERROR"}}
+        else:
+            status = 200
+            answer = {
+                "results": [
+                    {"index": i, "status": 422, "error": {"code": "OFFER_NOT_AVAILABLE"}}
+                    if i % 10 == 9
+                    else {"index": i, "status": 201, "purchase": {}}
+                    for i in range(len(events))
+                ]
+            }
+        payload = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("absent", [False, True])
+def test_the_batch_section_counts_events_against_single_ingestion_or_says_it_is_skipped(absent: bool) -> None:
+    handler = type("Endpoint", (_BatchEndpoint,), {"absent": absent})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    scale = replace(SMOKE, ingest_seconds=0.3, warmup_seconds=0.0)
+    bench = Bench(scale=scale, base_url="", admin_url="", names={}, log=lambda message: None)
+    try:
+        result = bench.batch(f"http://127.0.0.1:{server.server_port}", scale.big, {"throughput_per_s": 10.0})
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    if absent:
+        assert result["status"] == 404 and "not there yet" in result["skipped"]
+        return
+    for size in ("100", "500"):
+        run = result[size]
+        assert run["errors"] == 0 and run["requests"] > 0
+        # Every event of every answered batch counted: one in ten refused, each an error of its own.
+        assert run["item_errors"] == int(size) // 10 * run["requests"]
+        assert run["items"] == 9 * run["item_errors"]
+        assert run["times_single"] == round(run["items_per_s"] / 10.0, 2)
