@@ -70,3 +70,15 @@ bench: install
 ## The benchmark on tiny data, in seconds: checks that the tool still works.
 bench-smoke: install
 	BENCH_SCALE=smoke $(BIN)/python -m bench --drop --json bench/results/smoke.json
+
+## The WSGI servers side by side (issue 21): granian is not a requirement, so every server runs from a
+## venv of its own (the project's requirements at the versions installed here, plus granian).
+## Then the single-webhook sections beside them; BENCH_ONLY picks others.
+BENCH_WSGI_VENV ?= /tmp/clicknback-bench-wsgi
+BENCH_ONLY ?= ingestion,features,batch,servers
+.PHONY: bench-servers
+bench-servers: install
+	test -x $(BENCH_WSGI_VENV)/bin/granian || { $(PYTHON) -m venv $(BENCH_WSGI_VENV) && \
+		$(BIN)/pip freeze --exclude-editable > $(BENCH_WSGI_VENV)/constraints.txt && \
+		$(BENCH_WSGI_VENV)/bin/pip install --quiet -r requirements.txt -c $(BENCH_WSGI_VENV)/constraints.txt granian; }
+	BENCH_SERVER_PYTHON=$(BENCH_WSGI_VENV)/bin/python $(BIN)/python -m bench --reuse-data --only $(BENCH_ONLY)

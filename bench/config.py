@@ -28,6 +28,11 @@ BENCH_ENV = {
     "REDIS_URL": "",
 }
 
+# What a run measures, in this order (`--only` picks some).
+SECTIONS = (
+    "queries", "reads", "ingestion", "campaigns", "features", "batch", "servers", "ceiling", "confirmation", "relay",
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class DataSize:
@@ -129,6 +134,8 @@ _RUN_KNOBS = {
     "BENCH_WORKER_CLASS": ("worker_class", str),
     "BENCH_THREADS": ("threads", int),
 }
+# Not a Scale field: `BENCH_SERVERS` (the servers section's choice, bench/server.py) and
+# `BENCH_SERVER_PYTHON` (the interpreter that runs them) are read where they are used.
 
 
 def scale_from_env(environ: dict[str, str] | None = None) -> Scale:

@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 
 # (method, path, body, headers) for the n-th request of thread t.
 RequestFactory = Callable[[int, int], tuple[str, str, bytes | None, dict[str, str]]]
+# For a request that carries several items (a batch of events): the body of an answer with the
+# expected status -> (items that succeeded, a description of each item that failed).
+ItemCounter = Callable[[bytes], tuple[int, list[str]]]
 
 
 @dataclass
@@ -27,14 +30,39 @@ class LoadResult:
     error_samples: list[str] = field(default_factory=list)
     client_cpu_seconds: float = 0.0  # the generator's own CPU, warm-up included
     sent: int = 0  # requests sent, warm-up included
+    items: int | None = None  # with an ItemCounter: items that succeeded (measured requests only)
+    item_errors: int = 0
 
     @property
     def requests(self) -> int:
         return len(self.latencies_ms) + self.errors
 
+    @classmethod
+    def merged(cls, results: list[LoadResult]) -> LoadResult:
+        """Several rounds of the same load (alternated with other loads) as one measurement."""
+        counted = [r.items for r in results if r.items is not None]
+        return cls(
+            seconds=sum(r.seconds for r in results),
+            latencies_ms=[latency for r in results for latency in r.latencies_ms],
+            errors=sum(r.errors for r in results),
+            error_samples=[sample for r in results for sample in r.error_samples],
+            client_cpu_seconds=sum(r.client_cpu_seconds for r in results),
+            sent=sum(r.sent for r in results),
+            items=sum(counted) if counted else None,
+            item_errors=sum(r.item_errors for r in results),
+        )
+
     def summary(self) -> dict[str, float | int | list[str]]:
         ordered = sorted(self.latencies_ms)
+        items = {}
+        if self.items is not None:
+            items = {
+                "items": self.items,
+                "item_errors": self.item_errors,
+                "items_per_s": round(self.items / self.seconds, 1) if self.seconds else 0.0,
+            }
         return {
+            **items,
             "requests": self.requests,
             "errors": self.errors,
             "seconds": round(self.seconds, 2),
@@ -65,8 +93,11 @@ def run_load(
     warmup: float = 1.0,
     expect_status: int = 200,
     max_requests: int = 1_000_000,
+    count_items: ItemCounter | None = None,
 ) -> LoadResult:
-    """Drive `concurrency` connections for `warmup + seconds`; bounded in time and in count."""
+    """Drive `concurrency` connections for `warmup + seconds`; bounded in time and in count.
+    With `count_items`, each answer's items are counted too (an item that failed is an error of
+    its own, in `item_errors`; the request is an error only if its status is not the expected one)."""
     parts = urlsplit(base_url)
     assert parts.hostname in {"127.0.0.1", "localhost"}, "the benchmark only loads the local machine"
     lock = threading.Lock()
@@ -79,6 +110,7 @@ def run_load(
         connection = RawConnection(parts.hostname, parts.port)
         latencies: list[float] = []
         errors: list[str] = []
+        items, item_errors = 0, []
         sent = 0
         for number in range(per_thread):
             # The request is built before the clock starts: only the server's time is measured.
@@ -97,14 +129,21 @@ def run_load(
                 continue
             if status == expect_status:
                 latencies.append(elapsed)
+                if count_items is not None:
+                    succeeded, failed = count_items(payload)
+                    items += succeeded
+                    item_errors.extend(failed)
             else:
                 errors.append(f"{status}: {payload[:200].decode(errors='replace')}")
         connection.close()
         with lock:
             result.latencies_ms.extend(latencies)
             result.errors += len(errors)
-            result.error_samples.extend(errors[:2])
+            result.error_samples.extend(errors[:2] + item_errors[:2])
             result.sent += sent
+            if count_items is not None:
+                result.items = (result.items or 0) + items
+                result.item_errors += len(item_errors)
 
     threads = [threading.Thread(target=worker, args=(index,), daemon=True) for index in range(concurrency)]
     cpu_started = time.process_time()

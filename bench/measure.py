@@ -1,8 +1,9 @@
 """The measurements, in the order of one run (Django is set up by `bench.run` first).
 
 small set: generate, verify, reads.  big set: generate, verify, queries per request, reads,
-ingestion under load, the pgbench ceiling (with and without the outbox row, the rollup upsert), the confirmation job,
-the relay draining a backlog, verify again.
+ingestion under load, with campaigns, with every feature on beside the server's floor, in
+batches; the WSGI servers side by side; the pgbench ceiling (with and without the outbox row, the
+rollup upsert), the confirmation job, the relay draining a backlog, verify again.
 """
 
 from __future__ import annotations
@@ -25,14 +26,29 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bench import ceiling, datagen
-from bench.config import DataSize, Scale
-from bench.load import run_load
+from bench import ceiling, datagen, features, servers
+from bench.config import SECTIONS, DataSize, Scale
+from bench.cpu import cpu_during, server_sources
+from bench.load import LoadResult, run_load
 from bench.server import bench_server, server_env
-from bench.webhooks import READ_PATHS, ingestion_requests, quote_requests, read_requests
+from bench.webhooks import (
+    BATCH_PATH,
+    READ_PATHS,
+    batch_outcomes,
+    batch_requests,
+    ingestion_requests,
+    quote_requests,
+    read_requests,
+    signed_headers,
+)
+from clicknback.testing_server import RunningServer
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-FEATURE_ROUNDS = 4
+FEATURE_ROUNDS = 4  # the ceiling with and without one feature's statement: alternated rounds
+FEATURE_ROUND_SECONDS = 10.0  # floor, ingestion as generated, every feature on: alternated in rounds this long
+BATCH_SIZES = (100, 500)
+BENCH_APPLICATION = "bench-server"  # the server's PGAPPNAME: its PostgreSQL backends are found by it
+BATCH_CONNECTIONS = 4
 
 
 @dataclass
@@ -43,9 +59,7 @@ class Bench:
     names: dict[str, str]
     log: Callable[[str], None]
     reuse_data: bool = False
-    sections: set[str] = field(
-        default_factory=lambda: {"queries", "reads", "ingestion", "campaigns", "ceiling", "confirmation", "relay"}
-    )
+    sections: set[str] = field(default_factory=lambda: set(SECTIONS))
     _template_ready: bool = False
 
     def url(self, part: str) -> str:
@@ -67,11 +81,11 @@ class Bench:
             _use_database(self.names[part])
             if part == "big" and "queries" in self.sections:
                 report["queries"] = self.queries_per_request(size)
-            serves = self.sections & {"reads", "ingestion", "campaigns"}
+            serves = self.sections & {"reads", "ingestion", "campaigns", "features", "batch"}
             if not serves or (part == "small" and "reads" not in self.sections):
                 continue
             tokens = self.tokens(size)
-            with bench_server(scale, self.url(part)) as server:
+            with bench_server(scale, self.url(part), env={"PGAPPNAME": BENCH_APPLICATION}) as server:
                 for endpoint, path in READ_PATHS.items() if "reads" in self.sections else ():
                     self.log(f"{part}: GET {path} x{scale.read_concurrency} for {scale.read_seconds}s")
                     result = run_load(
@@ -86,6 +100,15 @@ class Bench:
                     report["ingestion"] = self.ingestion(server.url, size)
                 if part == "big" and "campaigns" in self.sections:
                     report["campaigns"] = self.campaigns(server.url, size, tokens)
+                if part == "big" and "features" in self.sections:
+                    report["features"] = self.every_feature(server, size)
+                if part == "big" and "batch" in self.sections:
+                    report["batch"] = self.batch(server.url, size, report.get("ingestion"))
+        if "servers" in self.sections:  # on the big set, after the run's own server has stopped
+            chosen = servers.chosen(os.environ.get("BENCH_SERVERS"))
+            report["servers"] = servers.compare(
+                scale=scale, database_url=self.url("big"), size=scale.big, servers=chosen, log=self.log
+            )
         for result in reads.values():
             small, big = result["small"], result["big"]
             result["ratio_p50"] = round(big["p50_ms"] / small["p50_ms"], 2) if small["p50_ms"] else 0.0
@@ -218,20 +241,113 @@ class Bench:
     # --- ingestion ---------------------------------------------------------------------------
 
     def ingestion(self, server_url: str, size: DataSize) -> dict[str, Any]:
+        summary = self.ingestion_load(server_url, size, self.scale.ingest_seconds).summary()
+        self.log(f"ingestion: {summary}")
+        return summary
+
+    def ingestion_load(self, server_url: str, size: DataSize, seconds: float) -> LoadResult:
         scale = self.scale
-        run_id = uuid.uuid4().hex[:8]
-        self.log(f"ingestion: {scale.ingest_concurrency} connections for {scale.ingest_seconds}s")
-        result = run_load(
+        self.log(f"ingestion: {scale.ingest_concurrency} connections for {seconds:.1f}s")
+        return run_load(
             server_url,
-            ingestion_requests(run_id=run_id, users=size.users, merchants=size.merchants),
+            ingestion_requests(run_id=uuid.uuid4().hex[:8], users=size.users, merchants=size.merchants),
             concurrency=scale.ingest_concurrency,
-            seconds=scale.ingest_seconds,
+            seconds=seconds,
             warmup=scale.warmup_seconds,
             expect_status=201,
         )
-        summary = result.summary()
-        self.log(f"ingestion: {summary}")
-        return summary
+
+    # --- every feature on, against the server's floor -----------------------------------------
+
+    def every_feature(self, server: RunningServer, size: DataSize) -> dict[str, Any]:
+        """In alternating rounds on one server, at the ingestion's concurrency: `GET /health/live`
+        (the floor: the same server and middleware, no work), ingestion on the data as generated
+        (no campaign, every user at the entry tier), and ingestion with every feature on
+        (`bench.features`: a running campaign over the bench's merchants and users in the tiers
+        their history earns; the outbox and rollups are always on). Target: every feature on
+        >= 0.25 of the floor (issue 21). The server's CPU (process tree) and its PostgreSQL
+        backends' CPU per request are read from /proc around each load."""
+        from campaigns.selectors import budget_discrepancies
+
+        scale = self.scale
+        rounds = max(1, round(scale.ingest_seconds / FEATURE_ROUND_SECONDS))
+        share = scale.ingest_seconds / rounds
+        loads: dict[str, list[LoadResult]] = {"floor": [], "as_generated": [], "every_feature": []}
+        cpu = {key: {"server": 0.0, "postgresql": 0.0} for key in loads}
+        tiers: dict[str, int] = {}
+        sources = server_sources(server.process.pid, connection, application_name=BENCH_APPLICATION)
+
+        def floor(thread: int, number: int) -> tuple[str, str, None, dict[str, str]]:
+            return "GET", "/health/live", None, {}
+
+        def floor_load() -> LoadResult:
+            concurrency, warmup = scale.ingest_concurrency, scale.warmup_seconds
+            return run_load(server.url, floor, concurrency=concurrency, seconds=share, warmup=warmup)
+
+        def measure(key: str, work: Callable[[], LoadResult]) -> None:
+            measured, spent = cpu_during(work, **sources)
+            loads[key].append(measured)
+            for name, seconds in spent.items():
+                cpu[key][name] += seconds
+
+        for number in range(1, rounds + 1):
+            self.log(f"features: round {number} of {rounds}: floor, as generated, every feature on ({share:.1f}s each)")
+            measure("floor", floor_load)
+            measure("as_generated", lambda: self.ingestion_load(server.url, size, share))
+            switched = features.on(merchants=size.merchants)
+            try:
+                measure("every_feature", lambda: self.ingestion_load(server.url, size, share))
+            finally:
+                features.off(switched)
+            tiers = switched.tiers
+        result: dict[str, Any] = {}
+        for key, runs in loads.items():
+            merged = LoadResult.merged(runs)
+            result[key] = merged.summary()
+            for name, seconds in cpu[key].items():  # per request sent, warm-ups included as in the CPU read
+                result[key][f"{name}_cpu_ms_per_request"] = round(seconds * 1000 / max(merged.sent, 1), 3)
+        floor_rate = max(result["floor"]["throughput_per_s"], 1e-9)
+        result["ratio"] = round(result["every_feature"]["throughput_per_s"] / floor_rate, 3)
+        result["as_generated_ratio"] = round(result["as_generated"]["throughput_per_s"] / floor_rate, 3)
+        result["users_by_tier"] = tiers
+        result["rounds"] = rounds
+        result["budget_discrepancies"] = len(budget_discrepancies())
+        self.log(f"features: {result}")
+        return result
+
+    # --- batch ingestion ---------------------------------------------------------------------
+
+    def batch(self, server_url: str, size: DataSize, single: dict[str, Any] | None) -> dict[str, Any]:
+        """`POST /webhooks/purchases/batch` of 100 and of 500 new purchases over 4 connections:
+        events created per second, any result but 201 an error; against the single webhook's
+        rate of the same run (measured here if the ingestion section did not run)."""
+        from bench.load import RawConnection
+
+        body = b'{"events": []}'
+        host, port = server_url.removeprefix("http://").split(":")
+        probe = RawConnection(host, int(port))
+        status, _ = probe.send("POST", BATCH_PATH, body, signed_headers(body))
+        probe.close()
+        if status in (404, 405):
+            message = f"POST {BATCH_PATH} answered {status}: the batch endpoint is not there yet"
+            self.log(f"batch: skipped: {message}")
+            return {"skipped": message, "status": status}
+        result: dict[str, Any] = {"single": single or self.ingestion(server_url, size)}
+        for events in BATCH_SIZES:
+            self.log(f"batch: {events} events each, {BATCH_CONNECTIONS} connections for {self.scale.ingest_seconds}s")
+            result[str(events)] = run_load(
+                server_url,
+                batch_requests(run_id=uuid.uuid4().hex[:8], users=size.users, merchants=size.merchants, size=events),
+                concurrency=BATCH_CONNECTIONS,
+                seconds=self.scale.ingest_seconds,
+                warmup=self.scale.warmup_seconds,
+                expect_status=200,
+                count_items=batch_outcomes,
+            ).summary()
+            rate = max(result["single"]["throughput_per_s"], 1e-9)
+            result[str(events)]["times_single"] = round(result[str(events)]["items_per_s"] / rate, 2)
+        self.log(f"batch: { {k: v for k, v in result.items() if k != 'single'} }")
+        return result
 
     # --- campaigns ---------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@
     .venv/bin/python -m bench.profile confirm -n 500                 # per partner purchase.confirmed
     .venv/bin/python -m bench.profile confirm_job -n 2000            # per purchase the confirmation job confirms
     .venv/bin/python -m bench.profile purchases -n 500 --pyinstrument  # and where it goes
+    .venv/bin/python -m bench.profile webhook -n 500 --every-feature   # with a running campaign and tiers
 
 Runs against an existing bench database (`BENCH_PROFILE_DB`, default bench_big) with the server's
 settings (production settings, request and event logging formatted as in production but written
@@ -142,8 +143,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default=os.environ.get("BENCH_PROFILE_DB", "bench_big"))
     parser.add_argument("--pyinstrument", action="store_true", help="print a pyinstrument profile (wall clock)")
     parser.add_argument("--cprofile", type=Path, help="write a cProfile of CPU time (process_time) to this file")
+    parser.add_argument(
+        "--every-feature",
+        action="store_true",
+        help="a running campaign over the webhooks' merchants and users in the tiers their history earns "
+        "(bench.features), on for the run and off after it",
+    )
     args = parser.parse_args(argv)
     _setup(args.database)
+    if args.every_feature:
+        from bench import features
+
+        switched = features.on(merchants=3)
+        try:
+            return _measure(args)
+        finally:
+            features.off(switched)
+    return _measure(args)
+
+
+def _measure(args: argparse.Namespace) -> int:
     from django.core.handlers.wsgi import WSGIHandler
 
     application = WSGIHandler()

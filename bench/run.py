@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.config import SECTIONS
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_JSON = PROJECT_DIR / "bench" / "results" / "latest.json"
 READ_TARGET_P99_MS = 30.0
@@ -35,7 +37,8 @@ CONFIRM_TARGET_RATE = 2_000.0
 OUTBOX_TARGET_RATIO = 0.9  # ingestion's SQL with the outbox row / without it
 ROLLUPS_TARGET_RATIO = 0.9  # ingestion's SQL with the rollup upsert / without it
 RELAY_TARGET_TIMES = 10.0  # the relay draining a backlog / single ingestion, same run
-SECTIONS = ("queries", "reads", "ingestion", "campaigns", "ceiling", "confirmation", "relay")
+FEATURES_TARGET_RATIO = 0.25  # ingestion with every feature on / GET /health/live, same server and concurrency
+BATCH_TARGET_TIMES = 8.0  # batch ingestion (100 events, 4 connections) / single ingestion, same run
 
 
 def _log(message: str) -> None:
@@ -227,6 +230,12 @@ def render_table(report: dict[str, Any]) -> str:
         )
     if "campaigns" in report:
         rows.extend(_campaign_rows(report["campaigns"]))
+    if "features" in report:
+        rows.extend(_feature_rows(report["features"]))
+    if "batch" in report:
+        rows.extend(_batch_rows(report["batch"]))
+    if "servers" in report:
+        rows.extend(_server_rows(report["servers"]))
     if "ceiling" in report:
         ceiling = report["ceiling"]
         if "tps" in ceiling:
@@ -375,6 +384,76 @@ def _campaign_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str
          _ok(quote_p99 <= 2 * wallet_p99)),
         ("campaigns", "errors", str(errors), "0 errors", _ok(errors == 0)),
     ]  # fmt: skip
+
+
+def _feature_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Ingestion with every feature on against the floor (`GET /health/live`), same server and
+    concurrency, alternating rounds; ingestion on the data as generated beside it."""
+    floor, plain, every = result["floor"], result["as_generated"], result["every_feature"]
+    errors = sum(r["errors"] for r in (floor, plain, every))
+    return [
+        ("features", "GET /health/live (floor) /s", f"{floor['throughput_per_s']:.0f}", "", ""),
+        ("features", "ingestion/s as generated", f"{plain['throughput_per_s']:.0f} "
+         f"({result['as_generated_ratio']:.2f} of the floor)", "", ""),
+        ("features", "ingestion/s every feature on", f"{every['throughput_per_s']:.0f} "
+         f"({result['ratio']:.2f} of the floor)", f">= {FEATURES_TARGET_RATIO} of floor",
+         _ok(result["ratio"] >= FEATURES_TARGET_RATIO)),
+        ("features", "every feature on: p50 / p95 / p99 ms", _ms(every), "", ""),
+        ("features", "server CPU ms/webhook: as generated, every feature on",
+         f"{plain['server_cpu_ms_per_request']:.2f}, {every['server_cpu_ms_per_request']:.2f} "
+         f"({every['server_cpu_ms_per_request'] / max(plain['server_cpu_ms_per_request'], 1e-9) - 1:+.0%})", "", ""),
+        ("features", "PostgreSQL CPU ms/webhook: the same",
+         f"{plain['postgresql_cpu_ms_per_request']:.2f}, {every['postgresql_cpu_ms_per_request']:.2f}", "", ""),
+        ("features", "errors, budget discrepancies", f"{errors}, {result['budget_discrepancies']}", "0, 0",
+         _ok(errors == 0 and result["budget_discrepancies"] == 0)),
+    ]  # fmt: skip
+
+
+def _batch_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Batches of 100 and 500 events over 4 connections against the single webhook, same run."""
+    if "skipped" in result:
+        return [("batch", "POST /webhooks/purchases/batch", f"skipped: answered {result['status']}", "", "")]
+    rows = []
+    for events in ("100", "500"):
+        run = result[events]
+        target = f">= {BATCH_TARGET_TIMES:.0f}x single" if events == "100" else ""
+        met = _ok(run["times_single"] >= BATCH_TARGET_TIMES) if events == "100" else ""
+        rows += [
+            ("batch", f"{events}/batch, 4 conn: events/s", f"{run['items_per_s']:.0f} ({run['times_single']:.1f}x "
+             f"single {result['single']['throughput_per_s']:.0f}/s)", target, met),
+            ("batch", f"{events}/batch: p99 ms, event errors", f"{run['p99_ms']:.0f}, {run['item_errors']} of "
+             f"{run['items'] + run['item_errors']:,} ({run['errors']} failed batches)", "0 errors",
+             _ok(run["errors"] == 0 and run["item_errors"] == 0)),
+        ]  # fmt: skip
+    return rows
+
+
+def _server_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Each WSGI server: webhooks/s and server CPU per webhook, and their ratio to the reference."""
+    rows = []
+    for key, run in result["servers"].items():
+        correct = run["errors"] == 0 and not run["differences"]
+        rows.append(
+            (
+                f"server {key}",
+                "webhooks/s, p99 ms, errors",
+                f"{run['throughput_per_s']:.0f} ({run['throughput_ratio']:.2f}x), {run['p99_ms']:.0f}, {run['errors']}",
+                "0 errors, same answers",
+                _ok(correct),
+            )
+        )
+        rows.append(
+            (
+                f"server {key}",
+                "CPU ms/webhook: server, PostgreSQL",
+                f"{run['server_cpu_ms_per_webhook']:.2f} ({run['per_cpu_ratio']:.2f}x per CPU s), "
+                f"{run['postgresql_cpu_ms_per_webhook']:.2f}",
+                "",
+                "",
+            )
+        )
+    rows += [(f"server {key}", "skipped", reason[:60], "", "") for key, reason in result["skipped"].items()]
+    return rows
 
 
 def _ok(condition: bool) -> str:

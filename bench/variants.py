@@ -3,11 +3,14 @@ webhooks alternated so that the machine's load weighs on both alike:
 
     BENCH_SCALE=smoke .venv/bin/python -m bench.variants binding --database bench_smoke_big
     .venv/bin/python -m bench.variants middleware
+    .venv/bin/python -m bench.variants features --database bench_big
 
 `binding`: psycopg's client-side against server-side parameter binding (which prepares a statement
 after its 5th use). `middleware`: Django's session, auth and messages middleware on every request
-(before) against the API skipping them (today). Prints the Python CPU and the PostgreSQL backend's
-CPU (read from /proc: the same machine) per webhook.
+(before) against the API skipping them (today). `features`: the data as generated (no campaign,
+every user at the entry tier) against every feature on (`bench.features`: a running campaign and
+users in their tiers; switched on before each of its blocks and off after). Prints the Python CPU
+and the PostgreSQL backend's CPU (read from /proc: the same machine) per webhook.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import itertools
 import os
 import time
 
-from bench import profile
+from bench import features, profile
+from bench.cpu import process_cpu_seconds
 
 ROUNDS = 20
 BLOCK = 90
@@ -25,6 +29,7 @@ WARMUP = 10  # per block: connect, and let psycopg prepare the hot statements
 LABELS = {
     "binding": ("client-side binding", "server-side binding, prepared"),
     "middleware": ("every middleware on /api/ (before)", "the API skipping the site's middleware"),
+    "features": ("the data as generated", "every feature on (a running campaign, tiers)"),
 }
 # The site-only entries of settings.MIDDLEWARE and the Django middleware each one wraps.
 DJANGO_MIDDLEWARE = {
@@ -41,9 +46,7 @@ def _backend_cpu_seconds(connection) -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return process_cpu_seconds(pid)
 
 
 def main() -> None:
@@ -75,6 +78,7 @@ def main() -> None:
             connection.close()
             server_side = args.compare == "binding" and variant == 1
             connection.settings_dict.setdefault("OPTIONS", {})["server_side_binding"] = server_side
+            switched = features.on(merchants=3) if args.compare == "features" and variant == 1 else None
             for _, environ in itertools.islice(requests, WARMUP):
                 call(variant, environ)
             block = [environ for _, environ in itertools.islice(requests, BLOCK)]
@@ -84,6 +88,8 @@ def main() -> None:
             totals[variant][0] += time.process_time() - cpu
             totals[variant][1] += _backend_cpu_seconds(connection) - backend
             totals[variant][2] += len(block)
+            if switched:
+                features.off(switched)
     for label, (python_cpu, backend_cpu, count) in zip(LABELS[args.compare], totals, strict=True):
         print(
             f"{label}: {count} webhooks, Python CPU {python_cpu / count * 1000:.2f} ms, "

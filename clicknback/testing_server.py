@@ -1,4 +1,4 @@
-"""A real gunicorn, with real workers, against the current test database.
+"""A real gunicorn (or another WSGI server's command line), with real workers, against the current test database.
 
     @pytest.mark.django_db(transaction=True)   # the server only sees committed rows
     def test_something():
@@ -22,7 +22,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,7 +70,7 @@ def _wait_until_live(server: RunningServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.process.returncode}:\n{server.output()}")
+            raise RuntimeError(f"the server exited with {server.process.returncode}:\n{server.output()}")
         try:
             with urllib.request.urlopen(server.url + "/health/live", timeout=5) as response:  # noqa: S310 - http://127.0.0.1
                 if response.status == 200:
@@ -78,7 +78,7 @@ def _wait_until_live(server: RunningServer, timeout: float) -> None:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not answer /health/live within {timeout}s:\n{server.output()}")
+    raise RuntimeError(f"the server did not answer /health/live within {timeout}s:\n{server.output()}")
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -92,11 +92,24 @@ def _stop(process: subprocess.Popen) -> None:
     process.wait()
 
 
+def gunicorn_command(port: int, workers: int, *, python: str = sys.executable) -> list[str]:
+    """The project's gunicorn.conf.py, bound to 127.0.0.1:`port`."""
+    return [
+        python, "-m", "gunicorn", "--config", str(PROJECT_DIR / "gunicorn.conf.py"),
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+    ]  # fmt: skip
+
+
 @contextmanager
 def running_server(
-    *, workers: int = 1, env: Mapping[str, str] | None = None, startup_timeout: float = 30
+    *,
+    workers: int = 1,
+    env: Mapping[str, str] | None = None,
+    startup_timeout: float = 30,
+    command: Callable[[int, int], Sequence[str]] = gunicorn_command,
 ) -> Iterator[RunningServer]:
-    """Start gunicorn on a free 127.0.0.1 port, yield it once /health/live answers, always stop it."""
+    """Start gunicorn (or `command(port, workers)`, another WSGI server) on a free 127.0.0.1 port,
+    yield it once /health/live answers, always stop it."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="clicknback-server-") as folder:
         metrics_dir = Path(folder) / "metrics"
@@ -111,13 +124,14 @@ def running_server(
             **(env or {}),
         }
         log_path = Path(folder) / "server.log"
-        command = [
-            sys.executable, "-m", "gunicorn", "--config", str(PROJECT_DIR / "gunicorn.conf.py"),
-            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-        ]  # fmt: skip
         with log_path.open("wb") as log:
             process = subprocess.Popen(  # noqa: S603 - a fixed command line
-                command, cwd=PROJECT_DIR, env=child_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                list(command(port, workers)),
+                cwd=PROJECT_DIR,
+                env=child_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         server = RunningServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
         try:

@@ -20,6 +20,9 @@ SECTIONS = {
     "reads",
     "ingestion",
     "campaigns",
+    "features",
+    "batch",
+    "servers",
     "ceiling",
     "confirmation",
     "relay",
@@ -63,6 +66,19 @@ def test_the_smoke_run_reports_every_section_without_errors(tmp_path: Path) -> N
     campaigns = report["campaigns"]
     assert not campaigns["overspent"] and campaigns["budget_discrepancies"] == 0
     assert all(campaigns[run]["errors"] == 0 for run in ("without", "with_campaign", "budget_runs_out", "calculate"))
+    every = report["features"]  # the floor, ingestion as generated and with every feature on, alternated
+    assert all(
+        every[run]["errors"] == 0 and every[run]["requests"] > 0 for run in ("floor", "as_generated", "every_feature")
+    )
+    assert 0 < every["ratio"] < 1 and every["budget_discrepancies"] == 0 and sum(every["users_by_tier"].values()) > 0
+    batch = report["batch"]  # skipped until the batch endpoint exists
+    assert "skipped" in batch or all(
+        batch[size]["errors"] == batch[size]["item_errors"] == 0 for size in ("100", "500")
+    )
+    compared = report["servers"]  # granian only where BENCH_SERVER_PYTHON has it
+    assert {"sync", "gthread"} <= set(compared["servers"]) | set(compared["skipped"]) and "sync" in compared["servers"]
+    for run in compared["servers"].values():
+        assert run["errors"] == 0 and run["differences"] == [] and run["server_cpu_ms_per_webhook"] > 0
     assert report["data"]["big"]["ledger_discrepancies"] == 0
     assert report["ledger_after"]["discrepancies"] == 0  # the pgbench replay keeps the ledger consistent too
     assert report["confirmation"]["confirmed"] > 0
