@@ -344,13 +344,15 @@ def recreate_database(admin_dsn: str, name: str, *, template: str = "template1")
 def snapshot(admin_dsn: str, name: str, pristine: str, size: DataSize, rows: dict[str, int]) -> None:
     """Copy a freshly generated database as `pristine`, labelled with its size and row counts."""
     recreate_database(admin_dsn, pristine, template=name)
-    label = json.dumps({"size": asdict(size), "rows": rows})
+    label = json.dumps({"size": asdict(size), "schema": schema_fingerprint(), "rows": rows})
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(pristine), sql.Literal(label)))
 
 
 def snapshot_rows(admin_dsn: str, pristine: str, size: DataSize) -> dict[str, int] | None:
-    """The row counts of a pristine snapshot generated at this size, or None if there is none."""
+    """The row counts of a pristine snapshot generated at this size by the code's migrations, or
+    None if there is none (a snapshot of an older schema is generated again, not migrated: new
+    tables of figures would start empty)."""
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         found = conn.execute(
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [pristine]
@@ -358,7 +360,15 @@ def snapshot_rows(admin_dsn: str, pristine: str, size: DataSize) -> dict[str, in
     if found is None or not found[0]:
         return None
     label = json.loads(found[0])
-    return label["rows"] if label.get("size") == asdict(size) else None
+    same = label.get("size") == asdict(size) and label.get("schema") == schema_fingerprint()
+    return label["rows"] if same else None
+
+
+def schema_fingerprint() -> list[str]:
+    """The latest migration of every app, as this code has them."""
+    from django.db.migrations.loader import MigrationLoader
+
+    return sorted(f"{app}.{name}" for app, name in MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes())
 
 
 def drop_database(admin_dsn: str, name: str) -> None:
