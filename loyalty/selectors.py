@@ -16,13 +16,6 @@ EXPIRING_SOON_DAYS = 30
 STATUS_HISTORY_LENGTH = 20
 
 
-def tier_at_ingestion(*, user_id: uuid.UUID) -> Tier:
-    """The user's current tier, or the entry tier for a user without one (one query: the user's
-    tier outranks the entry tier)."""
-    users_tier = UserLoyalty.objects.filter(user_id=user_id).values("tier_id")
-    return Tier.objects.filter(Q(min_spend=0) | Q(id=Subquery(users_tier))).order_by("-min_spend").first()
-
-
 def tiers_all() -> QuerySet[Tier]:
     return Tier.objects.order_by("min_spend")
 

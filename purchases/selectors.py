@@ -23,7 +23,7 @@ from clicknback import rawsql
 from clicknback.errors import NotFound
 from clicknback.filtering import filter_queryset
 from clicknback.money import ZERO
-from loyalty.selectors import tier_at_ingestion
+from loyalty.models import Tier, UserLoyalty
 from merchants.models import Merchant, MerchantStatus
 from offers.models import Offer, OfferStatus
 from purchases.cashback import Breakdown, CashbackTerms, TierTerms, cashback_breakdown
@@ -119,13 +119,27 @@ def _user_purchase_stats_sql() -> str:
     def p(field: str) -> str:
         return rawsql.col(Purchase, field)
 
+    def t(field: str) -> str:
+        return rawsql.col(Tier, field, alias="t")
+
     in_month = f"{p('purchased_at')} >= %(month_start)s AND {p('purchased_at')} < %(month_end)s"
     in_window = f"{p('purchased_at')} > %(window_start)s AND {p('purchased_at')} <= %(window_end)s"
+    users_tier = (
+        f"SELECT {rawsql.col(UserLoyalty, 'tier')} FROM {rawsql.table(UserLoyalty)} "  # noqa: S608
+        f"WHERE {rawsql.col(UserLoyalty, 'user')} = %(user_id)s"
+    )
+    # The user's tier, or the entry tier for a user without one (theirs outranks the entry tier).
+    tier = (
+        f"SELECT {rawsql.columns(Tier, 't')} FROM {rawsql.table(Tier, 't')} "  # noqa: S608
+        f"WHERE {t('min_spend')} = 0 OR {t('id')} = ({users_tier}) ORDER BY {t('min_spend')} DESC LIMIT 1"
+    )
     return (
-        f"SELECT COALESCE(SUM({p('cashback_base')}) FILTER ("  # noqa: S608
+        f'SELECT "tier".*, "stats".* FROM ({tier}) AS "tier" CROSS JOIN ('  # noqa: S608
+        f"SELECT COALESCE(SUM({p('cashback_base')}) FILTER ("
         f"WHERE {in_month} AND {p('offer')} = %(offer_id)s AND {p('status')} <> %(reversed)s), {ZERO}), "
         f"COUNT(*) FILTER (WHERE {in_window}) "
         f"FROM {rawsql.table(Purchase)} WHERE {p('user')} = %(user_id)s AND (({in_month}) OR ({in_window}))"
+        f') AS "stats"'
     )
 
 
@@ -133,6 +147,7 @@ def _user_purchase_stats_sql() -> str:
 class UserPurchaseStats:
     earned_from_offer: Decimal  # base cashback (no bonuses) on non-reversed purchases of the offer in the month
     recent_purchases: int  # purchases in the velocity window
+    tier: Tier  # the user's tier now
 
 
 def user_purchase_stats(
@@ -142,11 +157,13 @@ def user_purchase_stats(
     month: tuple[datetime, datetime],
     window: tuple[datetime, datetime],
 ) -> UserPurchaseStats:
-    """The monthly-cap sum and the velocity count in one indexed query (user, purchased_at), written
-    by hand for the same reason as `offer_for_purchase`.
+    """The monthly-cap sum, the velocity count and the user's tier in one statement (the sums in
+    one indexed pass over (user, purchased_at)), written by hand for the same reason as
+    `offer_for_purchase`.
 
     `month` is [start, end); `window` is (start, end]. Read under the user's wallet lock, so
-    concurrent ingestions for one user see each other's purchases.
+    concurrent ingestions for one user see each other's purchases, and the tier a confirmation of
+    theirs committed before.
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -161,8 +178,9 @@ def user_purchase_stats(
                 "window_end": window[1],
             },
         )
-        earned, recent = cursor.fetchone()
-    return UserPurchaseStats(earned_from_offer=earned, recent_purchases=recent)
+        row = cursor.fetchone()
+    earned, recent = row[rawsql.width(Tier) :]
+    return UserPurchaseStats(earned_from_offer=earned, recent_purchases=recent, tier=rawsql.from_row(Tier, row))
 
 
 def purchase_breakdown(
@@ -171,19 +189,18 @@ def purchase_breakdown(
     offer: Offer,
     amount: Decimal,
     purchased_at: datetime,
-    earned_this_month: Decimal,
+    stats: UserPurchaseStats,
 ) -> tuple[Breakdown, list[CampaignTerms]]:
-    """The breakdown a purchase gets now, and the campaigns it was chosen from: the user's tier
-    (one query) and the candidate campaigns (one query) through the one engine. Ingestion calls it
-    under the user's wallet lock, the quote without: both book and answer the same."""
-    tier = TierTerms.from_tier(tier_at_ingestion(user_id=user_id))
+    """The breakdown a purchase gets now, and the campaigns it was chosen from: the candidate
+    campaigns (one query) and the user's stats (earned this month, tier) through the one engine.
+    Ingestion calls it under the user's wallet lock, the quote without: both book and answer the same."""
     candidates = campaign_candidates(user_id=user_id, merchant_id=offer.merchant_id, at=purchased_at)
     breakdown = cashback_breakdown(
         offer=CashbackTerms.from_offer(offer),
-        tier=tier,
+        tier=TierTerms.from_tier(stats.tier),
         campaigns=candidates,
         amount=amount,
-        earned_this_month=earned_this_month,
+        earned_this_month=stats.earned_from_offer,
     )
     return breakdown, candidates
 

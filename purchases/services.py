@@ -204,7 +204,7 @@ def _ingest(
         offer=offer,
         amount=amount,
         purchased_at=purchased_at,
-        earned_this_month=stats.earned_from_offer,
+        stats=stats,
     )
     purchase_id = uuid.uuid4()
     breakdown = _book_campaign_bonus(breakdown, candidates, user_id=user_id, purchase_id=purchase_id)
@@ -421,11 +421,11 @@ def cashback_quote(
     offer = offer_for_purchase(user_id=user_id, merchant_id=merchant_id, on_date=purchased_at.astimezone(UTC).date())
     if offer is None:
         _raise_not_eligible(user_id=user_id, merchant_id=merchant_id)
-    earned = user_purchase_stats(
+    stats = user_purchase_stats(
         user_id=user_id, offer_id=offer.id, month=utc_month(purchased_at), window=(purchased_at, purchased_at)
-    ).earned_from_offer
+    )
     breakdown, _ = purchase_breakdown(
-        user_id=user_id, offer=offer, amount=amount, purchased_at=purchased_at, earned_this_month=earned
+        user_id=user_id, offer=offer, amount=amount, purchased_at=purchased_at, stats=stats
     )
     points = points_for(amount=amount, points_multiplier=breakdown.tier.points_multiplier)
     return CashbackQuote(offer.id, settings.PLATFORM_CURRENCY, breakdown, points)

@@ -190,9 +190,9 @@ def test_the_quote_is_what_ingestion_books(kind, percent, fixed, cap, maximum, m
     assert quote.points == points_for(amount=amount, points_multiplier=booked.points_multiplier)
 
 
-def test_a_quote_is_six_statements(user_client, merchant, django_assert_num_queries):
-    """The caller, its rate-limit hit, eligibility, the monthly-cap sum, the tier, the campaigns."""
+def test_a_quote_is_five_statements(user_client, merchant, django_assert_num_queries):
+    """The caller, its rate-limit hit, eligibility, the monthly-cap sum with the tier, the campaigns."""
     make_campaign(kind="bonus_fixed", value="1.00")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = user_client.post(URL, {"merchant_id": str(merchant.id), "amount": "10.00"}, format="json")
     assert response.status_code == 200

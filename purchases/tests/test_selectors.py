@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from accounts.tests.factories import PartnerFactory, UserFactory
 from clicknback.money import ZERO
 from clicknback.testing import field_values
+from loyalty.models import Tier, UserLoyalty
 from merchants.models import MerchantStatus
 from merchants.tests.factories import MerchantFactory
 from offers.models import OfferStatus
@@ -95,3 +96,18 @@ def test_user_purchase_stats_are_the_orm_aggregates():
         assert (stats.earned_from_offer, stats.recent_purchases) == (earned, recent), window_end
         seen.add(recent)
     assert earned > 0 and len(seen) > 2
+
+
+def test_user_purchase_stats_read_the_users_tier_or_the_entry_tier():
+    """The tier ingestion applies comes with the stats: the user's own, the entry tier without one."""
+    user = UserFactory()
+    tiers = list(Tier.objects.order_by("min_spend"))
+    month = (datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 4, 1, tzinfo=UTC))
+
+    def stats_tier() -> Tier:
+        return user_purchase_stats(user_id=user.id, offer_id=OfferFactory().id, month=month, window=month).tier
+
+    assert stats_tier() == tiers[0]
+    for tier in [*tiers[1:], tiers[0]]:
+        UserLoyalty.objects.update_or_create(user=user, defaults={"tier": tier})
+        assert field_values(stats_tier()) == field_values(tier)
