@@ -211,16 +211,16 @@ def loyalty_on_reversed(*, reversals: Sequence[Reversal], locked: bool = False) 
     for r in reversals:
         if r.purchased_at >= now - YEAR:
             spend[r.user_id] = spend.get(r.user_id, ZERO) + r.amount
-    for user_id, amount in spend.items():
+    for user_id, amount in spend.items():  # floored once at 0.00: the same as at each reversal
         rows[user_id].qualifying_spend = max(rows[user_id].qualifying_spend - amount, ZERO)
         rows[user_id].updated_at = now
     account_ids = [account.id for account in accounts.values()]
     purchase_ids = [r.purchase_id for r in reversals]
     earned = {
-        (e.account_id, e.purchase_id): e.points_delta
-        for e in PointsEntry.objects.filter(
+        (account_id, purchase_id): points
+        for account_id, purchase_id, points in PointsEntry.objects.filter(
             account_id__in=account_ids, purchase_id__in=purchase_ids, type=PointsEntryType.EARNED
-        )
+        ).values_list("account_id", "purchase_id", "points_delta")
     }
     lots = {
         (lot.account_id, lot.purchase_id): lot
