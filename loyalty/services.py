@@ -181,55 +181,112 @@ def _upgrade(
     outbox.record_many([*ledger.events(), *_tier_events(changes, tiers)])
 
 
-def loyalty_on_reversed(*, user_id: uuid.UUID, purchase_id: uuid.UUID, amount: Decimal, purchased_at: datetime) -> None:
-    """A confirmed purchase reversed in the caller's transaction: its amount leaves qualifying spend
-    (the tier waits for `recompute_tiers`) and its points are clawed back, from its own lot first;
-    what the lot no longer holds becomes a debt. Upgrade bonuses are never clawed back."""
+@dataclass(frozen=True)
+class Reversal:
+    """A confirmed purchase being reversed: the spend it leaves and the points it gives back."""
+
+    user_id: uuid.UUID
+    purchase_id: uuid.UUID
+    amount: Decimal
+    purchased_at: datetime
+
+
+def loyalty_on_reversed(*, reversals: Sequence[Reversal], locked: bool = False) -> None:
+    """Confirmed purchases reversed in the caller's transaction: their amounts leave qualifying
+    spend (the tier waits for `recompute_tiers`) and their points are clawed back, each from its
+    own lot first; what the lot no longer holds becomes a debt. Upgrade bonuses are never clawed back.
+
+    A constant number of statements whatever the number of reversals: the loyalty rows and points
+    accounts (locked in `user_id` order, or only read when the caller holds their locks: `locked`,
+    as `loyalty_batch_lock` leaves them), the earned entries, the lots, then one write per table.
+    A user's reversals apply in the given order, as one call each would (`balance_after`)."""
     _require_transaction()
-    now = timezone.now()
-    row = _lock_rows(UserLoyalty, [user_id], lambda uid: UserLoyalty(user_id=uid, tier=_entry_tier()))[user_id]
-    account = _lock_rows(PointsAccount, [user_id], lambda uid: PointsAccount(user_id=uid))[user_id]
-    if purchased_at >= now - YEAR:
-        row.qualifying_spend = max(row.qualifying_spend - amount, Decimal("0.00"))
-        row.updated_at = now
-        row.save(update_fields=["qualifying_spend", "updated_at"])
-    earned = PointsEntry.objects.filter(account=account, purchase_id=purchase_id, type=PointsEntryType.EARNED).first()
-    if earned is None:
+    if not reversals:
         return
-    points = earned.points_delta
-    lot = PointsLot.objects.filter(account=account, purchase_id=purchase_id).first()
-    taken = min(lot.points_left, points) if lot is not None else 0
-    if taken:
-        lot.points_left -= taken
-        lot.save(update_fields=["points_left"])
-    account.balance -= points
-    account.debt += points - taken
-    account.updated_at = now
-    account.save(update_fields=_ACCOUNT_FIGURES)
-    rollup_points(
-        PointsEntry.objects.create(
-            account=account,
-            type=PointsEntryType.CLAWED_BACK,
-            points_delta=-points,
-            balance_after=account.balance,
-            purchase_id=purchase_id,
-            lot=lot,
-            created_at=now,
+    now = timezone.now()
+    user_ids = sorted({r.user_id for r in reversals})
+    rows = _reversal_rows(UserLoyalty, user_ids, _new_loyalty(), locked=locked)
+    accounts = _reversal_rows(PointsAccount, user_ids, lambda uid: PointsAccount(user_id=uid), locked=locked)
+    spend: dict[uuid.UUID, Decimal] = {}
+    for r in reversals:
+        if r.purchased_at >= now - YEAR:
+            spend[r.user_id] = spend.get(r.user_id, ZERO) + r.amount
+    for user_id, amount in spend.items():  # floored once at 0.00: the same as at each reversal
+        rows[user_id].qualifying_spend = max(rows[user_id].qualifying_spend - amount, ZERO)
+        rows[user_id].updated_at = now
+    account_ids = [account.id for account in accounts.values()]
+    purchase_ids = [r.purchase_id for r in reversals]
+    earned = {
+        (account_id, purchase_id): points
+        for account_id, purchase_id, points in PointsEntry.objects.filter(
+            account_id__in=account_ids, purchase_id__in=purchase_ids, type=PointsEntryType.EARNED
+        ).values_list("account_id", "purchase_id", "points_delta")
+    }
+    lots = {
+        (lot.account_id, lot.purchase_id): lot
+        for lot in PointsLot.objects.filter(account_id__in=account_ids, purchase_id__in=purchase_ids)
+    }
+    entries, events, changed_lots, changed_accounts = [], [], [], {}
+    for r in reversals:
+        account = accounts[r.user_id]
+        points = earned.get((account.id, r.purchase_id))
+        if points is None:
+            continue
+        lot = lots.get((account.id, r.purchase_id))
+        taken = min(lot.points_left, points) if lot is not None else 0
+        if taken:
+            lot.points_left -= taken
+            changed_lots.append(lot)
+        account.balance -= points
+        account.debt += points - taken
+        account.updated_at = now
+        changed_accounts[account.id] = account
+        entries.append(
+            PointsEntry(
+                account=account,
+                type=PointsEntryType.CLAWED_BACK,
+                points_delta=-points,
+                balance_after=account.balance,
+                purchase_id=r.purchase_id,
+                lot=lot,
+                created_at=now,
+            )
         )
-    )
-    outbox.record(
-        "points.clawed_back",
-        user_id,
-        {
-            "user_id": user_id,
-            "purchase_id": purchase_id,
+        clawed_back = {
+            "user_id": r.user_id,
+            "purchase_id": r.purchase_id,
             "points": points,
             "lot_id": lot.id if lot is not None else None,
             "from_lot": taken,
             "debt_added": points - taken,
             "balance_after": account.balance,
-        },
-    )
+        }
+        events.append(("points.clawed_back", r.user_id, clawed_back))
+    UserLoyalty.objects.bulk_update([rows[user_id] for user_id in spend], ["qualifying_spend", "updated_at"])
+    PointsLot.objects.bulk_update(changed_lots, ["points_left"])
+    PointsAccount.objects.bulk_update(list(changed_accounts.values()), _ACCOUNT_FIGURES)
+    for entry in PointsEntry.objects.bulk_create(entries):
+        rollup_points(entry)
+    outbox.record_many(events)
+
+
+def _reversal_rows(
+    model: type[Row], user_ids: list[uuid.UUID], make: Callable[[uuid.UUID], Row], *, locked: bool
+) -> dict[uuid.UUID, Row]:
+    """The users' rows, locked here unless the caller holds their locks; missing ones are created."""
+    if not locked:
+        return _lock_rows(model, user_ids, make)
+    manager: models.Manager = model.objects
+    rows = {row.user_id: row for row in manager.filter(user_id__in=user_ids)}
+    if missing := [user_id for user_id in user_ids if user_id not in rows]:
+        rows |= _lock_rows(model, missing, make)
+    return rows
+
+
+def _new_loyalty() -> Callable[[uuid.UUID], UserLoyalty]:
+    """Makes loyalty rows at the entry tier, read once, and only if a row is missing."""
+    tier = cache(_entry_tier)
+    return lambda user_id: UserLoyalty(user_id=user_id, tier=tier())
 
 
 @dataclass

@@ -15,8 +15,8 @@ Set-based, a fixed number of statements whatever the batch's size:
 
 Refused events write nothing. A purchase or order reference inserted meanwhile by another
 transaction makes the INSERT fail: the whole batch is then decided again, once the conflicting
-rows are visible (they answer 409). Reversing a confirmed purchase costs its own loyalty statements
-(`loyalty_on_reversed`, a rare path), the only per-event statements.
+rows are visible (they answer 409). Reversals of confirmed purchases claw back together
+(`loyalty_on_reversed`, under the loyalty locks taken in step 1): no statement per event.
 
 Where a batch knowingly differs from its events sent one by one (purchases, wallets, ledgers and
 points balances are the same): one `now` for every event; a campaign bonus is paid from the
@@ -56,7 +56,7 @@ from clicknback.rollups import rollups_flush
 from clicks.models import Click
 from events import outbox
 from events.outbox import EventSpec
-from loyalty.services import TierTrack, loyalty_batch_lock, loyalty_on_reversed
+from loyalty.services import TierTrack, loyalty_batch_lock
 from merchants.models import Merchant, MerchantStatus
 from offers.models import Offer, OfferStatus
 from purchases.cashback import CashbackTerms, TierTerms, cashback_breakdown
@@ -79,6 +79,7 @@ from purchases.state_machine import (
     apply_plan_fields,
     audit_event,
     loyalty_follow_confirmations,
+    loyalty_follow_reversals,
     plan_transition,
     posting_for,
     rollup_transition,
@@ -426,13 +427,7 @@ class _Batch:
     def _write(self) -> None:
         writes = self.writes
         loyalty_follow_confirmations(writes.confirmed, actor=self.actor)
-        for purchase in writes.unconfirmed:
-            loyalty_on_reversed(
-                user_id=purchase.user_id,
-                purchase_id=purchase.id,
-                amount=purchase.amount,
-                purchased_at=purchase.purchased_at,
-            )
+        loyalty_follow_reversals(writes.unconfirmed, locked=True)
         if writes.created:
             Purchase.objects.bulk_create(writes.created)
         if writes.updated:

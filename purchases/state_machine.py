@@ -25,7 +25,7 @@ from clicknback.errors import InvalidStateTransition
 from clicknback.rollups import rollup_add, rollups_flush
 from events import outbox
 from events.outbox import EventSpec
-from loyalty.services import Confirmation, loyalty_on_confirmed, loyalty_on_reversed, points_for
+from loyalty.services import Confirmation, Reversal, loyalty_on_confirmed, loyalty_on_reversed, points_for
 from purchases.models import CashbackStatus, Purchase, PurchaseAction, PurchaseEvent, PurchaseStatus
 from wallets.models import EntryType, Wallet
 from wallets.services import Posting, wallet_lock, wallet_post
@@ -148,18 +148,22 @@ def loyalty_follow_confirmations(purchases: list[Purchase], *, actor: Actor) -> 
     )
 
 
+def loyalty_follow_reversals(purchases: list[Purchase], *, locked: bool = False) -> None:
+    """Claw-backs and qualifying spend for confirmed purchases being reversed (`locked`: the caller
+    already holds the users' loyalty rows and points accounts, `loyalty_batch_lock`)."""
+    loyalty_on_reversed(
+        reversals=[Reversal(p.user_id, p.id, p.amount, p.purchased_at) for p in purchases],
+        locked=locked,
+    )
+
+
 def loyalty_follow(purchase: Purchase, plan: TransitionPlan, *, actor: Actor) -> None:
     """Loyalty follows one transition: a confirmation earns; reversing a confirmed purchase claws
     back. A reversal before confirmation touches no points."""
     if plan.to_status == C:
         loyalty_follow_confirmations([purchase], actor=actor)
     elif plan.from_status == C:
-        loyalty_on_reversed(
-            user_id=purchase.user_id,
-            purchase_id=purchase.id,
-            amount=purchase.amount,
-            purchased_at=purchase.purchased_at,
-        )
+        loyalty_follow_reversals([purchase])
 
 
 def purchase_transition(*, purchase: Purchase, to_status: str, actor: Actor, reason: str = "") -> bool:

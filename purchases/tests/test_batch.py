@@ -11,6 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import PartnerWebhookDay
 from accounts.tests.factories import UserFactory
 from campaigns.tests.factories import make_campaign
+from events.models import OutboxEvent
+from loyalty.models import PointsEntry, PointsEntryType
+from loyalty.selectors import points_discrepancies
 from purchases.models import Purchase, PurchaseEvent, PurchaseStatus
 from purchases.tests.conftest import WEBHOOK, next_external_id
 from wallets.models import Wallet
@@ -19,6 +22,9 @@ BATCH = "/api/v1/webhooks/purchases/batch"
 # The statements of a batch of creations whatever its size: the partner, the rate limit, the
 # transaction's reads and writes, the partner's health counter.
 STATEMENTS = 29
+# The statements of a batch reversing confirmed purchases whatever its size (the claw-backs: the
+# accounts, loyalty rows, earned entries and lots read, then one write for each loyalty table).
+REVERSAL_STATEMENTS = 24
 
 
 def results(response) -> list[dict]:
@@ -143,6 +149,30 @@ def test_statement_count_does_not_grow_with_the_batch(signed_post, merchant):
     # reversal (nothing to confirm: no loyalty, no token payouts), so two fewer again.
     assert [created for created, _ in counts] == [STATEMENTS] * 3, counts
     assert counts[0][1] <= counts[1][1] == counts[2][1] < STATEMENTS, counts
+
+
+def test_reversals_of_confirmed_purchases_take_the_same_statements_whatever_their_number(
+    signed_post, merchant, settings
+):
+    """1, 10 and 500 confirmed purchases (five a user) reversed in one batch: every claw-back in
+    the same statements (`loyalty_on_reversed` under the batch's loyalty locks)."""
+    settings.RATELIMIT_ENABLE = False  # 1533 events in a minute
+    counts = []
+    for size in (1, 10, 500):
+        users = [UserFactory() for _ in range(max(size // 5, 1))]  # five a user: under the velocity limit
+        events = _created_events(size, users, merchant)
+        results(signed_post(BATCH, {"events": events}))
+        confirmations = [{"event": "purchase.confirmed", "external_id": e["external_id"]} for e in events]
+        confirmed = results(signed_post(BATCH, {"events": confirmations}))
+        assert {r["purchase"]["status"] for r in confirmed} == {"confirmed"}
+        reversals = [{"event": "purchase.reversed", "external_id": e["external_id"]} for e in events]
+        with CaptureQueriesContext(connection) as reversed_:
+            assert {r["status"] for r in results(signed_post(BATCH, {"events": reversals}))} == {200}
+        counts.append(len(reversed_.captured_queries))
+    assert PointsEntry.objects.filter(type=PointsEntryType.CLAWED_BACK).count() == 1 + 10 + 500
+    assert OutboxEvent.objects.filter(type="points.clawed_back").count() == 1 + 10 + 500
+    assert points_discrepancies() == []
+    assert counts == [REVERSAL_STATEMENTS] * 3, counts
 
 
 def test_each_event_counts_in_the_partners_health(signed_post, created_payload, partner):
