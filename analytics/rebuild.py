@@ -19,7 +19,16 @@ from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from accounts.models import User
-from analytics.models import DAY_FIGURES, PURCHASE_FIGURES, ActiveUserDay, DailyFigures, MerchantDailyFigures
+from analytics.activity import counts_sql, latest_sql
+from analytics.models import (
+    DAY_FIGURES,
+    PURCHASE_FIGURES,
+    ActiveUserDay,
+    ActiveUsers,
+    DailyFigures,
+    MerchantDailyFigures,
+    UserActivity,
+)
 from clicknback import rawsql
 from loyalty.models import PointsEntry, PointsEntryType
 from loyalty.services import ROLLUP_FIGURE_FOR as POINTS_FIGURE_FOR
@@ -147,14 +156,19 @@ def _in_range(model: type, first: date | None, last: date | None) -> QuerySet:
 
 def rollups_rebuild(*, first: date | None = None, last: date | None = None) -> int:
     """Replace the figures of the days in [first, last] (every day when unbounded) by their
-    recomputation; returns how many rows were written. Writers wait meanwhile (the tables are
-    locked against writes for the rebuild's transaction), so nothing counted live is lost."""
+    recomputation; returns how many rows were written. The active users' gaps are recomputed from
+    `first` on (a day in the range is the previous day of later ones) and their latest days for
+    everyone. Writers wait meanwhile (the tables are locked against writes for the rebuild's
+    transaction), so nothing counted live is lost."""
+    models = (DailyFigures, MerchantDailyFigures, ActiveUserDay, UserActivity, ActiveUsers)
     with transaction.atomic(durable=True):
         with connection.cursor() as cursor:
-            tables = ", ".join(rawsql.table(m) for m in (DailyFigures, MerchantDailyFigures, ActiveUserDay))
+            tables = ", ".join(rawsql.table(m) for m in models)
             cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
         for model in (DailyFigures, MerchantDailyFigures, ActiveUserDay):
             _in_range(model, first, last).delete()
+        _in_range(ActiveUsers, first, None).delete()
+        UserActivity.objects.all().delete()
         days, merchants = recomputed(first, last)
         DailyFigures.objects.bulk_create(
             DailyFigures(day=day, slice=part, **figures) for (day, part), figures in sorted(days.items())
@@ -164,14 +178,19 @@ def rollups_rebuild(*, first: date | None = None, last: date | None = None) -> i
             for (day, merchant), figures in sorted(merchants.items())
         )
         sql, params = _active_sql(first, last)
+        stored_days = f"SELECT day, user_id FROM {rawsql.table(ActiveUserDay)}"  # noqa: S608
         with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {rawsql.table(ActiveUserDay)} (day, user_id) {sql}", params)
+            written = cursor.rowcount
             cursor.execute(
-                f"INSERT INTO {rawsql.table(ActiveUserDay)} ({rawsql.col(ActiveUserDay, 'day')}, "
-                f"{rawsql.col(ActiveUserDay, 'user_id')}) {sql}",
-                params,
+                f"INSERT INTO {rawsql.table(UserActivity)} (user_id, last_day, previous_day) {latest_sql(stored_days)}"
             )
-            active = cursor.rowcount
-    return len(days) + len(merchants) + active
+            cursor.execute(
+                f"INSERT INTO {rawsql.table(ActiveUsers)} (day, slice, counts) {counts_sql(stored_days)}",
+                {"first": first},
+            )
+            written += cursor.rowcount
+    return len(days) + len(merchants) + written
 
 
 def _stored(model: type, keys: tuple[str, ...], names: Iterable[str]) -> dict[tuple, Figures]:
@@ -207,19 +226,30 @@ def rollup_discrepancy_lines() -> list[str]:
         for key in sorted(set(stored) | set(wanted), key=str):
             if stored.get(key, {}) != wanted.get(key, {}):
                 lines.append(f"{label} {key}: stored {stored.get(key, {})}, recomputed {wanted.get(key, {})}")
-    sql, params = _active_sql(None, None)
-    day, user = rawsql.col(ActiveUserDay, "day"), rawsql.col(ActiveUserDay, "user_id")
+    lines += _active_discrepancy_lines()
+    return lines
+
+
+def _active_discrepancy_lines() -> list[str]:
+    """The active users' facts, latest days and gaps against the purchases."""
+    purchases = rawsql.table(Purchase)
+    sql = f"SELECT DISTINCT (created_at AT TIME ZONE 'UTC')::date AS day, user_id FROM {purchases}"  # noqa: S608
+    stored_days = f"SELECT day, user_id FROM {rawsql.table(ActiveUserDay)}"  # noqa: S608
+    stored_latest = f"SELECT user_id, last_day, previous_day FROM {rawsql.table(UserActivity)}"  # noqa: S608
+    stored_counts = f"SELECT day, slice, counts FROM {rawsql.table(ActiveUsers)} WHERE 0 < ANY(counts)"  # noqa: S608
+    lines = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM (({sql}) EXCEPT SELECT {day}, {user} FROM {rawsql.table(ActiveUserDay)}) AS missing",  # noqa: S608
-            params,
-        )
-        missing = cursor.fetchone()[0]
-        cursor.execute(
-            f"SELECT count(*) FROM (SELECT {day}, {user} FROM {rawsql.table(ActiveUserDay)} EXCEPT ({sql})) AS extra",  # noqa: S608
-            params,
-        )
-        extra = cursor.fetchone()[0]
-    if missing or extra:
-        lines.append(f"active users: {missing} user days missing, {extra} extra")
+        for label, stored, wanted in (
+            ("active user days", stored_days, sql),
+            ("active users' latest days", stored_latest, latest_sql(sql)),
+            ("active users by gap", stored_counts, counts_sql(sql)),
+        ):
+            cursor.execute(
+                f"SELECT (SELECT count(*) FROM (({wanted}) EXCEPT ({stored})) AS missing), "  # noqa: S608
+                f"(SELECT count(*) FROM (({stored}) EXCEPT ({wanted})) AS extra)",
+                {"first": None},
+            )
+            missing, extra = cursor.fetchone()
+            if missing or extra:
+                lines.append(f"{label}: {missing} rows missing, {extra} extra")
     return lines

@@ -12,10 +12,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, IntegerField, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from analytics.models import DAY_FIGURES, ActiveUserDay, DailyFigures, MerchantDailyFigures
+from analytics.models import ACTIVE_HORIZON, DAY_FIGURES, ActiveUserDay, ActiveUsers, DailyFigures, MerchantDailyFigures
 from loyalty.models import Tier, UserLoyalty
 from merchants.models import Merchant
 
@@ -51,14 +52,6 @@ def daily_figures(*, first: date, last: date) -> list[Day]:
     ]
 
 
-def totals(*, first: date, last: date) -> Day:
-    """The sums of every figure over [first, last] (one query)."""
-    sums = DailyFigures.objects.filter(day__gte=first, day__lte=last).aggregate(
-        **{name: Coalesce(Sum(name), _zero(name)) for name in DAY_FIGURES}
-    )
-    return sums
-
-
 def points_outstanding(*, on: date) -> int:
     """Points granted and not yet redeemed, expired or clawed back at the end of `on` (the
     liability; equals the sum of the points balances for today)."""
@@ -66,13 +59,26 @@ def points_outstanding(*, on: date) -> int:
 
 
 def active_users(*, first: date, last: date) -> int:
-    """Distinct users who booked a purchase in [first, last]."""
-    return ActiveUserDay.objects.filter(day__gte=first, day__lte=last).values("user_id").distinct().count()
+    """Distinct users who booked a purchase in [first, last] (one query, one array entry per day
+    slice: `analytics.models.ActiveUsers`). A range longer than the API allows (an internal
+    caller's) counts the (day, user) facts instead: exact, but a row per user and day."""
+    if (last - first).days >= ACTIVE_HORIZON:
+        facts = ActiveUserDay.objects.filter(day__gte=first, day__lte=last)
+        return facts.values("user_id").distinct().count()
+    first_in_range = RawSQL("counts[(day - %s::date) + 1]", (first,), output_field=IntegerField())
+    rows = ActiveUsers.objects.filter(day__gte=first, day__lte=last)
+    return rows.aggregate(n=Coalesce(Sum(first_in_range), 0))["n"]
 
 
 def analytics_summary(*, first: date, last: date) -> dict[str, dict[str, Any]]:
-    """`GET /analytics/summary` (four queries)."""
-    sums = totals(first=first, last=last)
+    """`GET /analytics/summary` (two queries: the range's sums and the outstanding points in one
+    pass over the day slices up to `last`, then the distinct active users)."""
+    in_range = Q(day__gte=first)
+    row = DailyFigures.objects.filter(day__lte=last).aggregate(
+        **{f"{name}_sum": Coalesce(Sum(name, filter=in_range), _zero(name)) for name in DAY_FIGURES},
+        outstanding=Coalesce(Sum(_OUTSTANDING), 0),
+    )
+    sums = {name: row[f"{name}_sum"] for name in DAY_FIGURES}
     return {
         "purchases": {"count": sums["purchases"], "amount": sums["amount"]},
         "cashback": {
@@ -89,7 +95,7 @@ def analytics_summary(*, first: date, last: date) -> dict[str, dict[str, Any]]:
             "earned": sums["points_earned"] + sums["points_bonus"],
             "redeemed": sums["points_redeemed"],
             "expired": sums["points_expired"],
-            "outstanding": points_outstanding(on=last),
+            "outstanding": row["outstanding"],
         },
         "users": {"new": sums["users_new"], "active": active_users(first=first, last=last)},
     }
