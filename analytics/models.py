@@ -106,30 +106,18 @@ class MerchantDailyFigures(models.Model):
 
 
 class ActiveUserDay(models.Model):
-    """A user who booked a purchase that day: the facts `UserActivity` and `ActiveUsers` summarise."""
+    """A user who booked a purchase that day: the facts `ActiveUsers` summarises."""
 
     id = models.BigAutoField(primary_key=True)
     day = models.DateField()
     user_id = models.UUIDField()
 
     class Meta:
-        # By user first: the writer reads a user's recent days when a day arrives out of order.
+        # By user first: the writer reads the user's days just before and after a new one.
         constraints = [models.UniqueConstraint(fields=["user_id", "day"], name="active_user_day_user_day_unique")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.user_id}"
-
-
-class UserActivity(models.Model):
-    """A user's two latest active days. Its row is locked by every writer of the user's activity,
-    so a writer computes the gaps from the latest committed days, whatever its snapshot."""
-
-    user_id = models.UUIDField(primary_key=True)
-    last_day = models.DateField()
-    previous_day = models.DateField(null=True)
-
-    def __str__(self) -> str:
-        return f"{self.user_id} {self.last_day}"
 
 
 class ActiveUsers(models.Model):

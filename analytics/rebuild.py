@@ -19,7 +19,7 @@ from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from accounts.models import User
-from analytics.activity import counts_sql, latest_sql
+from analytics.activity import counts_sql
 from analytics.models import (
     DAY_FIGURES,
     PURCHASE_FIGURES,
@@ -27,7 +27,6 @@ from analytics.models import (
     ActiveUsers,
     DailyFigures,
     MerchantDailyFigures,
-    UserActivity,
 )
 from clicknback import rawsql
 from loyalty.models import PointsEntry, PointsEntryType
@@ -157,10 +156,9 @@ def _in_range(model: type, first: date | None, last: date | None) -> QuerySet:
 def rollups_rebuild(*, first: date | None = None, last: date | None = None) -> int:
     """Replace the figures of the days in [first, last] (every day when unbounded) by their
     recomputation; returns how many rows were written. The active users' gaps are recomputed from
-    `first` on (a day in the range is the previous day of later ones) and their latest days for
-    everyone. Writers wait meanwhile (the tables are locked against writes for the rebuild's
-    transaction), so nothing counted live is lost."""
-    models = (DailyFigures, MerchantDailyFigures, ActiveUserDay, UserActivity, ActiveUsers)
+    `first` on (a day in the range is the previous day of later ones). Writers wait meanwhile (the
+    tables are locked against writes for the rebuild's transaction), so nothing counted live is lost."""
+    models = (DailyFigures, MerchantDailyFigures, ActiveUserDay, ActiveUsers)
     with transaction.atomic(durable=True):
         with connection.cursor() as cursor:
             tables = ", ".join(rawsql.table(m) for m in models)
@@ -168,7 +166,6 @@ def rollups_rebuild(*, first: date | None = None, last: date | None = None) -> i
         for model in (DailyFigures, MerchantDailyFigures, ActiveUserDay):
             _in_range(model, first, last).delete()
         _in_range(ActiveUsers, first, None).delete()
-        UserActivity.objects.all().delete()
         days, merchants = recomputed(first, last)
         DailyFigures.objects.bulk_create(
             DailyFigures(day=day, slice=part, **figures) for (day, part), figures in sorted(days.items())
@@ -182,9 +179,6 @@ def rollups_rebuild(*, first: date | None = None, last: date | None = None) -> i
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {rawsql.table(ActiveUserDay)} (day, user_id) {sql}", params)
             written = cursor.rowcount
-            cursor.execute(
-                f"INSERT INTO {rawsql.table(UserActivity)} (user_id, last_day, previous_day) {latest_sql(stored_days)}"
-            )
             cursor.execute(
                 f"INSERT INTO {rawsql.table(ActiveUsers)} (day, slice, counts) {counts_sql(stored_days)}",
                 {"first": first},
@@ -231,25 +225,28 @@ def rollup_discrepancy_lines() -> list[str]:
 
 
 def _active_discrepancy_lines() -> list[str]:
-    """The active users' facts, latest days and gaps against the purchases."""
+    """The active users' facts and gap counts against the purchases."""
     purchases = rawsql.table(Purchase)
     sql = f"SELECT DISTINCT (created_at AT TIME ZONE 'UTC')::date AS day, user_id FROM {purchases}"  # noqa: S608
     stored_days = f"SELECT day, user_id FROM {rawsql.table(ActiveUserDay)}"  # noqa: S608
-    stored_latest = f"SELECT user_id, last_day, previous_day FROM {rawsql.table(UserActivity)}"  # noqa: S608
     stored_counts = f"SELECT day, slice, counts FROM {rawsql.table(ActiveUsers)} WHERE 0 < ANY(counts)"  # noqa: S608
-    lines = []
+    checks = (
+        ("active user days", stored_days, "SELECT day, user_id FROM facts"),
+        ("active users by gap", stored_counts, counts_sql("SELECT day, user_id FROM facts")),
+    )
+    # One statement: the purchases' (day, user) facts are read once, each recomputation once.
+    ctes = ", ".join(f"wanted_{i} AS MATERIALIZED ({wanted})" for i, (_, _, wanted) in enumerate(checks))
+    counts = ", ".join(
+        f"(SELECT count(*) FROM (TABLE wanted_{i} EXCEPT ({stored})) AS m), "  # noqa: S608
+        f"(SELECT count(*) FROM (({stored}) EXCEPT TABLE wanted_{i}) AS e)"
+        for i, (_, stored, _) in enumerate(checks)
+    )
     with connection.cursor() as cursor:
-        for label, stored, wanted in (
-            ("active user days", stored_days, sql),
-            ("active users' latest days", stored_latest, latest_sql(sql)),
-            ("active users by gap", stored_counts, counts_sql(sql)),
-        ):
-            cursor.execute(
-                f"SELECT (SELECT count(*) FROM (({wanted}) EXCEPT ({stored})) AS missing), "  # noqa: S608
-                f"(SELECT count(*) FROM (({stored}) EXCEPT ({wanted})) AS extra)",
-                {"first": None},
-            )
-            missing, extra = cursor.fetchone()
-            if missing or extra:
-                lines.append(f"{label}: {missing} rows missing, {extra} extra")
+        cursor.execute(f"WITH facts AS MATERIALIZED ({sql}), {ctes} SELECT {counts}", {"first": None})
+        found = cursor.fetchone()
+    lines = []
+    for index, (label, _, _) in enumerate(checks):
+        missing, extra = found[2 * index], found[2 * index + 1]
+        if missing or extra:
+            lines.append(f"{label}: {missing} rows missing, {extra} extra")
     return lines

@@ -1,10 +1,11 @@
 """The one writer of the daily figures (`clicknback.rollups` calls it at each transaction's flush).
 
-Rows are taken in a fixed order, all in one statement: the day slices (by day, slice), the
-merchant days (by day, merchant), and the active users' facts (by user, day), their `UserActivity`
-rows (by user) and their `ActiveUsers` rows (by day, slice; `analytics.activity`). Every writer
-takes them in that order, as the last step of its transaction, so concurrent writers queue and
-never deadlock.
+Rows are taken in a fixed order, all in one statement: the active users' (the users' advisory
+locks by user, their facts by user and day, their `ActiveUsers` rows by day and slice, in
+`analytics.activity`'s function, which the main query calls), then the merchant days and the day
+slices (data-modifying CTEs PostgreSQL runs after the main query, the later first), each by its
+key. Every writer takes them in that order, as the last step of its transaction, so concurrent
+writers queue and never deadlock.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 
 from accounts.models import User
-from analytics.activity import write_ctes
+from analytics.activity import add_days_sql
 from analytics.models import (
     DAY_FIGURES,
     PURCHASE_FIGURES,
@@ -64,15 +65,16 @@ def rollups_write(additions: list[tuple[RollupKey, dict[str, Number]]]) -> None:
             ctes.append((f"rollup_{len(ctes)}", sql))
             params += row_params
     if active:
-        active_ctes, active_params = write_ctes(active)
-        ctes += active_ctes
+        sql, active_params = add_days_sql(active)
+        ctes.append(("active", sql))
         params += active_params
     if not ctes:
         return
     if len(ctes) == 1:
         statement = ctes[0][1]
-    else:  # data-modifying CTEs, in the fixed order
-        statement = "WITH " + ", ".join(f'"{name}" AS ({sql})' for name, sql in ctes) + " SELECT 1"
+    else:  # data-modifying CTEs, and the active users' function called by the main query
+        main = 'SELECT * FROM "active"' if active else "SELECT 1"
+        statement = "WITH " + ", ".join(f'"{name}" AS ({sql})' for name, sql in ctes) + f" {main}"
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
 

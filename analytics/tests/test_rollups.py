@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from accounts.models import User
-from analytics.models import ActiveUserDay, ActiveUsers, DailyFigures, MerchantDailyFigures, UserActivity
+from analytics.models import ActiveUserDay, ActiveUsers, DailyFigures, MerchantDailyFigures
 from analytics.rebuild import rollup_discrepancy_lines, rollups_rebuild
 from analytics.selectors import analytics_summary, daily_figures, merchant_figures, users_per_tier
 from clicknback.rollups import rollup_add, rollups_flush
@@ -105,9 +105,8 @@ def snapshot() -> tuple:
         )
     )
     active = sorted(ActiveUserDay.objects.values_list("day", "user_id"))
-    latest = sorted(UserActivity.objects.values_list("user_id", "last_day", "previous_day"))
     by_gap = sorted(ActiveUsers.objects.values_list("day", "slice", "counts"))
-    return day, merchant, active, latest, by_gap
+    return day, merchant, active, by_gap
 
 
 @pytest.mark.parametrize("seed", [3, 4])
