@@ -28,9 +28,12 @@ H = ACTIVE_HORIZON
 
 
 def add_days_sql(active: set[tuple[date, uuid.UUID]]) -> tuple[str, list[Any]]:
-    """The call adding the (day, user) facts of a transaction, and its parameters."""
+    """The call adding the (day, user) facts of a transaction, and its parameters (one per value,
+    as every other statement of the writer: the bench's replay of ingestion varies the user)."""
     rows = sorted(active, key=lambda row: (row[1], row[0]))
-    return "SELECT analytics_active_days_add(%s::date[], %s::uuid[])", [[d for d, _ in rows], [u for _, u in rows]]
+    values = ", ".join(["%s"] * len(rows))
+    sql = f"SELECT analytics_active_days_add(ARRAY[{values}]::date[], ARRAY[{values}]::uuid[])"
+    return sql, [d for d, _ in rows] + [u for _, u in rows]
 
 
 def slice_sql(user_id: str) -> str:
