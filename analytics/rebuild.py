@@ -19,7 +19,7 @@ from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from accounts.models import User
-from analytics.activity import counts_sql
+from analytics.activity import counts_sql, slice_sql
 from analytics.models import (
     DAY_FIGURES,
     PURCHASE_FIGURES,
@@ -40,7 +40,7 @@ Figures = dict[str, Any]
 class UserSlice(Func):
     """`analytics.services.slice_of` in SQL: the uuid's last hex digit, modulo the slices."""
 
-    template = "mod(('x' || right(%(expressions)s::text, 1))::bit(4)::int, 8)"
+    template = slice_sql("%(expressions)s")
     output_field = IntegerField()
 
 
