@@ -13,6 +13,7 @@ from accounts.tests.factories import UserFactory
 from analytics.models import ACTIVE_HORIZON
 from analytics.rebuild import rollup_discrepancy_lines, rollups_rebuild
 from analytics.selectors import active_users, analytics_summary
+from analytics.serializers import MAX_DAYS
 from purchases.models import Purchase
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +103,7 @@ def test_the_summary_is_one_query_whatever_the_data(ingest, django_assert_num_qu
     with django_assert_num_queries(1):
         summary = analytics_summary(first=TODAY - timedelta(days=ACTIVE_HORIZON - 1), last=TODAY)
     assert summary["users"]["active"] == users
+
+
+def test_the_counts_reach_back_as_far_as_the_longest_range_the_api_allows():
+    assert ACTIVE_HORIZON >= MAX_DAYS
