@@ -18,15 +18,14 @@ from purchases.models import Purchase
 
 pytestmark = pytest.mark.django_db
 
+TODAY = datetime.now(UTC).date()
+
 
 @pytest.fixture(autouse=True)
 def offer_of_two_years(offer):
     """Purchases more than the horizon ago need an offer valid then."""
     offer.starts_on = TODAY - timedelta(days=2 * ACTIVE_HORIZON)
     offer.save(update_fields=["starts_on"])
-
-
-TODAY = datetime.now(UTC).date()
 
 
 def buy_on(ingest, user, day: date, hour: int = 12) -> None:
