@@ -9,10 +9,14 @@ concurrent changes of different users rarely wait on the same row; readers sum t
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
 SLICES = 8
+
+# `ActiveUsers.counts` has one entry per day a range can reach back (the contract's longest range).
+ACTIVE_HORIZON = 366
 
 # Sums over years of money: wider than a single amount's MoneyModelField.
 TOTAL_DIGITS = 18
@@ -139,14 +143,39 @@ class MerchantDayClicks(models.Model):
 
 
 class ActiveUserDay(models.Model):
-    """A user who booked a purchase that day (distinct users over a range: `users.active`)."""
+    """A user who booked a purchase that day: the facts `ActiveUsers` summarises."""
 
     id = models.BigAutoField(primary_key=True)
     day = models.DateField()
     user_id = models.UUIDField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "user_id"], name="active_user_day_unique")]
+        # By user first: the writer reads the user's days just before and after a new one.
+        constraints = [models.UniqueConstraint(fields=["user_id", "day"], name="active_user_day_user_day_unique")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.user_id}"
+
+
+class ActiveUsers(models.Model):
+    """One slice of one day's active users, by how long each had been away: `counts[k]` (from 0)
+    is how many users of the slice were active on `day` and not in the k days before it.
+
+    Distinct users over [first, last] is then one entry per row: a user counts on the first day
+    of the range they were active, i.e. the sum over the range's rows of `counts[day - first]`
+    (`analytics.selectors.active_users`), at most ACTIVE_HORIZON days back."""
+
+    id = models.BigAutoField(primary_key=True)
+    day = models.DateField()
+    slice = models.SmallIntegerField()
+    counts = ArrayField(models.IntegerField(), size=ACTIVE_HORIZON)
+
+    class Meta:
+        verbose_name_plural = "active users"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "slice"], name="active_users_day_slice_unique"),
+            models.CheckConstraint(condition=Q(slice__gte=0, slice__lt=SLICES), name="active_users_slice_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} #{self.slice}"

@@ -20,10 +20,12 @@ from django.db.models import Count, F, Func, IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from accounts.models import User
+from analytics.activity import counts_sql, slice_sql
 from analytics.models import (
     DAY_FIGURES,
     PURCHASE_FIGURES,
     ActiveUserDay,
+    ActiveUsers,
     DailyFigures,
     MerchantDailyFigures,
     MerchantDayClicks,
@@ -42,7 +44,7 @@ ROLLUP_MODELS = (DailyFigures, MerchantDailyFigures, MerchantDayClicks, ActiveUs
 class UserSlice(Func):
     """`analytics.services.slice_of` in SQL: the uuid's last hex digit, modulo the slices."""
 
-    template = "mod(('x' || right(%(expressions)s::text, 1))::bit(4)::int, 8)"
+    template = slice_sql("%(expressions)s")
     output_field = IntegerField()
 
 
@@ -181,14 +183,16 @@ def _in_range(model: type, first: date | None, last: date | None) -> QuerySet:
 
 def rollups_rebuild(*, first: date | None = None, last: date | None = None) -> int:
     """Replace the figures of the days in [first, last] (every day when unbounded) by their
-    recomputation; returns how many rows were written. Writers wait meanwhile (the tables are
-    locked against writes for the rebuild's transaction), so nothing counted live is lost."""
+    recomputation; returns how many rows were written. The active users' gaps are recomputed from
+    `first` on (a day in the range is the previous day of later ones). Writers wait meanwhile (the
+    tables are locked against writes for the rebuild's transaction), so nothing counted live is lost."""
     with transaction.atomic(durable=True):
         with connection.cursor() as cursor:
-            tables = ", ".join(rawsql.table(m) for m in ROLLUP_MODELS)
+            tables = ", ".join(rawsql.table(m) for m in (*ROLLUP_MODELS, ActiveUsers))
             cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
         for model in ROLLUP_MODELS:
             _in_range(model, first, last).delete()
+        _in_range(ActiveUsers, first, None).delete()
         days, merchants = recomputed(first, last)
         clicks = recomputed_clicks(first, last)
         MerchantDayClicks.objects.bulk_create(
@@ -203,14 +207,16 @@ def rollups_rebuild(*, first: date | None = None, last: date | None = None) -> i
             for (day, merchant), figures in sorted(merchants.items())
         )
         sql, params = _active_sql(first, last)
+        stored_days = f"SELECT day, user_id FROM {rawsql.table(ActiveUserDay)}"  # noqa: S608
         with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {rawsql.table(ActiveUserDay)} (day, user_id) {sql}", params)
+            written = cursor.rowcount
             cursor.execute(
-                f"INSERT INTO {rawsql.table(ActiveUserDay)} ({rawsql.col(ActiveUserDay, 'day')}, "
-                f"{rawsql.col(ActiveUserDay, 'user_id')}) {sql}",
-                params,
+                f"INSERT INTO {rawsql.table(ActiveUsers)} (day, slice, counts) {counts_sql(stored_days)}",
+                {"first": first},
             )
-            active = cursor.rowcount
-    return len(days) + len(merchants) + len(clicks) + active
+            written += cursor.rowcount
+    return len(days) + len(merchants) + len(clicks) + written
 
 
 def _stored(model: type, keys: tuple[str, ...], names: Iterable[str]) -> dict[tuple, Figures]:
@@ -249,19 +255,33 @@ def rollup_discrepancy_lines() -> list[str]:
         for key in sorted(set(stored) | set(wanted), key=str):
             if stored.get(key, {}) != wanted.get(key, {}):
                 lines.append(f"{label} {key}: stored {stored.get(key, {})}, recomputed {wanted.get(key, {})}")
-    sql, params = _active_sql(None, None)
-    day, user = rawsql.col(ActiveUserDay, "day"), rawsql.col(ActiveUserDay, "user_id")
+    lines += _active_discrepancy_lines()
+    return lines
+
+
+def _active_discrepancy_lines() -> list[str]:
+    """The active users' facts and gap counts against the purchases."""
+    purchases = rawsql.table(Purchase)
+    sql = f"SELECT DISTINCT (created_at AT TIME ZONE 'UTC')::date AS day, user_id FROM {purchases}"  # noqa: S608
+    stored_days = f"SELECT day, user_id FROM {rawsql.table(ActiveUserDay)}"  # noqa: S608
+    stored_counts = f"SELECT day, slice, counts FROM {rawsql.table(ActiveUsers)} WHERE 0 < ANY(counts)"  # noqa: S608
+    checks = (
+        ("active user days", stored_days, "SELECT day, user_id FROM facts"),
+        ("active users by gap", stored_counts, counts_sql("SELECT day, user_id FROM facts")),
+    )
+    # One statement: the purchases' (day, user) facts are read once, each recomputation once.
+    ctes = ", ".join(f"wanted_{i} AS MATERIALIZED ({wanted})" for i, (_, _, wanted) in enumerate(checks))
+    counts = ", ".join(
+        f"(SELECT count(*) FROM (TABLE wanted_{i} EXCEPT ({stored})) AS m), "  # noqa: S608
+        f"(SELECT count(*) FROM (({stored}) EXCEPT TABLE wanted_{i}) AS e)"
+        for i, (_, stored, _) in enumerate(checks)
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM (({sql}) EXCEPT SELECT {day}, {user} FROM {rawsql.table(ActiveUserDay)}) AS missing",  # noqa: S608
-            params,
-        )
-        missing = cursor.fetchone()[0]
-        cursor.execute(
-            f"SELECT count(*) FROM (SELECT {day}, {user} FROM {rawsql.table(ActiveUserDay)} EXCEPT ({sql})) AS extra",  # noqa: S608
-            params,
-        )
-        extra = cursor.fetchone()[0]
-    if missing or extra:
-        lines.append(f"active users: {missing} user days missing, {extra} extra")
+        cursor.execute(f"WITH facts AS MATERIALIZED ({sql}), {ctes} SELECT {counts}", {"first": None})
+        found = cursor.fetchone()
+    lines = []
+    for index, (label, _, _) in enumerate(checks):
+        missing, extra = found[2 * index], found[2 * index + 1]
+        if missing or extra:
+            lines.append(f"{label}: {missing} rows missing, {extra} extra")
     return lines

@@ -1,8 +1,11 @@
 """The one writer of the daily figures (`clicknback.rollups` calls it at each transaction's flush).
 
-Rows are taken in a fixed order, all in one statement: the day slices (by day, slice), then the
-merchant days (by day, merchant), then the active users (by day, user). Every writer takes them in
-that order, as the last step of its transaction, so concurrent writers queue and never deadlock.
+Rows are taken in a fixed order, all in one statement: the active users' (the users' advisory
+locks by user, their facts by user and day, their `ActiveUsers` rows by day and slice, in
+`analytics.activity`'s function, which the main query calls), then the merchant days and the day
+slices (data-modifying CTEs PostgreSQL runs after the main query, the later first), each by its
+key. Every writer takes them in that order, as the last step of its transaction, so concurrent
+writers queue and never deadlock.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ from django.db import connection, transaction
 from django.db.models import Model
 
 from accounts.models import User
+from analytics.activity import add_days_sql
 from analytics.models import (
     DAY_FIGURES,
     PURCHASE_FIGURES,
     SLICES,
-    ActiveUserDay,
     DailyFigures,
     MerchantDailyFigures,
 )
@@ -51,7 +54,7 @@ def rollups_write(additions: list[tuple[RollupKey, dict[str, Number]]]) -> None:
                 merchants[(key.day, key.merchant_id)][name] += value
         if key.active:
             active.add((key.day, key.user_id))
-    parts: list[str] = []
+    ctes: list[tuple[str, str]] = []
     params: list[Any] = []
     for model, key_fields, rows in (
         (DailyFigures, ("day", "slice"), days),
@@ -59,22 +62,19 @@ def rollups_write(additions: list[tuple[RollupKey, dict[str, Number]]]) -> None:
     ):
         if rows:
             sql, row_params = _upsert(model, key_fields, rows)
-            parts.append(sql)
+            ctes.append((f"rollup_{len(ctes)}", sql))
             params += row_params
     if active:
-        values = ", ".join(["(%s, %s)"] * len(active))
-        parts.append(
-            f"INSERT INTO {rawsql.table(ActiveUserDay)} ({rawsql.col(ActiveUserDay, 'day')}, "  # noqa: S608
-            f"{rawsql.col(ActiveUserDay, 'user_id')}) VALUES {values} ON CONFLICT DO NOTHING"
-        )
-        params += [value for row in sorted(active) for value in row]
-    if not parts:
+        sql, active_params = add_days_sql(active)
+        ctes.append(("active", sql))
+        params += active_params
+    if not ctes:
         return
-    if len(parts) == 1:
-        statement = parts[0]
-    else:  # data-modifying CTEs, in the fixed order
-        ctes = ", ".join(f'"rollup_{index}" AS ({part})' for index, part in enumerate(parts))
-        statement = f"WITH {ctes} SELECT 1"
+    if len(ctes) == 1:
+        statement = ctes[0][1]
+    else:  # data-modifying CTEs, and the active users' function called by the main query
+        main = 'SELECT * FROM "active"' if active else "SELECT 1"
+        statement = "WITH " + ", ".join(f'"{name}" AS ({sql})' for name, sql in ctes) + f" {main}"
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
 

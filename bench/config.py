@@ -30,7 +30,8 @@ BENCH_ENV = {
 
 # What a run measures, in this order (`--only` picks some).
 SECTIONS = (
-    "queries", "reads", "ingestion", "campaigns", "features", "batch", "servers", "ceiling", "confirmation", "relay",
+    "queries", "reads", "analytics", "ingestion", "campaigns", "features", "batch", "servers", "ceiling",
+    "confirmation", "relay",
 )  # fmt: skip
 
 

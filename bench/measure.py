@@ -1,7 +1,7 @@
 """The measurements, in the order of one run (Django is set up by `bench.run` first).
 
 small set: generate, verify, reads.  big set: generate, verify, queries per request, reads,
-ingestion under load, with campaigns, with every feature on beside the server's floor, in
+analytics against the wallet, ingestion under load, with campaigns, with every feature on beside the server's floor, in
 batches; the WSGI servers side by side; the pgbench ceiling (with and without the outbox row, the
 rollup upsert), the confirmation job, the relay draining a backlog, verify again.
 """
@@ -32,13 +32,17 @@ from bench.cpu import cpu_during, server_sources
 from bench.load import LoadResult, run_load
 from bench.server import bench_server, server_env
 from bench.webhooks import (
+    ANALYTICS_PATHS,
     BATCH_PATH,
+    DASHBOARD_PATH,
     READ_PATHS,
+    TIERS_PATH,
     batch_outcomes,
     batch_requests,
     ingestion_requests,
     quote_requests,
     read_requests,
+    same_requests,
     signed_headers,
 )
 from clicknback.testing_server import RunningServer
@@ -49,6 +53,7 @@ FEATURE_ROUND_SECONDS = 10.0  # floor, ingestion as generated, every feature on:
 BATCH_SIZES = (100, 500)
 BENCH_APPLICATION = "bench-server"  # the server's PGAPPNAME: its PostgreSQL backends are found by it
 BATCH_CONNECTIONS = 4
+ANALYTICS_RANGES = (30, 365)  # days, ending today (issue 18's targets)
 
 
 @dataclass
@@ -81,7 +86,7 @@ class Bench:
             _use_database(self.names[part])
             if part == "big" and "queries" in self.sections:
                 report["queries"] = self.queries_per_request(size)
-            serves = self.sections & {"reads", "ingestion", "campaigns", "features", "batch"}
+            serves = self.sections & {"reads", "analytics", "ingestion", "campaigns", "features", "batch"}
             if not serves or (part == "small" and "reads" not in self.sections):
                 continue
             tokens = self.tokens(size)
@@ -96,6 +101,8 @@ class Bench:
                         warmup=scale.warmup_seconds,
                     )
                     reads.setdefault(endpoint, {})[part] = result.summary()
+                if part == "big" and "analytics" in self.sections:
+                    report["analytics"] = self.analytics(server.url, tokens)
                 if part == "big" and "ingestion" in self.sections:
                     report["ingestion"] = self.ingestion(server.url, size)
                 if part == "big" and "campaigns" in self.sections:
@@ -237,6 +244,54 @@ class Bench:
             token["role"] = str(user.role)
             out.append(str(token))
         return out
+
+    # --- analytics ---------------------------------------------------------------------------
+
+    def analytics(self, server_url: str, tokens: list[str]) -> dict[str, Any]:
+        """`GET /wallet`, then each analytics endpoint for a 30- and a 365-day range ending today,
+        the users per tier and the admin dashboard (same ranges), one after the other on the same
+        server and load: p99 of each against the wallet's (issue 18: at most 3x, the dashboard 10x)."""
+        from datetime import timedelta
+
+        bearer, cookie = self._analytics_staff()
+        today = timezone.now().date()
+        loads = {"wallet": read_requests(READ_PATHS["wallet"], tokens)}
+        for days in ANALYTICS_RANGES:
+            query = f"?from={(today - timedelta(days=days - 1)).isoformat()}&to={today.isoformat()}"
+            for name, path in ANALYTICS_PATHS.items():
+                loads[f"{name} ({days} days)"] = same_requests(path + query, bearer)
+            loads[f"dashboard ({days} days)"] = same_requests(DASHBOARD_PATH + query, cookie)
+        loads["tiers"] = same_requests(TIERS_PATH, bearer)
+        results: dict[str, Any] = {}
+        for name, requests in loads.items():
+            self.log(f"analytics: {name} x{self.scale.read_concurrency} for {self.scale.read_seconds}s")
+            results[name] = run_load(
+                server_url,
+                requests,
+                concurrency=self.scale.read_concurrency,
+                seconds=self.scale.read_seconds,
+                warmup=self.scale.warmup_seconds,
+            ).summary()
+        wallet_p99 = results["wallet"]["p99_ms"]
+        for result in results.values():
+            result["ratio_p99"] = round(result["p99_ms"] / wallet_p99, 2) if wallet_p99 else 0.0
+        return results
+
+    def _analytics_staff(self) -> tuple[dict[str, str], dict[str, str]]:
+        """An administrator's bearer token (the API) and session cookie (the dashboard)."""
+        from django.conf import settings
+        from rest_framework_simplejwt.tokens import AccessToken
+
+        from accounts.models import User
+
+        email = "bench-analytics@bench.example"
+        admin = User.objects.filter(email=email).first() or User.objects.create_superuser(email=email)
+        token = AccessToken.for_user(admin)
+        token["role"] = str(admin.role)
+        browser = Client()
+        browser.force_login(admin)
+        session = browser.cookies[settings.SESSION_COOKIE_NAME].value
+        return {"Authorization": f"Bearer {token}"}, {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"}
 
     # --- ingestion ---------------------------------------------------------------------------
 

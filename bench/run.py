@@ -37,6 +37,8 @@ CONFIRM_TARGET_RATE = 2_000.0
 OUTBOX_TARGET_RATIO = 0.9  # ingestion's SQL with the outbox row / without it
 ROLLUPS_TARGET_RATIO = 0.9  # ingestion's SQL with the rollup upsert / without it
 RELAY_TARGET_TIMES = 10.0  # the relay draining a backlog / single ingestion, same run
+ANALYTICS_TARGET_RATIO = 3.0  # each analytics endpoint's p99 / GET /wallet's p99, same run
+DASHBOARD_TARGET_RATIO = 10.0
 FEATURES_TARGET_RATIO = 0.25  # ingestion with every feature on / GET /health/live, same server and concurrency
 BATCH_TARGET_TIMES = 8.0  # batch ingestion (100 events, 4 connections) / single ingestion, same run
 
@@ -298,6 +300,8 @@ def render_table(report: dict[str, Any]) -> str:
                 _ok(errors == 0),
             )
         )
+    if "analytics" in report:
+        rows.extend(_analytics_rows(report["analytics"]))
     if "confirmation" in report:
         confirm = report["confirmation"]
         rows.append(
@@ -453,6 +457,29 @@ def _server_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]
             )
         )
     rows += [(f"server {key}", "skipped", reason[:60], "", "") for key, reason in result["skipped"].items()]
+    return rows
+
+
+def _analytics_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Each analytics endpoint's and the dashboard's p99 against `GET /wallet`'s, same run."""
+    wallet = result["wallet"]
+    rows = [("analytics", "GET /wallet (reference) p50 / p95 / p99 ms", _ms(wallet), "", "")]
+    for name, measured in result.items():
+        if name == "wallet":
+            continue
+        limit = DASHBOARD_TARGET_RATIO if name.startswith("dashboard") else ANALYTICS_TARGET_RATIO
+        rows.append(
+            (
+                f"analytics {name}",
+                "p99 ms (x wallet p99)",
+                f"{measured['p99_ms']:.1f} ({measured['ratio_p99']:.1f}x)",
+                f"<= {limit:.0f}x",
+                _ok(measured["ratio_p99"] <= limit and measured["errors"] == 0),
+            )
+        )
+    errors = sum(measured["errors"] for measured in result.values())
+    requests = sum(measured["requests"] for measured in result.values())
+    rows.append(("analytics", "errors / requests", f"{errors} / {requests:,}", "0 errors", _ok(errors == 0)))
     return rows
 
 

@@ -78,6 +78,25 @@ def batch_outcomes(payload: bytes) -> tuple[int, list[str]]:
     return len(results) - len(failed), failed
 
 
+ANALYTICS_PATHS = {
+    "summary": "/api/v1/analytics/summary",
+    "daily": "/api/v1/analytics/daily",
+    "merchants": "/api/v1/analytics/merchants",
+    "campaigns": "/api/v1/analytics/campaigns",
+}
+TIERS_PATH = "/api/v1/analytics/tiers"
+DASHBOARD_PATH = "/admin/"
+
+
+def same_requests(path: str, headers: dict[str, str]) -> RequestFactory:
+    """GET `path` with the same credentials every time (one staff member reading analytics)."""
+
+    def make(thread: int, number: int) -> tuple[str, str, None, dict[str, str]]:
+        return "GET", path, None, headers
+
+    return make
+
+
 def read_requests(path: str, tokens: Sequence[str]) -> RequestFactory:
     """GET `path` as the signed-in users in turn (each thread starts at a different user)."""
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from analytics.models import DailyFigures, MerchantDailyFigures
+from analytics.activity import counts_sql
+from analytics.models import ActiveUserDay, ActiveUsers, DailyFigures, MerchantDailyFigures
 from analytics.rebuild import rollup_discrepancy_lines
 from analytics.services import slice_of
 from clicknback.actors import Actor
+from clicknback.rollups import rollup_add, rollups_flush
 from clicknback.testing import run_at_once
 from offers.tests.factories import OfferFactory
 from purchases.services import purchase_confirm
@@ -67,3 +73,30 @@ def test_confirmations_across_merchants_in_opposite_orders_are_all_counted(inges
     assert all(not isinstance(r, Exception) for r in results), results
     assert sum(r.cashback_confirmed for r in MerchantDailyFigures.objects.all()) == Decimal("16.00")
     assert rollup_discrepancy_lines() == []
+
+
+@pytest.mark.parametrize("attempt", range(2))
+def test_one_users_days_written_at_once_in_any_order_keep_exact_gaps(attempt):
+    """Three transactions of one user on three days (one before the others: out of order), each
+    holding its rows a moment after its flush: the second and third wait for the user's previous
+    writer and see its day, so every gap is as the facts say."""
+    user = UserFactory()
+    today = timezone.now().date()
+
+    def active_on(day):
+        def run():
+            with transaction.atomic():
+                rollup_add(day=day, user_id=user.id, active=True, purchases=1)
+                rollups_flush()
+                time.sleep(0.2)
+
+        return run
+
+    days = [today - timedelta(days=5), today - timedelta(days=4), today - timedelta(days=9)]
+    results = run_at_once([active_on(day) for day in days])
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert sorted(ActiveUserDay.objects.filter(user_id=user.id).values_list("day", flat=True)) == sorted(days)
+    with connection.cursor() as cursor:
+        cursor.execute(counts_sql('SELECT day, user_id FROM "analytics_activeuserday"'), {"first": None})
+        wanted = sorted(cursor.fetchall())
+    assert sorted(ActiveUsers.objects.values_list("day", "slice", "counts")) == wanted

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from accounts.models import User
-from analytics.models import ActiveUserDay, DailyFigures, MerchantDailyFigures
+from analytics.models import ActiveUserDay, ActiveUsers, DailyFigures, MerchantDailyFigures
 from analytics.rebuild import rollup_discrepancy_lines, rollups_rebuild
 from analytics.selectors import analytics_summary, daily_figures, merchant_figures, users_per_tier
 from clicknback.rollups import rollup_add, rollups_flush
@@ -105,14 +105,15 @@ def snapshot() -> tuple:
         )
     )
     active = sorted(ActiveUserDay.objects.values_list("day", "user_id"))
-    return day, merchant, active
+    by_gap = sorted(ActiveUsers.objects.values_list("day", "slice", "counts"))
+    return day, merchant, active, by_gap
 
 
 @pytest.mark.parametrize("seed", [3, 4])
 def test_rebuild_reproduces_the_live_figures_exactly(activity, seed):
     activity(seed=seed)
     live = snapshot()
-    assert live[0] and live[1] and live[2]
+    assert all(live)
     rollups_rebuild()
     assert snapshot() == live
     some_day = live[0][len(live[0]) // 2][0]
@@ -124,8 +125,12 @@ def test_verify_ledger_reports_a_drifted_figure_until_rebuilt(activity):
     activity(seed=5)
     DailyFigures.objects.filter(pk=DailyFigures.objects.order_by("id").first().pk).update(purchases=99)
     ActiveUserDay.objects.order_by("id").first().delete()
+    row = ActiveUsers.objects.order_by("id").first()
+    ActiveUsers.objects.filter(pk=row.pk).update(counts=[row.counts[0] + 1, *row.counts[1:]])
     lines = rollup_discrepancy_lines()
-    assert any("purchases" in line for line in lines) and any("active users: 1" in line for line in lines)
+    assert any("purchases" in line for line in lines)
+    assert any("active user days: 1 rows missing" in line for line in lines)
+    assert any("active users by gap: 1 rows missing, 1 extra" in line for line in lines)
     rollups_rebuild()
     assert rollup_discrepancy_lines() == []
 
@@ -174,6 +179,7 @@ def test_rows_are_written_in_one_statement_in_key_order(user, other_user, mercha
     assert DailyFigures.objects.filter(day=date(2026, 1, 6)).values_list("purchases", flat=True).count() >= 1
     assert MerchantDailyFigures.objects.get(day=date(2026, 1, 6)).purchases == 2
     assert ActiveUserDay.objects.filter(day=date(2026, 1, 6)).count() == 2
+    assert sum(r.counts[0] for r in ActiveUsers.objects.filter(day=date(2026, 1, 6))) == 2
 
 
 def test_the_check_compares_day_totals_not_their_slices(activity):

@@ -18,6 +18,7 @@ SECTIONS = {
     "data",
     "queries",
     "reads",
+    "analytics",
     "ingestion",
     "campaigns",
     "features",
@@ -63,6 +64,10 @@ def test_the_smoke_run_reports_every_section_without_errors(tmp_path: Path) -> N
     # campaign candidates (one query), 12 with the day's rollup figures (one upsert statement, analytics) and
     # the partner's webhook-day counter (one upsert, the back-office's partner health).
     assert report["queries"]["ingestion"]["queries"] <= 12
+    analytics = report["analytics"]  # every endpoint and the dashboard, both ranges, beside the wallet
+    assert {"wallet", "summary (30 days)", "summary (365 days)", "dashboard (365 days)", "tiers"} <= set(analytics)
+    assert all(result["errors"] == 0 and result["requests"] > 0 for result in analytics.values())
+    assert "| analytics summary (365 days)" in done.stdout
     campaigns = report["campaigns"]
     assert not campaigns["overspent"] and campaigns["budget_discrepancies"] == 0
     assert all(campaigns[run]["errors"] == 0 for run in ("without", "with_campaign", "budget_runs_out", "calculate"))
