@@ -90,16 +90,18 @@ def _forget_dead_handles(server: Any) -> None:
 
     The library counts processes in a file and stops the server when the last one exits. A process
     killed outright never takes its pid out (runserver's reloader SIGKILLs its child if it has not
-    exited 0.25 s after Ctrl-C), and the server then ran forever. A file left empty (a process
-    killed while the library rewrote it in place) lists this process alone: it stops the server.
+    exited 0.25 s after Ctrl-C), and the server then ran forever. This process holds a handle
+    whatever the file says: a file emptied and rebuilt meanwhile (a process killed while the
+    library rewrote it in place, then another's exit writing only itself) may have lost it, and the
+    last process out would then not know it is the last.
     """
     import psutil
 
     with server._lock:  # the library's inter-process lock around that file
         handles = server.global_process_id_list
-        pids = _read_pids(handles.path)
-        live = [pid for pid in pids if psutil.pid_exists(pid)] if pids is not None else [os.getpid()]
-        handles.put(live)
+        pids = _read_pids(handles.path) or []
+        live = [pid for pid in pids if pid != os.getpid() and psutil.pid_exists(pid)]
+        handles.put([*live, os.getpid()])
 
 
 def _read_pids(path: Path) -> list[int] | None:

@@ -151,3 +151,16 @@ def test_a_handle_file_emptied_by_a_killed_writer_still_lets_the_server_stop_and
         == 0
     )
     wait_for(lambda: not (data_dir / "postmaster.pid").exists(), "the check's server has stopped again")
+
+
+def test_the_last_process_out_stops_the_server_even_when_the_handle_file_lost_it(
+    runserver: subprocess.Popen, data_dir: Path
+) -> None:
+    # An emptied file rebuilt by a process that was then killed lists only that dead process: the
+    # live ones still hold their handles, and the last of them out must stop the server.
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (data_dir / ".handle_pids.json").write_text(f"[{dead.pid}]")
+    os.killpg(runserver.pid, signal.SIGTERM)
+    runserver.wait(STOP_SECONDS)
+    wait_for(lambda: not (data_dir / "postmaster.pid").exists(), "the embedded PostgreSQL has stopped")
