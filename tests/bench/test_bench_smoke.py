@@ -80,6 +80,11 @@ def test_the_smoke_run_reports_every_section_without_errors(tmp_path: Path) -> N
     assert "skipped" in batch or all(
         batch[size]["errors"] == batch[size]["item_errors"] == 0 for size in ("100", "500")
     )
+    # The batch's own SQL replayed by pgbench (fresh ids, other users; the ledger checked after the run below).
+    assert "skipped" in batch or (
+        batch["ceiling"]["failed"] == 0 and batch["ceiling"]["events_per_s"] > 0 and batch["ceiling"]["fraction"] > 0
+    )
+    assert "skipped" in batch or "100/batch, 4 conn / that ceiling" in done.stdout
     compared = report["servers"]  # granian only where BENCH_SERVER_PYTHON has it
     assert {"sync", "gthread"} <= set(compared["servers"]) | set(compared["skipped"]) and "sync" in compared["servers"]
     for run in compared["servers"].values():
