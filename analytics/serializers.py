@@ -98,6 +98,18 @@ class SummarySerializer(serializers.Serializer):
 
 
 class DaySerializer(serializers.Serializer):
+    # The `DailyFigures` sums a day's row is made of (`analytics.selectors.daily_figures`).
+    FIGURES = (
+        "purchases",
+        "amount",
+        "cashback_booked",
+        "cashback_confirmed",
+        "payouts_completed_amount",
+        "points_earned",
+        "points_bonus",
+        "points_redeemed",
+    )
+
     date = serializers.DateField()
     purchases = serializers.IntegerField()
     amount = MoneyField()
