@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -36,26 +37,6 @@ def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
-def _zero(name: str) -> int | Decimal:
-    field = DailyFigures._meta.get_field(name)
-    return Decimal("0.00") if field.get_internal_type() == "DecimalField" else 0
-
-
-def daily_figures(*, first: date, last: date) -> list[Day]:
-    """Every figure of every day in [first, last], days without activity as zeros (one query)."""
-    rows = (
-        DailyFigures.objects.filter(day__gte=first, day__lte=last)
-        .values("day")
-        .annotate(**{f"{name}_sum": Sum(name) for name in DAY_FIGURES})
-        .order_by("day")
-    )
-    by_day = {row["day"]: row for row in rows}
-    return [
-        {"date": day, **{name: by_day.get(day, {}).get(f"{name}_sum", _zero(name)) for name in DAY_FIGURES}}
-        for day in days_between(first, last)
-    ]
-
-
 def _column_sum(name: str) -> str:
     """The column's sum, 0 without rows, as its own type (PostgreSQL sums bigints as numeric)."""
     total = f"coalesce(sum({rawsql.col(DailyFigures, name)}), 0)"
@@ -65,6 +46,28 @@ def _column_sum(name: str) -> str:
 
 
 _DAYS, _DAY = rawsql.table(DailyFigures), rawsql.col(DailyFigures, "day")
+
+
+@cache
+def _daily_sql(names: tuple[str, ...]) -> str:
+    """Every day of [first, last] with these figures' sums over its slices, zeros on a day without
+    rows, in one statement written once per set of figures (the ORM's 18 aggregates and zero-filling
+    in Python took 5x the database's time)."""
+    return (
+        f"SELECT series.d::date, {', '.join(_column_sum(name) for name in names)} "  # noqa: S608
+        "FROM generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS series (d) "
+        f"LEFT JOIN {_DAYS} ON {_DAY} = series.d GROUP BY series.d ORDER BY series.d"
+    )
+
+
+def daily_figures(*, first: date, last: date, names: tuple[str, ...] = DAY_FIGURES) -> list[Day]:
+    """These figures (by default all) of every day in [first, last], days without activity as
+    zeros (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_daily_sql(names), {"first": first, "last": last})
+        return [dict(zip(("date", *names), row, strict=True)) for row in cursor.fetchall()]
+
+
 _EARNED, _BONUS, _REDEEMED, _EXPIRED, _CLAWED_BACK = (
     rawsql.col(DailyFigures, name)
     for name in ("points_earned", "points_bonus", "points_redeemed", "points_expired", "points_clawed_back")

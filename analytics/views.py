@@ -97,7 +97,8 @@ class DailyView(AnalyticsView):
     @extend_schema(parameters=RANGE_PARAMETERS, responses=answers(DaySerializer(many=True), results="AnalyticsDaily"))
     def get(self, request: Request) -> Response:
         first, last = date_range(request.query_params)
-        return Response({"results": DaySerializer(daily_figures(first=first, last=last), many=True).data})
+        days = daily_figures(first=first, last=last, names=DaySerializer.FIGURES)
+        return Response({"results": DaySerializer(days, many=True).data})
 
 
 class MerchantsView(AnalyticsView):

@@ -87,7 +87,7 @@ def dashboard_days(*, today: date | None = None, days: int = DASHBOARD_DAYS) -> 
 
 
 def dashboard_data(*, first: date | None = None, last: date | None = None) -> Dashboard:
-    """Everything the admin index shows for [first, last] (default: the last 30 days), in fifteen
+    """Everything the admin index shows for [first, last] (default: the last 30 days), in fourteen
     queries."""
     last = last or timezone.now().date()
     first = first or last - timedelta(days=DASHBOARD_DAYS - 1)

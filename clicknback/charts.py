@@ -4,9 +4,13 @@ and the member site both use it."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 640
 PLOT_HEIGHT = 150
@@ -16,8 +20,11 @@ BOTTOM = 22  # room for the day labels
 RIGHT = 8
 
 Number = int | Decimal
-# How a bar's tooltip and the axis name its period.
-PERIOD_FORMATS = {"day": ("%Y-%m-%d", "%b %d"), "month": ("%B %Y", "%b %Y")}
+# How a bar's tooltip and the axis name its period (a day's tooltip: `isoformat`, 10x `strftime`).
+PERIOD_FORMATS: dict[str, tuple[Callable[[date], str], str]] = {
+    "day": (date.isoformat, "%b %d"),
+    "month": (lambda month: month.strftime("%B %Y"), "%b %Y"),
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,18 @@ class Chart:
     ticks: list[Tick] = field(default_factory=list)
     day_labels: list[DayLabel] = field(default_factory=list)
 
+    @property
+    def bars_svg(self) -> SafeString:
+        """The bars as SVG `<rect>`s, built here in one pass: a year of several series is thousands
+        of bars, and a template loop over them took longer than everything else on the page."""
+        return mark_safe(  # noqa: S308 - numbers, and colours and titles escaped here
+            "".join(
+                f'<rect x="{bar.x}" y="{bar.y}" width="{bar.width}" height="{bar.height}" '
+                f'fill="{escape(bar.color)}"><title>{escape(bar.title)}</title></rect>'
+                for bar in self.bars
+            )
+        )
+
 
 def nice_ceiling(value: float) -> float:
     """The smallest 1, 2 or 5 times a power of ten that is >= value (1 for an empty chart)."""
@@ -89,6 +108,7 @@ def bar_chart(title: str, days: list[date], series: list[Series], *, stacked: bo
     bar_width = slot * 0.8 if stacked else slot * 0.8 / max(len(series), 1)
     for index, day in enumerate(days):
         x = LEFT + index * slot + slot * 0.1
+        day_name = name(day)
         base = chart.baseline
         for position, s in enumerate(series):
             value = s.values[index]
@@ -107,7 +127,7 @@ def bar_chart(title: str, days: list[date], series: list[Series], *, stacked: bo
                     round(bar_width, 1),
                     round(height, 1),
                     s.color,
-                    f"{day.strftime(name)} {s.label}: {value}",
+                    f"{day_name} {s.label}: {value}",
                 )
             )
     chart.ticks = [Tick(round(chart.baseline - PLOT_HEIGHT * part, 1), _label(top * part)) for part in (0, 0.5, 1)]

@@ -187,6 +187,18 @@ def test_chart_geometry():
     assert [tick.label for tick in stacked.ticks] == ["0", "2.5", "5"]
 
 
+def test_the_bars_markup_is_one_rect_per_bar_with_its_title_escaped():
+    days = dashboard_days(days=2)
+    chart = bar_chart("t", days, [Series("<b>&", '"#000"', [Decimal("1.50"), 2])], stacked=False)
+    markup = str(chart.bars_svg)
+    assert markup.count("<rect ") == len(chart.bars) == 2
+    first = chart.bars[0]
+    assert markup.startswith(
+        f'<rect x="{first.x}" y="{first.y}" width="{first.width}" height="{first.height}" fill="&quot;#000&quot;">'
+        f"<title>{days[0].isoformat()} &lt;b&gt;&amp;: 1.50</title></rect>"
+    )
+
+
 def test_campaign_bonuses_per_day_and_the_running_campaigns_budget_left(as_support, ingest, offer):
     started = timezone.now() - timedelta(days=10)
     running = make_campaign(name="Weekend boost", kind="bonus_fixed", value="3.00", budget="50.00", starts_at=started)
