@@ -13,7 +13,8 @@ every user at the entry tier) against every feature on (`bench.features`: a runn
 users in their tiers; switched on before each of its blocks and off after). `statements`: the
 webhook as it ran before issue 21's statement merges (the posting's balance UPDATE and ledger INSERT
 as two statements, the created count in autocommit after the ingestion's commit: 11 statements,
-3 commits), rebuilt here, against today's (9 statements, 2 commits). `--every-feature` runs both
+3 commits), rebuilt here, against today's (9 statements, 2 commits). `candidates`: the campaign
+candidates read through a queryset (before) against the hand-written query (today). `--every-feature` runs both
 variants with every feature on. Prints the Python CPU and the PostgreSQL backend's CPU (read from
 /proc: the same machine) per webhook.
 """
@@ -37,6 +38,7 @@ LABELS = {
     "binding": ("client-side binding", "server-side binding, prepared"),
     "middleware": ("every middleware on /api/ (before)", "the API skipping the site's middleware"),
     "features": ("the data as generated", "every feature on (a running campaign, tiers)"),
+    "candidates": ("the campaign candidates as a queryset (before)", "hand-written (today)"),
     "statements": (
         "11 statements, 3 commits (the posting in two, the count after the commit)",
         "9 statements, 2 commits (today)",
@@ -95,6 +97,15 @@ def _separate_statements() -> contextlib.ExitStack:
     return patches
 
 
+def _candidates_as_queryset() -> contextlib.AbstractContextManager:
+    """Ingestion reading its campaign candidates through the ORM twin of the hand-written query
+    (the selector as it was before)."""
+    from campaigns.tests.test_selectors import orm_candidates
+    from purchases import selectors
+
+    return mock.patch.object(selectors, "campaign_candidates", orm_candidates)
+
+
 def _backend_cpu_seconds(connection) -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -134,8 +145,8 @@ def main() -> None:
             connection.settings_dict.setdefault("OPTIONS", {})["server_side_binding"] = server_side
             every_feature = args.every_feature or (args.compare == "features" and variant == 1)
             switched = features.on(merchants=3) if every_feature else None
-            before = args.compare == "statements" and variant == 0
-            with _separate_statements() if before else contextlib.nullcontext():
+            before = {"statements": _separate_statements, "candidates": _candidates_as_queryset}.get(args.compare)
+            with before() if before and variant == 0 else contextlib.nullcontext():
                 for _, environ in itertools.islice(requests, WARMUP):
                     call(variant, environ)
                 block = [environ for _, environ in itertools.islice(requests, BLOCK)]
