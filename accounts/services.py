@@ -268,35 +268,51 @@ def partner_deactivate(*, partner: Partner, actor: Actor) -> bool:
 
 
 def _webhook_count_sql(partner: str) -> str:
-    """The upsert of one webhook into its day's counter; `partner` is the SQL giving the partner id."""
+    """The upsert of one webhook into its day's counter; `partner` is the SQL giving the partner id.
+    Its parameters are named `health_*`, so that other statements can take it in as a CTE."""
     day = PartnerWebhookDay
     conflict = ", ".join(rawsql.col(day, field) for field in ("partner", "day", "outcome", "code"))
     count, last_at = rawsql.col(day, "count"), rawsql.col(day, "last_at")
     return (
         f"INSERT INTO {rawsql.table(day)} ({conflict}, {count}, {last_at}) "  # noqa: S608 - from rawsql
-        f"VALUES ({partner}, %(day)s, %(outcome)s, %(code)s, %(count)s, %(at)s) "
+        f"VALUES ({partner}, %(health_day)s, %(health_outcome)s, %(health_code)s, %(health_count)s, %(health_at)s) "
         f"ON CONFLICT ({conflict}) DO UPDATE SET {count} = {rawsql.table(day)}.{count} + EXCLUDED.{count}, "
         f"{last_at} = GREATEST({rawsql.table(day)}.{last_at}, EXCLUDED.{last_at})"
     )
 
 
-def _webhook_count(
-    partner: str, params: dict[str, object], *, outcome: WebhookOutcome, code: str, count: int = 1
-) -> None:
+def _webhook_count_params(*, outcome: WebhookOutcome, code: str, count: int) -> dict[str, object]:
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _webhook_count_sql(partner),
-            params | {"day": now.date(), "outcome": outcome.value, "code": code[:64], "at": now, "count": count},
-        )
+    return {
+        "health_day": now.date(),
+        "health_outcome": outcome.value,
+        "health_code": code[:64],
+        "health_at": now,
+        "health_count": count,
+    }
+
+
+def webhook_count_statement(
+    *, partner_id: uuid.UUID, outcome: WebhookOutcome, code: str = "", count: int = 1
+) -> tuple[str, dict[str, object]]:
+    """`webhook_count`'s upsert as SQL and parameters (named `health_*`), for a service that counts
+    a webhook inside its own transaction, as a CTE of a statement it runs anyway (the single
+    ingestion: purchases.services). The counter row is then held until that transaction commits,
+    and a rolled-back transaction counts nothing."""
+    return _webhook_count_sql("%(health_partner)s"), {"health_partner": partner_id} | _webhook_count_params(
+        outcome=outcome, code=code, count=count
+    )
 
 
 def webhook_count(*, partner_id: uuid.UUID, outcome: WebhookOutcome, code: str = "", count: int = 1) -> None:
     """Count `count` webhooks (events) of this partner in today's (UTC) health counters: one
-    statement, run after the ingestion's transaction (not inside it, where the counter row's lock
-    would serialise all the partner's webhooks until each commit). A crash between the two loses
-    counts, never money."""
-    _webhook_count("%(partner)s", {"partner": partner_id}, outcome=outcome, code=code, count=count)
+    statement, in autocommit after the service's transaction (refusals, confirmations, reversals,
+    batches), so the counter row is held for that statement only. A crash between the two loses
+    counts, never money. A created purchase is counted inside its ingestion instead
+    (`webhook_count_statement`)."""
+    sql, params = webhook_count_statement(partner_id=partner_id, outcome=outcome, code=code, count=count)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def webhook_count_signature_failure(*, key: str, reason: str) -> None:
@@ -304,9 +320,11 @@ def webhook_count_signature_failure(*, key: str, reason: str) -> None:
     partner if no partner has that key: staff see a partner sending a wrong secret or a skewed clock."""
     partner = (
         f"(SELECT {rawsql.col(Partner, 'id')} FROM {rawsql.table(Partner)} "  # noqa: S608 - from rawsql
-        f"WHERE {rawsql.col(Partner, 'key')} = %(key)s)"
+        f"WHERE {rawsql.col(Partner, 'key')} = %(health_key)s)"
     )
-    _webhook_count(partner, {"key": key}, outcome=WebhookOutcome.SIGNATURE_FAILURE, code=reason)
+    params = {"health_key": key} | _webhook_count_params(outcome=WebhookOutcome.SIGNATURE_FAILURE, code=reason, count=1)
+    with connection.cursor() as cursor:
+        cursor.execute(_webhook_count_sql(partner), params)
 
 
 @transaction.atomic

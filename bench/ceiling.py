@@ -139,12 +139,10 @@ def pgbench_script(captured: CapturedIngestion, *, users: int, merchants: int) -
 
     new_balances = {"pending": f"(:w_pending + {cashback})", "available": ":w_available", "paid": ":w_paid"}
     by_statement = {
-        wallet_services.UPDATE_BALANCES_SQL: {
+        wallet_services.POST_SQL: {  # the balances' UPDATE and the entry's INSERT, one statement
             **new_balances,
             "entry_count": "(:w_entry_count + 1)",
             "id": "':w_id'::uuid",
-        },
-        rawsql.insert_sql(WalletEntry): {
             entry("id"): "('cccccccc-0000-4000-8000-' || lpad(:seq::text, 12, '0'))::uuid",
             entry("wallet"): "':w_id'::uuid",
             entry("sequence"): "(:w_entry_count + 1)",

@@ -11,7 +11,8 @@ settings (production settings, request and event logging formatted as in product
 to /dev/null, Prometheus multiprocess files in a temporary folder). Webhooks create real
 purchases through the real services, so the ledger stays consistent. What it prints is
 `time.process_time()` per request: the Python CPU a gunicorn worker spends, the number that bounds
-throughput on a machine with few cores.
+throughput on a machine with few cores; and the CPU of the PostgreSQL backend serving it (read from
+/proc, so the database must run on this machine).
 """
 
 from __future__ import annotations
@@ -134,6 +135,17 @@ def _confirm_job(count: int) -> int:
     return done
 
 
+def _backend_cpu_seconds() -> float:
+    """The CPU of the PostgreSQL backend serving this process (the same machine, read from /proc)."""
+    from django.db import connection
+
+    from bench.cpu import process_cpu_seconds
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return process_cpu_seconds(cursor.fetchone()[0])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -196,19 +208,24 @@ def _measure(args: argparse.Namespace) -> int:
 
         profiler = cProfile.Profile(time.process_time)
         profiler.enable()
+    backend = _backend_cpu_seconds()
     cpu, wall = time.process_time(), time.perf_counter()
     for expected, environ in work:
         call(expected, environ)
     if args.kind == "confirm_job":
         _confirm_job(args.n)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    backend = _backend_cpu_seconds() - backend
     if args.pyinstrument:
         profiler.stop()
         print(profiler.output_text(unicode=False, color=False, show_all=False))
     elif args.cprofile:
         profiler.disable()
         profiler.dump_stats(args.cprofile)
-    print(f"{args.kind}: {args.n} requests, CPU {cpu / args.n * 1000:.2f} ms/request, wall {wall / args.n * 1000:.2f}")
+    print(
+        f"{args.kind}: {args.n} requests, CPU {cpu / args.n * 1000:.2f} ms/request, "
+        f"PostgreSQL backend CPU {backend / args.n * 1000:.2f} ms/request, wall {wall / args.n * 1000:.2f}"
+    )
     return 0
 
 

@@ -4,21 +4,29 @@ webhooks alternated so that the machine's load weighs on both alike:
     BENCH_SCALE=smoke .venv/bin/python -m bench.variants binding --database bench_smoke_big
     .venv/bin/python -m bench.variants middleware
     .venv/bin/python -m bench.variants features --database bench_big
+    .venv/bin/python -m bench.variants statements
 
 `binding`: psycopg's client-side against server-side parameter binding (which prepares a statement
 after its 5th use). `middleware`: Django's session, auth and messages middleware on every request
 (before) against the API skipping them (today). `features`: the data as generated (no campaign,
 every user at the entry tier) against every feature on (`bench.features`: a running campaign and
-users in their tiers; switched on before each of its blocks and off after). Prints the Python CPU
-and the PostgreSQL backend's CPU (read from /proc: the same machine) per webhook.
+users in their tiers; switched on before each of its blocks and off after). `statements`: the
+webhook as it ran before issue 21's statement merges (the posting's balance UPDATE and ledger INSERT
+as two statements, the created count in autocommit after the ingestion's commit: 11 statements,
+3 commits), rebuilt here, against today's (9 statements, 2 commits). `candidates`: the campaign
+candidates read through a queryset (before) against the hand-written query (today). `--every-feature` runs both
+variants with every feature on. Prints the Python CPU and the PostgreSQL backend's CPU (read from
+/proc: the same machine) per webhook.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import time
+from unittest import mock
 
 from bench import features, profile
 from bench.cpu import process_cpu_seconds
@@ -30,6 +38,11 @@ LABELS = {
     "binding": ("client-side binding", "server-side binding, prepared"),
     "middleware": ("every middleware on /api/ (before)", "the API skipping the site's middleware"),
     "features": ("the data as generated", "every feature on (a running campaign, tiers)"),
+    "candidates": ("the campaign candidates as a queryset (before)", "hand-written (today)"),
+    "statements": (
+        "11 statements, 3 commits (the posting in two, the count after the commit)",
+        "9 statements, 2 commits (today)",
+    ),
 }
 # The site-only entries of settings.MIDDLEWARE and the Django middleware each one wraps.
 DJANGO_MIDDLEWARE = {
@@ -40,6 +53,57 @@ DJANGO_MIDDLEWARE = {
         ("messages", "MessageMiddleware"),
     )
 }
+
+
+def _separate_statements() -> contextlib.ExitStack:
+    """The webhook's ingestion with the posting's two statements and the partner's created count
+    after the commit, as before issue 21 merged them (wallets.services.wallet_post, purchases.views)."""
+    from django.db import DatabaseError, connection
+    from django.utils import timezone
+
+    from accounts.models import WebhookOutcome
+    from accounts.services import webhook_count
+    from clicknback import rawsql
+    from purchases import services as purchase_services
+    from purchases import views
+    from wallets import services as wallet_services
+    from wallets.models import Wallet
+
+    update = (
+        f"UPDATE {rawsql.table(Wallet)} SET "
+        + ", ".join(f"{rawsql.col(Wallet, name)} = %({name})s" for name in (*wallet_services._BALANCES, "updated_at"))
+        + f" WHERE {rawsql.col(Wallet, 'id')} = %(id)s"
+    )
+
+    def wallet_post(*, wallet, entry_type, purchase_id=None, payout_id=None, **deltas):
+        posting = wallet_services.Posting(wallet, entry_type, purchase_id=purchase_id, payout_id=payout_id, **deltas)
+        entry = wallet_services._apply(posting, now=timezone.now())
+        insert_sql, insert_params = rawsql.insert(entry)
+        with connection.cursor() as cursor:
+            cursor.execute(update, {n: getattr(wallet, n) for n in (*wallet_services._BALANCES, "updated_at", "id")})
+            if cursor.rowcount != 1:
+                raise DatabaseError(f"Wallet {wallet.id} was not updated.")
+            cursor.execute(insert_sql, insert_params)
+            return rawsql.mark_saved(entry, cursor.fetchone())
+
+    def purchase_ingest(**fields):
+        purchase = purchase_services.purchase_ingest(**(fields | {"count_webhook": False}))
+        webhook_count(partner_id=fields["partner"].id, outcome=WebhookOutcome.CREATED)
+        return purchase
+
+    patches = contextlib.ExitStack()
+    patches.enter_context(mock.patch.object(purchase_services, "wallet_post", wallet_post))
+    patches.enter_context(mock.patch.object(views, "purchase_ingest", purchase_ingest))
+    return patches
+
+
+def _candidates_as_queryset() -> contextlib.AbstractContextManager:
+    """Ingestion reading its campaign candidates through the ORM twin of the hand-written query
+    (the selector as it was before)."""
+    from campaigns.tests.test_selectors import orm_candidates
+    from purchases import selectors
+
+    return mock.patch.object(selectors, "campaign_candidates", orm_candidates)
 
 
 def _backend_cpu_seconds(connection) -> float:
@@ -53,6 +117,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("compare", choices=sorted(LABELS))
     parser.add_argument("--database", default=os.environ.get("BENCH_PROFILE_DB", "bench_big"))
+    parser.add_argument("--every-feature", action="store_true", help="both variants with every feature on")
     args = parser.parse_args()
     profile._setup(args.database)
     from django.conf import settings
@@ -78,16 +143,19 @@ def main() -> None:
             connection.close()
             server_side = args.compare == "binding" and variant == 1
             connection.settings_dict.setdefault("OPTIONS", {})["server_side_binding"] = server_side
-            switched = features.on(merchants=3) if args.compare == "features" and variant == 1 else None
-            for _, environ in itertools.islice(requests, WARMUP):
-                call(variant, environ)
-            block = [environ for _, environ in itertools.islice(requests, BLOCK)]
-            backend, cpu = _backend_cpu_seconds(connection), time.process_time()
-            for environ in block:
-                call(variant, environ)
-            totals[variant][0] += time.process_time() - cpu
-            totals[variant][1] += _backend_cpu_seconds(connection) - backend
-            totals[variant][2] += len(block)
+            every_feature = args.every_feature or (args.compare == "features" and variant == 1)
+            switched = features.on(merchants=3) if every_feature else None
+            before = {"statements": _separate_statements, "candidates": _candidates_as_queryset}.get(args.compare)
+            with before() if before and variant == 0 else contextlib.nullcontext():
+                for _, environ in itertools.islice(requests, WARMUP):
+                    call(variant, environ)
+                block = [environ for _, environ in itertools.islice(requests, BLOCK)]
+                backend, cpu = _backend_cpu_seconds(connection), time.process_time()
+                for environ in block:
+                    call(variant, environ)
+                totals[variant][0] += time.process_time() - cpu
+                totals[variant][1] += _backend_cpu_seconds(connection) - backend
+                totals[variant][2] += len(block)
             if switched:
                 features.off(switched)
     for label, (python_cpu, backend_cpu, count) in zip(LABELS[args.compare], totals, strict=True):

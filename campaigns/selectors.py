@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db import connection
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from accounts.permissions import staff_may
 from campaigns.models import Campaign, CampaignBonus, CampaignBudgetStripe, CampaignEnrollment, CampaignStatus
 from campaigns.permissions import VIEW_CAMPAIGN
 from campaigns.rules import CampaignTerms
+from clicknback import rawsql
 from clicknback.errors import NotFound
 from clicknback.money import ZERO
 
@@ -41,6 +43,42 @@ def campaigns_with_spent() -> QuerySet[Campaign]:
     return Campaign.objects.annotate(budget_spent=_spent())
 
 
+def _candidates_sql() -> str:
+    """`campaign_candidates`' query, hand-written (`clicknback.rawsql`): it runs on every ingestion,
+    where compiling its queryset cost more Python than the rest of the ingestion's queries
+    (docs/performance.md); `campaigns/tests/test_selectors.py` holds it to its ORM twin."""
+    bonus, enrollment, stripe = CampaignBonus, CampaignEnrollment, CampaignBudgetStripe
+
+    def c(field: str) -> str:
+        return rawsql.col(Campaign, field, "c")
+
+    spent = (
+        f"SELECT SUM({rawsql.col(stripe, 'spent', 's')}) FROM {rawsql.table(stripe, 's')} "  # noqa: S608
+        f"WHERE {rawsql.col(stripe, 'campaign', 's')} = {c('id')}"
+    )
+    enrolled = (
+        f"SELECT 1 FROM {rawsql.table(enrollment, 'e')} WHERE {rawsql.col(enrollment, 'campaign', 'e')} = {c('id')} "  # noqa: S608
+        f"AND {rawsql.col(enrollment, 'user', 'e')} = %(user_id)s "
+        f"AND {rawsql.col(enrollment, 'enrolled_at', 'e')} <= %(at)s"
+    )
+    uses = (
+        f"SELECT COUNT(*) FROM {rawsql.table(bonus, 'b')} WHERE {rawsql.col(bonus, 'campaign', 'b')} = {c('id')} "  # noqa: S608
+        f"AND {rawsql.col(bonus, 'user', 'b')} = %(user_id)s AND {rawsql.col(bonus, 'reversed_at', 'b')} IS NULL"
+    )
+    return (
+        f"SELECT {rawsql.columns(Campaign, 'c')}, COALESCE(({spent}), %(zero)s) "  # noqa: S608
+        f"FROM {rawsql.table(Campaign, 'c')} "
+        f"WHERE {c('status')} = %(active)s AND {c('starts_at')} <= %(at)s AND {c('ends_at')} > %(at)s "
+        f"AND ({c('merchant_ids')} = '{{}}' OR {c('merchant_ids')} @> ARRAY[%(merchant_id)s]::uuid[]) "
+        f"AND (NOT {c('requires_enrollment')} OR EXISTS ({enrolled})) "
+        f"AND ({c('max_uses_per_user')} IS NULL OR ({uses}) < {c('max_uses_per_user')}) "
+        f"ORDER BY {c('created_at')}, {c('id')}"
+    )
+
+
+_CANDIDATES = _candidates_sql()
+
+
 def campaign_candidates(*, user_id: uuid.UUID, merchant_id: uuid.UUID, at: datetime) -> list[CampaignTerms]:
     """The campaigns that may apply to the user's purchase at `merchant_id` made at `at`: running
     then, covering the merchant, the user enrolled by then where required, and under
@@ -48,28 +86,20 @@ def campaign_candidates(*, user_id: uuid.UUID, merchant_id: uuid.UUID, at: datet
 
     Ingestion reads it under the user's wallet lock, so one user's ingestions see each other's
     uses: `max_uses_per_user` holds under concurrency."""
-    uses = (
-        CampaignBonus.objects.filter(campaign=OuterRef("pk"), user_id=user_id, reversed_at__isnull=True)
-        .order_by()
-        .values("campaign")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    enrolled = CampaignEnrollment.objects.filter(campaign=OuterRef("pk"), user_id=user_id, enrolled_at__lte=at)
-    rows = (
-        _running(Campaign.objects, at)
-        .filter(Q(merchant_ids=[]) | Q(merchant_ids__contains=[merchant_id]))
-        .filter(Q(requires_enrollment=False) | Exists(enrolled))
-        .alias(uses=Coalesce(Subquery(uses), Value(0)))
-        .filter(Q(max_uses_per_user__isnull=True) | Q(uses__lt=F("max_uses_per_user")))
-        .annotate(budget_spent=_spent())
-        .only("id", "created_at", "kind", "value", "min_purchase_amount", "max_bonus_per_purchase", "budget")
-        .order_by("created_at", "id")
-    )
-    return [
-        CampaignTerms.from_campaign(c, budget_left=None if c.budget is None else c.budget - c.budget_spent)
-        for c in rows
-    ]
+    params = {"user_id": user_id, "merchant_id": merchant_id, "at": at, "active": CampaignStatus.ACTIVE.value}
+    with connection.cursor() as cursor:
+        cursor.execute(_CANDIDATES, params | {"zero": ZERO})
+        rows = cursor.fetchall()
+    width = rawsql.width(Campaign)
+    candidates = []
+    for row in rows:
+        campaign, spent = rawsql.from_row(Campaign, row), row[width]
+        candidates.append(
+            CampaignTerms.from_campaign(
+                campaign, budget_left=None if campaign.budget is None else campaign.budget - spent
+            )
+        )
+    return candidates
 
 
 @dataclass(frozen=True)

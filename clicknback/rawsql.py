@@ -75,12 +75,17 @@ def _returned(model: type[Model]) -> tuple[Field, ...]:
 
 
 @cache
-def insert_sql(model: type[Model]) -> str:
-    """The model's INSERT, as Django writes it, returning the primary key and database-set fields."""
+def insert_sql(model: type[Model], source: str | None = None) -> str:
+    """The model's INSERT, as Django writes it, returning the primary key and database-set fields.
+
+    With `source` (a CTE's name), the row is inserted once per row of that CTE: `INSERT ... SELECT
+    ... FROM "source"`, so a preceding statement of the same query that changed nothing inserts nothing.
+    """
     names = ", ".join(col(model, field.name) for _, field in _written(model))
     values = ", ".join(f"%({name})s" for name, _ in _written(model))
     returning = ", ".join(col(model, field.name) for field in _returned(model))
-    return f"INSERT INTO {table(model)} ({names}) VALUES ({values}) RETURNING {returning}"  # noqa: S608
+    rows = f"SELECT {values} FROM {_quote(source)}" if source else f"VALUES ({values})"  # noqa: S608
+    return f"INSERT INTO {table(model)} ({names}) {rows} RETURNING {returning}"
 
 
 def insert(instance: Model) -> tuple[str, dict[str, Any]]:

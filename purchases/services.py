@@ -19,7 +19,8 @@ from django.db.models import DateTimeField, ExpressionWrapper, F, Value
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from accounts.models import Partner, User
+from accounts.models import Partner, User, WebhookOutcome
+from accounts.services import webhook_count_statement
 from campaigns.rules import CampaignTerms
 from campaigns.services import campaign_budget_give_back, campaign_budget_take
 from chain.tokens import token_payouts_on_confirmation
@@ -83,9 +84,14 @@ def purchase_ingest(
     purchased_at: datetime | None = None,
     order_reference: str | None = None,
     then: Callable[[Purchase], None] | None = None,
+    count_webhook: bool = False,
     actor: Actor,
 ) -> Purchase:
     """Store a reported purchase and put its cashback in the user's pending balance.
+
+    `count_webhook`: count the accepted webhook in the partner's health counters, in the purchase's
+    own INSERT (the webhook: no statement and no commit of its own; a rolled-back ingestion counts
+    nothing, and its refusal is counted by the view, as any refusal).
 
     The user is given, or is the one who made the click `click_id` (then the purchase must be at
     that click's merchant, within its window). `then(purchase)` runs inside the ingestion's
@@ -118,6 +124,7 @@ def purchase_ingest(
                 purchased_at=purchased_at,
                 click=click,
                 order_reference=order_reference,
+                count_webhook=count_webhook,
                 actor=actor,
             )
             if then is not None:
@@ -185,6 +192,7 @@ def _ingest(
     purchased_at: datetime,
     click: Click | None,
     order_reference: str | None,
+    count_webhook: bool,
     actor: Actor,
 ) -> Purchase:
     utc_time = purchased_at.astimezone(UTC)
@@ -229,8 +237,9 @@ def _ingest(
         order_reference=order_reference,
     )
     created = outbox.pending(*created_event(purchase, actor=actor))
+    counted = webhook_count_statement(partner_id=partner.id, outcome=WebhookOutcome.CREATED) if count_webhook else None
     _insert_with_audit(
-        purchase, audit_event(purchase, action=PurchaseAction.CREATED, from_status="", actor=actor), created
+        purchase, audit_event(purchase, action=PurchaseAction.CREATED, from_status="", actor=actor), created, counted
     )
     if cashback:  # the ledger records movements; a 0.00 purchase moves nothing
         wallet_post(wallet=wallet, entry_type=EntryType.CASHBACK_PENDING, pending=cashback, purchase_id=purchase.id)
@@ -313,18 +322,23 @@ def rollup_created(purchase: Purchase) -> None:
     )
 
 
-def _insert_with_audit(purchase: Purchase, event: PurchaseEvent, created: OutboxEvent) -> None:
-    """The new purchase, its `created` audit row and its `purchase.created` outbox row in one
-    statement (one round trip, no queryset compiled: `clicknback.rawsql`); the unique external_id
-    still decides duplicates."""
+def _insert_with_audit(
+    purchase: Purchase, event: PurchaseEvent, created: OutboxEvent, counted: tuple[str, dict] | None = None
+) -> None:
+    """The new purchase, its `created` audit row, its `purchase.created` outbox row and, if
+    `counted` (`webhook_count_statement`), the partner's health count, in one statement (one round
+    trip, no queryset compiled: `clicknback.rawsql`); the unique external_id still decides
+    duplicates. The counter row, taken after the wallet's lock, is held until the commit."""
     purchase_sql, purchase_params = rawsql.insert(purchase)
     event_sql, event_params = rawsql.insert(event)
     outbox_sql, outbox_params = rawsql.insert(created)
+    count_sql, count_params = counted or ("", {})
+    count_cte = f', "webhook_count" AS ({count_sql})' if counted else ""
     with connection.cursor() as cursor:
         cursor.execute(
             f'WITH "new_purchase" AS ({purchase_sql}), "new_event" AS ({event_sql}), '  # noqa: S608 - from rawsql
-            f'"new_outbox" AS ({outbox_sql}) SELECT * FROM "new_purchase", "new_event", "new_outbox"',
-            purchase_params | event_params | outbox_params,
+            f'"new_outbox" AS ({outbox_sql}){count_cte} SELECT * FROM "new_purchase", "new_event", "new_outbox"',
+            purchase_params | event_params | outbox_params | count_params,
         )
         row = cursor.fetchone()
     rawsql.mark_saved(purchase, row)

@@ -141,9 +141,9 @@ class PurchaseWebhookView(APIView):
                 currency=data["currency"],
                 purchased_at=data.get("purchased_at"),
                 order_reference=data.get("order_reference"),
+                count_webhook=True,  # in the ingestion's transaction
                 actor=actor,
             )
-            webhook_count(partner_id=partner.id, outcome=WebhookOutcome.CREATED)
             return Response(purchase_data(purchase), status=status.HTTP_201_CREATED)
         if data["event"] == EVENT_CONFIRMED:
             purchase, _ = purchase_confirm(external_id=data["external_id"], partner=partner, actor=actor)

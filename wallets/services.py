@@ -33,11 +33,14 @@ LOCK_SQL = (
     f"SELECT {rawsql.columns(Wallet)} FROM {rawsql.table(Wallet)} WHERE {_wallet('user')} = %(user_id)s FOR UPDATE"  # noqa: S608
 )
 _BALANCES = ("pending", "available", "paid", "entry_count")
-# Shaped as save(update_fields=...) writes it (bench/ceiling.py replays it with the locked row's values).
-UPDATE_BALANCES_SQL = (
-    f"UPDATE {rawsql.table(Wallet)} SET "  # noqa: S608
+# The balances' UPDATE shaped as save(update_fields=...) writes it, and the ledger entry's INSERT
+# fed by its one returned row, in one statement: no wallet row updated, no entry written
+# (bench/ceiling.py replays it with the locked row's values).
+POST_SQL = (
+    f'WITH "balances" AS (UPDATE {rawsql.table(Wallet)} SET '  # noqa: S608
     + ", ".join(f"{_wallet(name)} = %({name})s" for name in (*_BALANCES, "updated_at"))
-    + f" WHERE {_wallet('id')} = %(id)s"
+    + f" WHERE {_wallet('id')} = %(id)s RETURNING {_wallet('id')}) "
+    + rawsql.insert_sql(WalletEntry, source="balances")
 )
 
 
@@ -87,7 +90,7 @@ def wallet_post(
     purchase_id: uuid.UUID | None = None,
     payout_id: uuid.UUID | None = None,
 ) -> WalletEntry:
-    """Apply deltas to a wallet locked by `wallet_lock` and write the matching ledger entry.
+    """Apply deltas to a wallet locked by `wallet_lock` and write the matching ledger entry (one statement).
 
     The database refuses a negative `pending` or `paid` and a second entry of one type for one
     document, so a bug upstream fails loudly instead of creating or losing money.
@@ -95,13 +98,14 @@ def wallet_post(
     _require_transaction()
     posting = Posting(wallet, entry_type, pending, available, paid, purchase_id, payout_id)
     entry = _apply(posting, now=timezone.now())
-    insert_sql, insert_params = rawsql.insert(entry)
+    _, params = rawsql.insert(entry)
+    params |= {name: getattr(wallet, name) for name in (*_BALANCES, "updated_at", "id")}
     with connection.cursor() as cursor:
-        cursor.execute(UPDATE_BALANCES_SQL, {name: getattr(wallet, name) for name in (*_BALANCES, "updated_at", "id")})
-        if cursor.rowcount != 1:  # as save(update_fields=...) would: the wallet must exist
-            raise DatabaseError(f"Wallet {wallet.id} was not updated.")
-        cursor.execute(insert_sql, insert_params)
-        return rawsql.mark_saved(entry, cursor.fetchone())
+        cursor.execute(POST_SQL, params)
+        row = cursor.fetchone()
+    if row is None:  # as save(update_fields=...) would: the wallet must exist
+        raise DatabaseError(f"Wallet {wallet.id} was not updated.")
+    return rawsql.mark_saved(entry, row)
 
 
 def wallets_lock(*, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Wallet]:

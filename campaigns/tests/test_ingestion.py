@@ -155,18 +155,16 @@ def test_verify_ledger_finds_a_budget_that_is_not_its_bonuses(ingest):
 
 
 def test_ingestion_with_one_running_campaign_costs_two_more_statements(signed_post, created_payload):
-    """With one running campaign: 11 statements as without (the candidates query is one of them;
-    the analytics day figures and the partner health upsert came with the rollups and the
-    back-office, see purchases' test_ingestion_query_count), plus the budget take with the bonus
-    record (one statement) and its savepoint (not counted by the webhook's test either): 12 and a
-    SAVEPOINT."""
+    """With one running campaign: 9 statements as without (the candidates query is one of them;
+    see purchases' test_ingestion_query_count), plus the budget take with the bonus record (one
+    statement) and its savepoint (not counted by the webhook's test either): 10 and a SAVEPOINT."""
     make_campaign(budget="1000.00")
     signed_post(WEBHOOK, created_payload())
     with CaptureQueriesContext(connection) as queries:
         response = signed_post(WEBHOOK, created_payload())
     assert response.status_code == 201 and response.json()["cashback_breakdown"]["campaign_bonus"] == "7.50"
     statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 11 + 1, "\n".join(statements)
+    assert len(statements) == 9 + 1, "\n".join(statements)
     assert sum("SAVEPOINT" in q["sql"] for q in queries) == 3  # the test's own pair, and the take's
 
 

@@ -67,14 +67,14 @@ def test_no_points_before_confirmation_and_none_for_a_pending_reversal(user, ing
 
 
 def test_loyalty_costs_a_confirmation_one_statement_and_an_upgrade_eight_more(user, ingest, django_assert_num_queries):
-    """Without loyalty, a staff confirmation is 9 statements: the savepoint pair, lock purchase,
-    lock wallet, wallet update, entry, purchase update, audit, outbox event. Two more came with
+    """Without loyalty, a staff confirmation is 8 statements: the savepoint pair, lock purchase,
+    lock wallet, wallet update with its entry (one statement), purchase update, audit, outbox event. Two more came with
     other features: the automatic token payout's check of who prefers tokens (chain, one select)
     and the analytics day figures' flush (one upsert per transaction). Loyalty adds its one
     statement, even on the user's first earning; crossing a tier adds the tiers, the bonuses
     granted, bonus lots, entries and accounts, the tier row, its history and the events."""
     small, large = ingest("100.00"), ingest("2500.00")
-    base = 9 + 1 + 1  # the confirmation, the token payout check, the rollup flush
+    base = 8 + 1 + 1  # the confirmation, the token payout check, the rollup flush
     with django_assert_num_queries(base + 1):
         confirm(small)
     with django_assert_num_queries(base + 1 + 8):

@@ -102,12 +102,12 @@ def test_anonymous_is_401(api_client):
 
 def test_admin_confirm_and_reverse(admin_client, ingest, django_assert_num_queries):
     purchase = ingest()
-    # auth, lock purchase, lock wallet, wallet update, entry, purchase update, audit, outbox event,
-    # and the savepoint pair the test's transaction turns BEGIN/COMMIT into; loyalty: one statement
+    # auth, lock purchase, lock wallet, wallet update with its entry (one statement), purchase update,
+    # audit, outbox event, and the savepoint pair the test's transaction turns BEGIN/COMMIT into; loyalty: one statement
     # (loyalty row, points account, lot, entry and points.earned, even on the user's first earning);
     # whether the user takes cashback as tokens (chain/tokens.py); last, the analytics day figures
     # (cashback confirmed, points earned: one statement)
-    with django_assert_num_queries(10 + 1 + 1 + 1):
+    with django_assert_num_queries(9 + 1 + 1 + 1):
         response = admin_client.post(f"{URL}/{purchase.id}/confirm")
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["cashback_status"]) == ("confirmed", "available")

@@ -12,8 +12,9 @@ from accounts.authentication import signature_header
 from accounts.models import PartnerWebhookDay, WebhookOutcome
 from accounts.services import webhook_count, webhook_count_signature_failure
 from accounts.tests.factories import PartnerFactory
-from clicknback.testing import run_at_once
+from clicknback.testing import error_code, run_at_once
 from purchases.tests.conftest import WEBHOOK
+from wallets.tests.helpers import LARGEST, near_the_edge
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,16 @@ def test_created_updated_duplicate_and_rejected_are_counted(signed_post, created
     before = PartnerWebhookDay.objects.get(partner=partner, outcome="created").last_at
     signed_post(WEBHOOK, created_payload())
     assert PartnerWebhookDay.objects.get(partner=partner, outcome="created").last_at >= before
+
+
+def test_the_created_count_commits_or_rolls_back_with_its_ingestion(signed_post, created_payload, partner, user):
+    """A created purchase is counted inside its ingestion's transaction: an ingestion refused after
+    the purchase's INSERT (the wallet's range, checked at the posting) counts as rejected only."""
+    signed_post(WEBHOOK, created_payload(external_id="first"))  # the wallet exists from now on
+    near_the_edge(user, pending=LARGEST)
+    refused = signed_post(WEBHOOK, created_payload(external_id="second"))
+    assert error_code(refused) == "AMOUNT_TOO_LARGE"
+    assert counts(partner) == {("created", ""): 1, ("rejected", "AMOUNT_TOO_LARGE"): 1}
 
 
 def _post(partner_key: str, secret: str, *, timestamp: int | None = None, signature: str | None = None):

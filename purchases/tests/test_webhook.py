@@ -32,20 +32,21 @@ def test_created_answers_201_with_the_purchase(signed_post, created_payload, use
 
 
 def test_ingestion_query_count(signed_post, created_payload, user):
-    """11 statements: partner, the partner's rate-limit hit (PostgreSQL without REDIS_URL),
+    """9 statements: partner, the partner's rate-limit hit (PostgreSQL without REDIS_URL),
     eligibility (user+merchant+offer in one), wallet lock, cap+velocity sum with the user's loyalty tier,
     the campaigns that may apply (none running: that query is all campaigns cost), purchase insert
-    with its audit row (one statement), wallet update, ledger entry, the analytics day figures (day,
-    merchant day, active user: one statement), and after the commit the partner health counter
-    (one upsert, accounts.services.webhook_count). (Plus
-    BEGIN/COMMIT, which the test's own transaction turns into a SAVEPOINT pair; those are not
-    counted.)"""
+    with its audit and outbox rows and the partner health counter (one statement; the counter
+    commits with the purchase: accounts.services.webhook_count_statement), wallet update with its
+    ledger entry (one statement, wallets.services.wallet_post), the analytics day figures (day,
+    merchant day, active user: one statement). (Plus BEGIN/COMMIT, which the test's own
+    transaction turns into a SAVEPOINT pair; those are not counted.) Two commits: the rate-limit
+    hit's (autocommit) and the ingestion's."""
     signed_post(WEBHOOK, created_payload())  # the wallet exists from now on, as for any returning user
     with CaptureQueriesContext(connection) as queries:
         response = signed_post(WEBHOOK, created_payload())
     assert response.status_code == 201
     statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 11, "\n".join(statements)
+    assert len(statements) == 9, "\n".join(statements)
 
 
 def test_duplicate_external_id_is_409_with_the_existing_id(signed_post, created_payload, user):

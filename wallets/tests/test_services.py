@@ -5,7 +5,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from accounts.tests.factories import UserFactory
 from clicknback.errors import AmountTooLarge
@@ -64,6 +64,20 @@ def test_wallet_post_writes_what_save_writes(user, other_user):
     assert [field_values(entry) for entry in raw] == [field_values(entry) for entry in stored]  # pk as stored
     twins = WalletEntry.objects.filter(wallet__user=other_user).order_by("sequence")
     assert [compared(entry) for entry in stored] == [compared(entry) for entry in twins]
+
+
+def test_wallet_post_is_one_statement_and_writes_no_entry_without_its_wallet(user, django_assert_num_queries):
+    """The balances' UPDATE and the entry's INSERT are one statement; a wallet row that is not
+    there (deleted, or never saved) fails as save(update_fields=...) would, and leaves no entry."""
+    with transaction.atomic():
+        wallet = wallet_lock(user_id=user.id)
+        with django_assert_num_queries(1):
+            wallet_post(wallet=wallet, entry_type=EntryType.ADJUSTMENT, available=Decimal("1.00"))
+        ghost = Wallet(user_id=user.id)  # never saved: no row has its id
+        with pytest.raises(DatabaseError, match="was not updated"), transaction.atomic():
+            wallet_post(wallet=ghost, entry_type=EntryType.ADJUSTMENT, available=Decimal("1.00"))
+    assert WalletEntry.objects.filter(wallet__user=user).count() == 1
+    assert not WalletEntry.objects.filter(wallet_id=ghost.id).exists()
 
 
 def test_wallet_post_many_writes_what_wallet_post_writes(user, other_user):
