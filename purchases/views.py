@@ -41,6 +41,7 @@ from purchases.serializers import (
     WebhookInputSerializer,
     purchase_data,
     quote_data,
+    webhook_events_validate,
 )
 from purchases.services import cashback_quote, purchase_confirm, purchase_ingest, purchase_reverse
 
@@ -195,15 +196,13 @@ class PurchaseBatchWebhookView(APIView):
         )
         results: list[dict[str, Any]] = [{} for _ in events]
         valid: list[tuple[int, dict[str, Any]]] = []
-        for index, event in enumerate(events):
-            if index >= allowed:  # the events past the limit, as many single webhooks past it
-                results[index] = _refused(index, RateLimited(retry_after=retry_after))
-                continue
-            serializer = WebhookInputSerializer(data=event)
-            if serializer.is_valid():
-                valid.append((index, serializer.validated_data))
+        for index, (data, problems) in enumerate(webhook_events_validate(events[:allowed])):
+            if data is not None:
+                valid.append((index, data))
             else:
-                results[index] = _refused(index, ValidationError(serializer.errors))
+                results[index] = _refused(index, ValidationError(problems))
+        for index in range(allowed, len(events)):  # the events past the limit, as many single webhooks past it
+            results[index] = _refused(index, RateLimited(retry_after=retry_after))
         if valid:
             outcomes = purchases_ingest_batch(
                 partner=partner, events=[data for _, data in valid], actor=Actor.for_partner(partner)

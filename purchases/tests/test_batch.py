@@ -15,6 +15,7 @@ from events.models import OutboxEvent
 from loyalty.models import PointsEntry, PointsEntryType
 from loyalty.selectors import points_discrepancies
 from purchases.models import Purchase, PurchaseEvent, PurchaseStatus
+from purchases.serializers import WebhookInputSerializer, webhook_events_validate
 from purchases.tests.conftest import WEBHOOK, next_external_id
 from wallets.models import Wallet
 
@@ -189,3 +190,30 @@ def test_each_event_counts_in_the_partners_health(signed_post, created_payload, 
         ("rejected", "NOT_FOUND"): 1,
         ("updated", ""): 1,
     }
+
+
+def test_events_validated_with_one_serializer_as_each_with_its_own(created_payload):
+    """`webhook_events_validate` reuses one serializer's fields: each event's data or errors are
+    still exactly those of `WebhookInputSerializer(data=event)`, whatever came before it."""
+    good = created_payload()
+    events = [
+        good,
+        {**good, "user_id": "not-a-uuid", "amount": "1.001"},
+        None,
+        [],
+        "x",
+        {},
+        {"event": "purchase.created"},
+        {**good, "click_id": "c1"},
+        {**good, "external_id": " spaced ", "currency": " EUR ", "purchased_at": "2025-01-15T10:30:00Z"},
+        {"event": "purchase.reversed", "external_id": "e", "reason": ""},
+        {"event": "purchase.confirmed", "external_id": ""},
+        good,
+    ]
+    expected = []
+    for event in events:
+        serializer = WebhookInputSerializer(data=event)
+        expected.append((serializer.validated_data, None) if serializer.is_valid() else (None, serializer.errors))
+    assert webhook_events_validate(events) == expected
+    refused = [data is None for data, _ in expected]
+    assert refused == [False, True, True, True, True, True, True, True, False, False, True, False]
