@@ -111,7 +111,9 @@ class Bench:
                 if part == "big" and "features" in self.sections:
                     report["features"] = self.every_feature(server, size)
                 if part == "big" and "batch" in self.sections:
-                    report["batch"] = self.batch(server.url, size, report.get("ingestion"))
+                    report["batch"] = batch = self.batch(server.url, size, report.get("ingestion"))
+                    if "skipped" not in batch:
+                        batch["ceiling"] = self.batch_ceiling(size, batch[str(CEILING_BATCH_SIZE)])
         if "servers" in self.sections:  # on the big set, after the run's own server has stopped
             chosen = servers.chosen(os.environ.get("BENCH_SERVERS"))
             report["servers"] = servers.compare(
@@ -402,7 +404,6 @@ class Bench:
             ).summary()
             rate = max(result["single"]["throughput_per_s"], 1e-9)
             result[str(events)]["times_single"] = round(result[str(events)]["items_per_s"] / rate, 2)
-        result["ceiling"] = self.batch_ceiling(size, result[str(CEILING_BATCH_SIZE)])
         self.log(f"batch: { {k: v for k, v in result.items() if k != 'single'} }")
         return result
 
