@@ -29,7 +29,7 @@ from django.utils import timezone
 from bench import batch_ceiling, ceiling, datagen, features, servers
 from bench.config import SECTIONS, DataSize, Scale
 from bench.cpu import cpu_during, server_sources
-from bench.load import LoadResult, run_load
+from bench.load import LoadResult, RequestFactory, run_load
 from bench.server import bench_server, server_env
 from bench.webhooks import (
     ANALYTICS_PATHS,
@@ -93,15 +93,9 @@ class Bench:
             tokens = self.tokens(size)
             with bench_server(scale, self.url(part), env={"PGAPPNAME": BENCH_APPLICATION}) as server:
                 for endpoint, path in READ_PATHS.items() if "reads" in self.sections else ():
-                    self.log(f"{part}: GET {path} x{scale.read_concurrency} for {scale.read_seconds}s")
-                    result = run_load(
-                        server.url,
-                        read_requests(path, tokens),
-                        concurrency=scale.read_concurrency,
-                        seconds=scale.read_seconds,
-                        warmup=scale.warmup_seconds,
+                    reads.setdefault(endpoint, {})[part] = self.read_load(
+                        server.url, read_requests(path, tokens), label=f"{part}: GET {path}"
                     )
-                    reads.setdefault(endpoint, {})[part] = result.summary()
                 if part == "big" and "analytics" in self.sections:
                     report["analytics"] = self.analytics(server.url, tokens)
                 if part == "big" and "ingestion" in self.sections:
@@ -267,14 +261,7 @@ class Bench:
         loads["tiers"] = same_requests(TIERS_PATH, bearer)
         results: dict[str, Any] = {}
         for name, requests in loads.items():
-            self.log(f"analytics: {name} x{self.scale.read_concurrency} for {self.scale.read_seconds}s")
-            results[name] = run_load(
-                server_url,
-                requests,
-                concurrency=self.scale.read_concurrency,
-                seconds=self.scale.read_seconds,
-                warmup=self.scale.warmup_seconds,
-            ).summary()
+            results[name] = self.read_load(server_url, requests, label=f"analytics: {name}")
         wallet_p99 = results["wallet"]["p99_ms"]
         for result in results.values():
             result["ratio_p99"] = round(result["p99_ms"] / wallet_p99, 2) if wallet_p99 else 0.0
@@ -302,6 +289,18 @@ class Bench:
         summary = self.ingestion_load(server_url, size, self.scale.ingest_seconds).summary()
         self.log(f"ingestion: {summary}")
         return summary
+
+    def read_load(self, server_url: str, requests: RequestFactory, *, label: str) -> dict[str, Any]:
+        """One read load at the scale's read concurrency and duration, logged as `label`."""
+        scale = self.scale
+        self.log(f"{label} x{scale.read_concurrency} for {scale.read_seconds}s")
+        return run_load(
+            server_url,
+            requests,
+            concurrency=scale.read_concurrency,
+            seconds=scale.read_seconds,
+            warmup=scale.warmup_seconds,
+        ).summary()
 
     def ingestion_load(self, server_url: str, size: DataSize, seconds: float) -> LoadResult:
         scale = self.scale
@@ -474,14 +473,7 @@ class Bench:
             ("wallet", read_requests(READ_PATHS["wallet"], tokens)),
             ("calculate", quote_requests(tokens, merchants=size.merchants)),
         ):
-            self.log(f"campaigns: {name} x{self.scale.read_concurrency} for {self.scale.read_seconds}s")
-            reads[name] = run_load(
-                server_url,
-                requests,
-                concurrency=self.scale.read_concurrency,
-                seconds=self.scale.read_seconds,
-                warmup=self.scale.warmup_seconds,
-            ).summary()
+            reads[name] = self.read_load(server_url, requests, label=f"campaigns: {name}")
         result["wallet"], result["calculate"] = reads["wallet"], reads["calculate"]
         return result
 
